@@ -1,0 +1,1 @@
+"""The versioned SQLite archive: schema, ingestion of one company crawl, and queries (diff)."""

@@ -1,0 +1,32 @@
+"""Drop postings that cannot be archived: no identity (ref) or no title. Duplicates in one crawl too."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from itemadapter import ItemAdapter
+
+from pipelines.base import PaywatchPipeline
+
+REQUIRED_FIELDS = ("platform", "company", "ref", "title")
+
+
+class ValidatePipeline(PaywatchPipeline):
+    enabled_setting = None  # never off: the archive relies on every item having an identity
+
+    def __init__(self, crawler: Any) -> None:
+        super().__init__(crawler)
+        self.refs_seen: set[tuple[str, str, str]] = set()
+
+    def process_item(self, item: Any) -> Any:
+        adapter = ItemAdapter(item)
+        for field_name in REQUIRED_FIELDS:
+            value = adapter.get(field_name)
+            if value is None or (isinstance(value, str) and not value.strip()):
+                raise self.drop(item, f"missing_{field_name}", f"no {field_name} (platform field missing or empty)")
+        identity = (adapter["platform"], adapter["company"], str(adapter["ref"]))
+        if identity in self.refs_seen:
+            raise self.drop(item, "duplicate", "the same posting appeared twice in one crawl")
+        self.refs_seen.add(identity)
+        self.count("items/valid")
+        return item

@@ -1,0 +1,171 @@
+"""Helpers every platform's extraction uses: HTML to text, timestamps, structured pay fields."""
+
+from __future__ import annotations
+
+import html
+import re
+import warnings
+from datetime import datetime, timezone
+from typing import Any
+
+from w3lib.html import remove_comments, remove_tags, remove_tags_with_content
+
+from pipelines.payrange import PayRange
+
+_BLOCK_END = re.compile(r"<\s*(?:br\s*/?|/p|/div|/li|/h[1-6]|/tr|/ul|/ol|/section|/table)\s*>", re.IGNORECASE)
+_LIST_ITEM = re.compile(r"<\s*li\b[^>]*>", re.IGNORECASE)
+_SPACES = re.compile(r"[ \t\r\f\v\u00a0\u2009\u202f]+")
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+def html_to_text(markup: str | None, *, escaped: bool = False) -> str | None:
+    """Plain text with one line per block element.
+
+    ``escaped`` is for APIs (Greenhouse) that send the HTML itself entity-escaped (``&lt;p&gt;``).
+    """
+    if markup is None:
+        return None
+    if escaped:
+        markup = html.unescape(markup)
+    markup = remove_comments(markup)
+    markup = remove_tags_with_content(markup, which_ones=("script", "style"))
+    markup = _LIST_ITEM.sub("\n• ", markup)
+    markup = _BLOCK_END.sub("\n", markup)
+    text = html.unescape(remove_tags(markup))
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip() or None
+
+
+def clean_inline(value: Any) -> str | None:
+    """A single-line string field, or None when empty."""
+    if value is None:
+        return None
+    text = _SPACES.sub(" ", str(value).replace("\n", " ")).strip()
+    return text or None
+
+
+def iso_from_epoch(value: Any, *, milliseconds: bool = False) -> str | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        seconds = float(value) / (1000 if milliseconds else 1)
+        return datetime.fromtimestamp(seconds, tz=timezone.utc).isoformat()
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+
+
+def iso_timestamp(value: Any) -> str | None:
+    """An ISO 8601 timestamp from an API, normalised; None when it is not one."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        return datetime.fromisoformat(value.strip().replace("Z", "+00:00")).isoformat()
+    except ValueError:
+        return None
+
+
+def parse_text_date(text: Any, *, now: datetime) -> str | None:
+    """A date written for people ("Posted 3 days ago", "Posted Today", "March 3, 2026") as ISO.
+
+    Relative phrases are resolved against ``now``, the crawl's start, so a replay gives the same
+    answer. "30+ days ago" is an upper bound the platform gives, not a date: it yields None.
+    """
+    if not isinstance(text, str) or not text.strip():
+        return None
+    phrase = re.sub(r"^\s*posted\s+(?:on\s+)?", "", text.strip(), flags=re.IGNORECASE)
+    if "+" in phrase:
+        return None
+    import dateparser  # imported here: it is slow to import and most platforms send ISO dates
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        parsed = dateparser.parse(
+            phrase,
+            languages=["en"],
+            settings={
+                "RELATIVE_BASE": now.replace(tzinfo=None),
+                "TIMEZONE": "UTC",
+                "RETURN_AS_TIMEZONE_AWARE": False,
+                "PREFER_DATES_FROM": "past",
+            },
+        )
+    if parsed is None:
+        return None
+    return parsed.date().isoformat()
+
+
+def structured_pay(
+    *,
+    minimum: Any,
+    maximum: Any,
+    currency: Any,
+    period: str | None,
+    basis: str = "unknown",
+    label: str | None = None,
+    raw: str = "",
+) -> dict[str, Any] | None:
+    """A PayRange dict from a platform's pay fields, or None when the fields do not make a range."""
+    try:
+        low = float(minimum) if minimum not in (None, "") else None
+        high = float(maximum) if maximum not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+    if low is None and high is None:
+        return None
+    low = high if low is None else low
+    high = low if high is None else high
+    if low <= 0 or not isinstance(currency, str) or not re.fullmatch(r"[A-Za-z]{3}", currency.strip()):
+        return None
+    if period is None:
+        period = infer_period_from_amount(high)
+        inferred = True
+    else:
+        inferred = False
+    if period is None:
+        return None
+    low, high = min(low, high), max(low, high)
+    try:
+        pay = PayRange(
+            min=low,
+            max=high,
+            currency=currency.strip().upper(),
+            period=period,
+            basis=basis,
+            label=clean_inline(label),
+            raw=raw,
+            source="structured",
+            period_inferred=inferred,
+        )
+    except ValueError:
+        return None
+    return pay.to_dict()
+
+
+def infer_period_from_amount(amount: float) -> str | None:
+    """Only the unambiguous magnitudes: hourly-sized or salary-sized; monthly pay is left unguessed."""
+    if 7 <= amount <= 500:
+        return "hour"
+    if amount >= 20_000:
+        return "year"
+    return None
+
+
+class PageShapeError(ValueError):
+    """A platform page without the structure its extractor needs (the platform changed, or an error page)."""
+
+
+def join_names(values: Any, key: str = "name") -> str | None:
+    """Department-style lists of objects joined with " / " (outermost first, as platforms send them)."""
+    if not isinstance(values, list):
+        return None
+    names = [clean_inline(value.get(key)) for value in values if isinstance(value, dict)]
+    return " / ".join(name for name in names if name) or None
+
+
+def unique(values: Any) -> list[str]:
+    result: list[str] = []
+    for value in values:
+        text = clean_inline(value)
+        if text and text not in result:
+            result.append(text)
+    return result

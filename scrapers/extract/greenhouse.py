@@ -1,0 +1,103 @@
+"""Greenhouse job board API: `GET /v1/boards/{token}/jobs?content=true&pay_transparency=true`.
+
+The whole board comes in one reply (`jobs[]`, `meta.total`). `content` is entity-escaped HTML.
+Pay appears as structured `pay_input_ranges` (cents) where the board exposes them, else inside
+`content` as a `content-pay-transparency` block, else in prose.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+from typing import Any
+
+from parsel import Selector
+
+from scrapers.extract.common import (
+    PageShapeError,
+    clean_inline,
+    html_to_text,
+    iso_timestamp,
+    join_names,
+    structured_pay,
+    unique,
+)
+from scrapers.items import JobPosting
+
+PLATFORM = "greenhouse"
+
+
+def board_jobs(data: Any) -> list[dict[str, Any]]:
+    if not isinstance(data, dict) or not isinstance(data.get("jobs"), list):
+        raise PageShapeError("Greenhouse board reply has no 'jobs' list")
+    return data["jobs"]
+
+
+def parse_job(raw: dict[str, Any], *, company: str, scraped_at: datetime) -> JobPosting:
+    content_html = html.unescape(raw["content"]) if isinstance(raw.get("content"), str) else None
+    location = raw.get("location") if isinstance(raw.get("location"), dict) else {}
+    locations = unique(part for part in str(location.get("name") or "").split(";"))
+    if not locations:
+        locations = unique(office.get("name") for office in raw.get("offices") or [] if isinstance(office, dict))
+    ref = raw.get("id")
+    return JobPosting(
+        platform=PLATFORM,
+        company=company,
+        ref=str(ref) if ref not in (None, "") else None,
+        title=clean_inline(raw.get("title")),
+        url=clean_inline(raw.get("absolute_url")),
+        department=join_names(raw.get("departments")),
+        locations=locations,
+        employment_type=_metadata_value(raw, "employment type"),
+        posted_at=iso_timestamp(raw.get("first_published")),
+        updated_at=iso_timestamp(raw.get("updated_at")),
+        description=html_to_text(content_html),
+        pay_text=pay_block_text(content_html),
+        pay_ranges=pay_input_ranges(raw.get("pay_input_ranges")),
+        scraped_at=scraped_at.isoformat(),
+    )
+
+
+def pay_input_ranges(ranges: Any) -> list[dict[str, Any]]:
+    """Greenhouse's structured pay (`min_cents`, `max_cents`, `currency_type`, `title`)."""
+    result = []
+    for entry in ranges if isinstance(ranges, list) else []:
+        if not isinstance(entry, dict):
+            continue
+        cents = [entry.get("min_cents"), entry.get("max_cents")]
+        pay = structured_pay(
+            minimum=None if cents[0] is None else float(cents[0]) / 100,
+            maximum=None if cents[1] is None else float(cents[1]) / 100,
+            currency=entry.get("currency_type"),
+            period=None,  # Greenhouse gives no interval; inferred from magnitude and flagged
+            label=entry.get("title"),
+            raw=f"{entry.get('title') or ''}: {cents[0]}-{cents[1]} cents {entry.get('currency_type')}".strip(": "),
+        )
+        if pay is not None:
+            result.append(pay)
+    return result
+
+
+def pay_block_text(content_html: str | None) -> str | None:
+    """The `content-pay-transparency` block as lines of "title: range" text for the pay parser."""
+    if not content_html or "pay-transparency" not in content_html:
+        return None
+    selector = Selector(text=content_html)
+    lines = []
+    for pay_input in selector.css(".content-pay-transparency .pay-input"):
+        title = clean_inline(" ".join(pay_input.css(".title ::text").getall()))
+        amounts = clean_inline(" ".join(pay_input.css(".pay-range ::text").getall()))
+        if amounts:
+            lines.append(f"{title}: {amounts}" if title else amounts)
+    if not lines:
+        return None
+    description = html_to_text(" ".join(selector.css(".content-pay-transparency .description").getall()))
+    return "\n".join(([description] if description else []) + lines)
+
+
+def _metadata_value(raw: dict[str, Any], name: str) -> str | None:
+    for entry in raw.get("metadata") or []:
+        if isinstance(entry, dict) and str(entry.get("name", "")).strip().lower() == name:
+            value = entry.get("value")
+            return clean_inline(value) if isinstance(value, (str, int, float)) else None
+    return None

@@ -1,0 +1,122 @@
+"""What every platform base spider shares: company wiring, base URLs, JSON loading, crawl health.
+
+A crawl is *complete* only when every request the spider made succeeded and every page it read had
+the shape it expected. Anything else (an HTTP error after retries, a malformed page, a page that
+repeats an earlier one) marks the crawl failed: the archive then records what was seen but closes
+nothing, because a broken crawl must never look like a company taking its postings down.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any, ClassVar, Iterable
+
+import scrapy
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from scrapers.items import JobPosting
+from scrapers.registry import Company, load_registry
+
+
+class PlatformSpider(scrapy.Spider):
+    """Base for one careers platform. Subclasses declare:
+
+    - ``platform``: the registry's platform name;
+    - ``required_ids`` / ``optional_ids``: the identifiers a registry entry must / may give;
+    - ``base_url_setting``: the Scrapy setting holding the platform's base URL.
+
+    Hooks a company subclass may override: ``adjust_raw_posting(raw)`` (the platform's dict for one
+    posting, before extraction) and ``adjust_item(item, raw)`` (the finished JobPosting).
+    """
+
+    platform: ClassVar[str]
+    required_ids: ClassVar[tuple[str, ...]] = ()
+    optional_ids: ClassVar[tuple[str, ...]] = ()
+    base_url_setting: ClassVar[str]
+    company: ClassVar[Company | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        company = cls.__dict__.get("company")
+        if company is not None:
+            missing = [key for key in cls.required_ids if not company.ids.get(key)]
+            if missing:
+                raise TypeError(f"{cls.__name__}: {cls.platform} spider needs {', '.join(missing)}")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.company is None:
+            # A hand-written spider names only its slug; its entry still comes from the registry.
+            entries = {entry.slug: entry for entry in load_registry()}
+            if self.name not in entries:
+                raise ValueError(f"spider {self.name!r} has no entry in the companies registry")
+            self.company = entries[self.name]
+        self.crawl_started_at = datetime.now(timezone.utc)
+        self.failure_reasons: list[str] = []
+        self._pages_seen: set[tuple[str, tuple[str, ...]]] = set()
+
+    # -- wiring -------------------------------------------------------------------------------
+    @property
+    def company_slug(self) -> str:
+        return self.company.slug
+
+    def company_id(self, key: str) -> Any:
+        return self.company.ids.get(key)
+
+    @property
+    def base_url(self) -> str:
+        return str(self.settings.get(self.base_url_setting)).rstrip("/")
+
+    def adjust_raw_posting(self, raw: dict[str, Any]) -> dict[str, Any]:
+        return raw
+
+    def adjust_item(self, item: JobPosting, raw: dict[str, Any]) -> JobPosting:
+        return item
+
+    # -- crawl health ---------------------------------------------------------------------------
+    @property
+    def crawl_failed(self) -> bool:
+        return bool(self.failure_reasons)
+
+    def mark_failed(self, reason: str) -> None:
+        """Record why this crawl cannot be trusted to be complete (and so must close nothing)."""
+        self.failure_reasons.append(reason)
+        self.crawler.stats.inc_value("paywatch/crawl/failures")
+        self.logger.error("%s: crawl marked failed: %s", self.company_slug, reason)
+
+    def on_request_error(self, failure: Failure) -> None:
+        request = failure.request if hasattr(failure, "request") else None
+        url = request.url if request is not None else "?"
+        self.mark_failed(f"request failed: {url}: {failure.getErrorMessage()}")
+
+    def load_json(self, response: Response) -> Any | None:
+        """The page as JSON, or None (crawl marked failed) when it is not JSON."""
+        try:
+            return json.loads(response.text)
+        except (ValueError, AttributeError) as error:
+            self.crawler.stats.inc_value("paywatch/response/malformed")
+            self.mark_failed(f"malformed JSON from {response.url}: {error}")
+            return None
+
+    def page_is_new(self, listing: str, refs: Iterable[str]) -> bool:
+        """False (and the crawl marked failed) when a page repeats one already read.
+
+        Pagination that loops would otherwise never end or would silently read the same postings
+        twice; either way the crawl is not a complete picture of the board.
+        """
+        key = (listing, tuple(refs))
+        if key[1] and key in self._pages_seen:
+            self.mark_failed(f"page repeats an earlier page ({listing}); stopping pagination")
+            return False
+        self._pages_seen.add(key)
+        return True
+
+    def finish_item(self, item: JobPosting | None, raw: dict[str, Any]) -> JobPosting | None:
+        if item is None:
+            return None
+        return self.adjust_item(item, raw)
+
+    def request(self, url: str, callback: Any, **kwargs: Any) -> scrapy.Request:
+        return scrapy.Request(url, callback=callback, errback=self.on_request_error, **kwargs)

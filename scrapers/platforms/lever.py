@@ -1,0 +1,59 @@
+"""Lever postings.
+
+A registry entry gives ``site``: the name in ``jobs.lever.co/{site}``. Optional ``region = "eu"``
+for boards hosted on Lever's EU instance (``LEVER_EU_API_URL``). Pages of ``page_size`` postings are
+read with ``skip``/``limit`` until a short page.
+"""
+
+from __future__ import annotations
+
+from typing import Any, AsyncIterator
+from urllib.parse import quote
+
+from scrapers.extract import lever as extract
+from scrapers.extract.common import PageShapeError
+from scrapers.platforms.base import PlatformSpider
+
+
+class LeverSpider(PlatformSpider):
+    platform = "lever"
+    required_ids = ("site",)
+    optional_ids = ("region",)
+    base_url_setting = "LEVER_API_URL"
+    page_size = 100
+
+    @property
+    def base_url(self) -> str:
+        if self.company_id("region") == "eu":
+            return str(self.settings.get("LEVER_EU_API_URL")).rstrip("/")
+        return super().base_url
+
+    async def start(self) -> AsyncIterator[Any]:
+        yield self.page_request(skip=0)
+
+    def page_request(self, skip: int):
+        site = quote(str(self.company_id("site")), safe="")
+        url = f"{self.base_url}/v0/postings/{site}?mode=json&skip={skip}&limit={self.page_size}"
+        return self.request(url, callback=self.parse_page, cb_kwargs={"skip": skip})
+
+    def parse_page(self, response, skip: int):
+        data = self.load_json(response)
+        if data is None:
+            return
+        try:
+            postings = extract.postings_page(data)
+        except PageShapeError as error:
+            self.mark_failed(f"{error} ({response.url})")
+            return
+        refs = [str(raw.get("id")) for raw in postings if isinstance(raw, dict)]
+        if not self.page_is_new("postings", refs):
+            return
+        for raw in postings:
+            if not isinstance(raw, dict):
+                self.crawler.stats.inc_value("paywatch/response/malformed_posting")
+                continue
+            raw = self.adjust_raw_posting(raw)
+            item = extract.parse_posting(raw, company=self.company_slug, scraped_at=self.crawl_started_at)
+            yield self.finish_item(item, raw)
+        if len(postings) >= self.page_size:
+            yield self.page_request(skip=skip + self.page_size)

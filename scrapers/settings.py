@@ -1,0 +1,65 @@
+"""Scrapy settings for paywatch.
+
+Every platform base URL is a setting so tests, the demo and benchmarks can point the spiders at a
+local server on 127.0.0.1; the defaults are the real public endpoints.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    PAYWATCH_VERSION = version("paywatch")
+except PackageNotFoundError:  # running from a checkout that was not pip-installed
+    PAYWATCH_VERSION = "0+unknown"
+
+BOT_NAME = "paywatch"
+SPIDER_MODULES = ["scrapers.spiders"]
+SPIDER_LOADER_CLASS = "scrapers.loader.RegistrySpiderLoader"
+NEWSPIDER_MODULE = "scrapers.spiders"
+
+USER_AGENT = (
+    f"paywatch/{PAYWATCH_VERSION} (+https://github.com/paywatch/paywatch; "
+    "archives publicly posted pay ranges; one request at a time per host)"
+)
+
+# Politeness: obey robots.txt, one request at a time per host, adaptive throttling, retries with backoff.
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 1
+DOWNLOAD_DELAY = 1.0
+RANDOMIZE_DOWNLOAD_DELAY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 60
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+# A crawl of one company must end: a hard ceiling on wall time and pages.
+CLOSESPIDER_TIMEOUT = 3600
+CLOSESPIDER_PAGECOUNT = 20000
+
+LOG_LEVEL = "INFO"
+TELNETCONSOLE_ENABLED = False
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+FEED_EXPORT_ENCODING = "utf-8"
+
+# Real public endpoints; override these to replay saved responses from 127.0.0.1.
+GREENHOUSE_API_URL = "https://boards-api.greenhouse.io"
+LEVER_API_URL = "https://api.lever.co"
+
+# The companies registry; a user can point paywatch at their own file (also `paywatch --registry PATH`
+# or the PAYWATCH_REGISTRY environment variable, which the spider module reads at import time).
+PAYWATCH_REGISTRY = None
+
+# Where the archive writer appends crawls; None disables archiving (e.g. `scrapy crawl x -O out.jsonl`).
+PAYWATCH_DB = "paywatch.db"
+
+ITEM_PIPELINES = {
+    "pipelines.validate.ValidatePipeline": 100,
+    "pipelines.clean.CleanPipeline": 200,
+    "pipelines.pay_range.PayRangePipeline": 300,
+    "pipelines.role_type.RoleTypePipeline": 400,
+    "pipelines.archive_writer.ArchiveWriterPipeline": 900,
+}
+LEVER_EU_API_URL = "https://api.eu.lever.co"

@@ -73,24 +73,54 @@ def normalize(text: str | None) -> str:
     return _NON_ALNUM.sub(" ", text).strip()
 
 
-def _pattern_regex(pattern: str) -> str:
-    """Translate one rules-file pattern to a regex over normalized text."""
-    if pattern.startswith("re:"):
-        return f"(?:{pattern[3:]})"
+def _phrase_key(pattern: str) -> tuple[str, bool]:
+    """A plain pattern as (normalized phrase, trailing-star flag)."""
     star = pattern.endswith("*")
-    words = normalize(pattern.rstrip("*")).split(" ")
-    if not words or words == [""]:
+    phrase = normalize(pattern.rstrip("*"))
+    if not phrase:
         raise ValueError(f"empty pattern {pattern!r}")
-    body = " ".join(re.escape(w) for w in words)
-    if star:
-        body += "[a-z0-9]*"
-    return rf"(?<![a-z0-9]){body}(?![a-z0-9])"
+    return phrase, star
+
+
+_END, _STAR = "\x00end", "\x00star"
+
+
+def _trie_regex(node: dict[str, Any]) -> str:
+    alts = [re.escape(ch) + _trie_regex(child) for ch, child in sorted(node.items()) if len(ch) == 1]
+    optional = False
+    if _STAR in node:
+        alts.append("[a-z0-9]*")
+    elif _END in node:
+        optional = True
+    if not alts:
+        return ""
+    if len(alts) == 1 and not optional:
+        return alts[0]
+    return "(?:" + "|".join(alts) + ")" + ("?" if optional else "")
 
 
 def _compile(patterns: list[str] | None) -> re.Pattern[str] | None:
+    """One regex for a pattern list: plain phrases become a character trie between \\b anchors
+    (normalized text holds only [a-z0-9 ], so \\b is exactly the alphanumeric word boundary)."""
     if not patterns:
         return None
-    return re.compile("|".join(_pattern_regex(p) for p in patterns))
+    trie: dict[str, Any] = {}
+    raw: list[str] = []
+    for pattern in patterns:
+        if pattern.startswith("re:"):
+            re.compile(pattern[3:])  # fail early on a bad regex
+            raw.append(f"(?:{pattern[3:]})")
+            continue
+        phrase, star = _phrase_key(pattern)
+        node = trie
+        for ch in phrase:
+            node = node.setdefault(ch, {})
+        node[_STAR if star else _END] = True
+    parts = []
+    if trie:
+        parts.append(rf"\b{_trie_regex(trie)}\b")
+    parts.extend(raw)
+    return re.compile("|".join(parts))
 
 
 @dataclass(frozen=True)
@@ -365,3 +395,7 @@ def classify_role(title: str, department: str | None = None) -> RoleClass:
         return _classify(title, department)
     except Exception:  # pragma: no cover - defensive: a classifier must not break a crawl
         return RoleClass("other", False, "unknown", "error")
+
+
+# the result cache (titles repeat a lot across crawls); benchmarks clear it to time real work
+classify_role.cache_clear = _classify.cache_clear  # type: ignore[attr-defined]

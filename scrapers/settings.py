@@ -47,6 +47,8 @@ FEED_EXPORT_ENCODING = "utf-8"
 # Real public endpoints; override these to replay saved responses from 127.0.0.1.
 GREENHOUSE_API_URL = "https://boards-api.greenhouse.io"
 LEVER_API_URL = "https://api.lever.co"
+LEVER_EU_API_URL = "https://api.eu.lever.co"
+LEVER_PAGE_SIZE = 100
 
 # The companies registry; a user can point paywatch at their own file (also `paywatch --registry PATH`
 # or the PAYWATCH_REGISTRY environment variable, which the spider module reads at import time).
@@ -62,4 +64,3 @@ ITEM_PIPELINES = {
     "pipelines.role_type.RoleTypePipeline": 400,
     "pipelines.archive_writer.ArchiveWriterPipeline": 900,
 }
-LEVER_EU_API_URL = "https://api.eu.lever.co"

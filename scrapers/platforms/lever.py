@@ -20,13 +20,16 @@ class LeverSpider(PlatformSpider):
     required_ids = ("site",)
     optional_ids = ("region",)
     base_url_setting = "LEVER_API_URL"
-    page_size = 100
 
     @property
     def base_url(self) -> str:
         if self.company_id("region") == "eu":
             return str(self.settings.get("LEVER_EU_API_URL")).rstrip("/")
         return super().base_url
+
+    @property
+    def page_size(self) -> int:
+        return self.settings.getint("LEVER_PAGE_SIZE", 100)
 
     async def start(self) -> AsyncIterator[Any]:
         yield self.page_request(skip=0)

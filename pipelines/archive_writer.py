@@ -1,0 +1,87 @@
+"""Append each company crawl to the archive: items are buffered and written in one transaction.
+
+The write happens when the spider closes, once Scrapy has said why it closed. A crawl is recorded
+as complete only if it finished normally, the spider saw nothing wrong and it returned postings;
+otherwise it is recorded as failed, which closes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from typing import Any
+
+from itemadapter import ItemAdapter
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+
+from archive.schema import open_archive
+from archive.store import ingest_crawl
+
+logger = logging.getLogger(__name__)
+
+
+def crawl_status(finish_reason: str, spider_failures: list[str], items: int, dropped: int) -> tuple[str, str | None]:
+    """("complete", None) or ("failed", why)."""
+    if finish_reason != "finished":
+        return "failed", f"crawl ended early: {finish_reason}"
+    if spider_failures:
+        extra = f" (+{len(spider_failures) - 1} more)" if len(spider_failures) > 1 else ""
+        return "failed", spider_failures[0] + extra
+    if items == 0:
+        # Zero postings is far more often a broken crawl than a company with no openings; closing
+        # every posting on that evidence would be the worst possible mistake.
+        reason = "no postings returned" if dropped == 0 else f"all {dropped} postings were dropped"
+        return "failed", reason
+    return "complete", None
+
+
+class ArchiveWriterPipeline:
+    def __init__(self, crawler: Any, db_path: str) -> None:
+        self.crawler = crawler
+        self.db_path = db_path
+        self.items: list[dict[str, Any]] = []
+        self.started_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any):
+        db_path = crawler.settings.get("PAYWATCH_DB")
+        if not db_path:
+            raise NotConfigured("PAYWATCH_DB is not set")
+        return cls(crawler, db_path)
+
+    def process_item(self, item: Any) -> Any:
+        self.items.append(ItemAdapter(item).asdict())
+        return item
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        stats = self.crawler.stats
+        dropped = sum(
+            value for key, value in (stats.get_stats() or {}).items()
+            if key.startswith("paywatch/dropped/") and isinstance(value, int)
+        )
+        status, failure_reason = crawl_status(reason, list(getattr(spider, "failure_reasons", [])),
+                                              len(self.items), dropped)
+        company = getattr(spider, "company", None)
+        db = open_archive(self.db_path)
+        try:
+            summary = ingest_crawl(
+                db,
+                company=company.slug if company else spider.name,
+                platform=getattr(spider, "platform", "unknown"),
+                items=self.items,
+                started_at=self.started_at,
+                status=status,
+                failure_reason=failure_reason,
+                dropped=dropped,
+                code_version=self.crawler.settings.get("PAYWATCH_VERSION"),
+            )
+        finally:
+            db.close()
+        stats.set_value("paywatch/archive/crawl_id", summary.crawl_id)
+        stats.set_value("paywatch/archive/status", status)
+        log = logger.info if status == "complete" else logger.warning
+        log("%s: archived crawl %d (%s%s): seen %d, new %d, changed %d, closed %d, with pay %d, dropped %d",
+            summary.company, summary.crawl_id, status, f": {failure_reason}" if failure_reason else "",
+            summary.seen, summary.new, summary.changed, summary.closed, summary.with_pay, summary.dropped)

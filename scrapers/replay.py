@@ -1,0 +1,143 @@
+"""A local HTTP server on 127.0.0.1 that replays saved platform responses.
+
+Responses are described by a ``routes.json`` manifest next to the saved files:
+
+    {"routes": [
+        {"path": "/greenhouse/v1/boards/a24/jobs", "file": "greenhouse/a24.json"},
+        {"path": "/lever/v0/postings/spotify", "query": {"skip": "0"}, "file": "lever/spotify_page1.json"},
+        {"method": "POST", "path": "/wday/cxs/t/s/jobs", "body": {"offset": 20}, "file": "..."},
+        {"path": "/broken", "status": 500, "body_text": "oops"}
+    ]}
+
+A route matches when method and path are equal and every listed query parameter / JSON body key
+has the listed value (other parameters are ignored). ``mount`` prefixes let one server replay
+several manifests (e.g. two nights): a request to ``/night2/...`` is matched against the night-2
+manifest with the prefix removed. Unmatched requests get 404 and are recorded in ``misses``;
+every request is recorded in ``requests`` so tests can check exactly what a spider asked for.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+ROBOTS_TXT = b"User-agent: *\nAllow: /\n"
+
+
+@dataclass
+class Route:
+    path: str
+    method: str = "GET"
+    query: dict[str, str] = field(default_factory=dict)
+    body: dict[str, Any] = field(default_factory=dict)
+    file: Path | None = None
+    status: int = 200
+    body_text: str | None = None
+    content_type: str = "application/json"
+
+    def matches(self, method: str, path: str, query: dict[str, str], body: Any) -> bool:
+        if method != self.method or path != self.path:
+            return False
+        if any(query.get(key) != str(value) for key, value in self.query.items()):
+            return False
+        if self.body:
+            if not isinstance(body, dict):
+                return False
+            return all(body.get(key) == value for key, value in self.body.items())
+        return True
+
+    def payload(self) -> bytes:
+        if self.file is not None:
+            return self.file.read_bytes()
+        return (self.body_text or "").encode("utf-8")
+
+
+def load_manifest(manifest: Path) -> list[Route]:
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    routes = []
+    for entry in data["routes"]:
+        entry = dict(entry)
+        if entry.get("file"):
+            entry["file"] = manifest.parent / entry["file"]
+        routes.append(Route(**entry))
+    return routes
+
+
+class ReplayServer:
+    """``with ReplayServer({"/night1": path_to_manifest}) as server: server.url`` ..."""
+
+    def __init__(self, mounts: dict[str, Path], host: str = "127.0.0.1", port: int = 0) -> None:
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            raise ValueError("the replay server only binds to loopback")
+        self.mounts = {prefix.rstrip("/"): load_manifest(Path(manifest)) for prefix, manifest in mounts.items()}
+        self.requests: list[dict[str, Any]] = []
+        self.misses: list[str] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self._serve("GET")
+
+            def do_POST(self) -> None:
+                self._serve("POST")
+
+            def _serve(self, method: str) -> None:
+                split = urlsplit(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                raw_body = self.rfile.read(length) if length else b""
+                try:
+                    body = json.loads(raw_body) if raw_body else None
+                except ValueError:
+                    body = None
+                query = dict(parse_qsl(split.query, keep_blank_values=True))
+                server.requests.append({"method": method, "path": split.path, "query": query, "body": body,
+                                        "headers": dict(self.headers.items())})
+                if split.path == "/robots.txt":
+                    return self._reply(200, ROBOTS_TXT, "text/plain")
+                route = server.find(method, split.path, query, body)
+                if route is None:
+                    server.misses.append(f"{method} {self.path}")
+                    return self._reply(404, b'{"error": "not found"}', "application/json")
+                self._reply(route.status, route.payload(), route.content_type)
+
+            def _reply(self, status: int, payload: bytes, content_type: str) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, format: str, *args: Any) -> None:  # keep test and demo output clean
+                pass
+
+        self.httpd = ThreadingHTTPServer((host, port), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def find(self, method: str, path: str, query: dict[str, str], body: Any) -> Route | None:
+        for prefix, routes in sorted(self.mounts.items(), key=lambda item: -len(item[0])):
+            if prefix and not (path == prefix or path.startswith(prefix + "/")):
+                continue
+            local_path = path[len(prefix):] or "/"
+            for route in routes:
+                if route.matches(method, local_path, query, body):
+                    return route
+        return None
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def __enter__(self) -> "ReplayServer":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(timeout=5)

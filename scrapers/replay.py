@@ -71,10 +71,17 @@ def load_manifest(manifest: Path) -> list[Route]:
 class ReplayServer:
     """``with ReplayServer({"/night1": path_to_manifest}) as server: server.url`` ..."""
 
-    def __init__(self, mounts: dict[str, Path], host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, mounts: dict[str, Path | list[Path]], host: str = "127.0.0.1", port: int = 0) -> None:
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("the replay server only binds to loopback")
-        self.mounts = {prefix.rstrip("/"): load_manifest(Path(manifest)) for prefix, manifest in mounts.items()}
+        self.mounts = {
+            prefix.rstrip("/"): [
+                route
+                for manifest in (manifests if isinstance(manifests, list) else [manifests])
+                for route in load_manifest(Path(manifest))
+            ]
+            for prefix, manifests in mounts.items()
+        }
         self.requests: list[dict[str, Any]] = []
         self.misses: list[str] = []
         server = self

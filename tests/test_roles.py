@@ -39,6 +39,12 @@ ROLE_CASES = {
         ("QA Engineer, Mobile Checkout", None),
         ("Gameplay Programmer", "Gaming / Studio North"),
         ("Infrastructure Capacity Planner", "Platform Engineering"),  # department hint
+        # the engineer role noun beats the business area it serves
+        ("Software Engineer, Tax Platform", None),
+        ("Senior Software Engineer, Customer Support Tools", None),
+        ("Backend Engineer, Ads Measurement", None),
+        ("Software Engineer, Marketing Automation", None),
+        ("Design Systems Engineer", None),
     ],
     "data": [
         ("Data Scientist, Growth Experimentation", None),

@@ -17,17 +17,16 @@ from scrapers.replay import ReplayServer
 
 DEMO_DIR = Path(__file__).parent
 NIGHTS = ("night1", "night2")
-# Platform base-URL settings and the path each platform's saved replies are mounted under.
-BASE_URL_SETTINGS = {
-    "GREENHOUSE_API_URL": "greenhouse",
-    "LEVER_API_URL": "lever",
-}
 # Politeness towards our own loopback server is not needed; it keeps the demo to seconds.
 FAST_LOCAL_SETTINGS = ("DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False", "CONCURRENT_REQUESTS_PER_DOMAIN=8")
 
 
 def replay_settings(server_url: str, night: str) -> list[str]:
-    return [f"{setting}={server_url}/{night}/{path}" for setting, path in BASE_URL_SETTINGS.items()]
+    """Every platform's base URL pointed at ``/<night>/<platform>`` on the replay server."""
+    from scrapers.platforms import PLATFORMS
+
+    settings = [f"{spider.base_url_setting}={server_url}/{night}/{name}" for name, spider in sorted(PLATFORMS.items())]
+    return settings + [f"LEVER_EU_API_URL={server_url}/{night}/lever"]
 
 
 def crawl_command(db: str, registry: Path, settings: list[str]) -> list[str]:
@@ -43,7 +42,8 @@ def run_demo(db: str = "paywatch-demo.db", keep: bool = False) -> int:
     if not keep:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db_path}{suffix}").unlink(missing_ok=True)
-    mounts = {f"/{night}": DEMO_DIR / night / "routes.json" for night in NIGHTS}
+    # Each platform's saved replies have their own manifest: routes_<platform>.json.
+    mounts = {f"/{night}": sorted((DEMO_DIR / night).glob("routes*.json")) for night in NIGHTS}
     night_started: dict[str, str] = {}
     with ReplayServer(mounts) as server:
         for number, night in enumerate(NIGHTS, start=1):

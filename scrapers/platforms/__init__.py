@@ -1,23 +1,39 @@
 """The platform table: registry platform name -> base spider class.
 
-Adding a platform is one module here (a PlatformSpider subclass with its extraction in
-``scrapers/extract/``) and one line in PLATFORMS.
+Adding a platform is one module in this package: a PlatformSpider subclass declaring ``platform``,
+its identifiers, ``base_url_setting`` and ``default_base_url``, with its extraction in
+``scrapers/extract/<platform>.py``. Modules are discovered here, so nothing else needs editing.
 """
 
 from __future__ import annotations
 
+import importlib
+import inspect
+import pkgutil
+
 from scrapers.platforms.base import PlatformSpider
-from scrapers.platforms.greenhouse import GreenhouseSpider
-from scrapers.platforms.lever import LeverSpider
 from scrapers.registry import Company
 
-PLATFORMS: dict[str, type[PlatformSpider]] = {
-    spider.platform: spider
-    for spider in (
-        GreenhouseSpider,
-        LeverSpider,
-    )
-}
+
+def _discover() -> dict[str, type[PlatformSpider]]:
+    table: dict[str, type[PlatformSpider]] = {}
+    for module_info in pkgutil.iter_modules(__path__):
+        if module_info.name == "base":
+            continue
+        module = importlib.import_module(f"{__name__}.{module_info.name}")
+        for _, candidate in inspect.getmembers(module, inspect.isclass):
+            if (
+                issubclass(candidate, PlatformSpider)
+                and candidate.__module__ == module.__name__
+                and "platform" in candidate.__dict__
+            ):
+                if candidate.platform in table:
+                    raise TypeError(f"two base spiders claim platform {candidate.platform!r}")
+                table[candidate.platform] = candidate
+    return table
+
+
+PLATFORMS: dict[str, type[PlatformSpider]] = _discover()
 
 
 def spider_class_for(company: Company) -> type[PlatformSpider]:

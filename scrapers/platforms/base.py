@@ -25,7 +25,8 @@ class PlatformSpider(scrapy.Spider):
 
     - ``platform``: the registry's platform name;
     - ``required_ids`` / ``optional_ids``: the identifiers a registry entry must / may give;
-    - ``base_url_setting``: the Scrapy setting holding the platform's base URL.
+    - ``base_url_setting``: the Scrapy setting holding the platform's base URL, and
+      ``default_base_url``: the real public endpoint used when that setting is not given.
 
     Hooks a company subclass may override: ``adjust_raw_posting(raw)`` (the platform's dict for one
     posting, before extraction) and ``adjust_item(item, raw)`` (the finished JobPosting).
@@ -35,6 +36,7 @@ class PlatformSpider(scrapy.Spider):
     required_ids: ClassVar[tuple[str, ...]] = ()
     optional_ids: ClassVar[tuple[str, ...]] = ()
     base_url_setting: ClassVar[str]
+    default_base_url: ClassVar[str]
     company: ClassVar[Company | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -67,7 +69,7 @@ class PlatformSpider(scrapy.Spider):
 
     @property
     def base_url(self) -> str:
-        return str(self.settings.get(self.base_url_setting)).rstrip("/")
+        return str(self.settings.get(self.base_url_setting) or self.default_base_url).rstrip("/")
 
     def adjust_raw_posting(self, raw: dict[str, Any]) -> dict[str, Any]:
         return raw

@@ -19,6 +19,7 @@ class GreenhouseSpider(PlatformSpider):
     platform = "greenhouse"
     required_ids = ("token",)
     base_url_setting = "GREENHOUSE_API_URL"
+    default_base_url = "https://boards-api.greenhouse.io"
 
     async def start(self) -> AsyncIterator[Any]:
         token = quote(str(self.company_id("token")), safe="")

@@ -20,11 +20,12 @@ class LeverSpider(PlatformSpider):
     required_ids = ("site",)
     optional_ids = ("region",)
     base_url_setting = "LEVER_API_URL"
+    default_base_url = "https://api.lever.co"
 
     @property
     def base_url(self) -> str:
         if self.company_id("region") == "eu":
-            return str(self.settings.get("LEVER_EU_API_URL")).rstrip("/")
+            return str(self.settings.get("LEVER_EU_API_URL") or "https://api.eu.lever.co").rstrip("/")
         return super().base_url
 
     @property

@@ -1,0 +1,178 @@
+"""The archive's rules, each as a test: versions only on change, closures only after complete
+crawls, reopen, append-only history, one transaction per crawl."""
+
+import json
+import sqlite3
+
+import pytest
+
+from archive.schema import HISTORY_TABLES, open_archive
+from archive.store import ingest_crawl
+
+NIGHT1 = "2026-11-01T03:00:00+00:00"
+NIGHT2 = "2026-11-02T03:00:00+00:00"
+NIGHT3 = "2026-11-03T03:00:00+00:00"
+
+
+def pay(minimum, maximum, *, source="text", label=None, period="year"):
+    return {"min": minimum, "max": maximum, "currency": "USD", "period": period, "basis": "base", "label": label,
+            "raw": f"${minimum} - ${maximum}", "source": source, "period_inferred": False,
+            "annual_min": minimum, "annual_max": maximum, "annualized": False}
+
+
+def posting(ref, title="Software Engineer", ranges=(), **fields):
+    return {"platform": "greenhouse", "company": "acme", "ref": ref, "title": title,
+            "url": f"https://boards.greenhouse.io/acme/jobs/{ref}", "department": "Engineering",
+            "locations": ["New York, NY"], "description": f"Build things. Posting {ref}.",
+            "pay_ranges": list(ranges), "role_type": "engineering", "ai_related": False, "seniority": "unknown",
+            **fields}
+
+
+def crawl(db, items, started_at, status="complete", **kwargs):
+    return ingest_crawl(db, company="acme", platform="greenhouse", items=items, started_at=started_at,
+                        status=status, **kwargs)
+
+
+def count(db, table):
+    return db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+def test_schema_has_the_documented_tables_and_views(memory_db):
+    assert set(memory_db.table_names()) >= {"crawls", "postings", "posting_versions", "version_changes",
+                                            "pay_ranges", "descriptions", "posting_events"}
+    assert set(memory_db.view_names()) >= {"version_pay", "version_detail", "current_postings", "pay_changes"}
+
+
+def test_first_crawl_creates_postings_versions_and_pay(memory_db):
+    summary = crawl(memory_db, [posting("1", ranges=[pay(100000, 150000)]), posting("2")], NIGHT1)
+    assert (summary.seen, summary.new, summary.changed, summary.closed, summary.with_pay) == (2, 2, 0, 0, 1)
+    assert count(memory_db, "postings") == 2 and count(memory_db, "posting_versions") == 2
+    row = memory_db.execute("SELECT min, max, currency, period, source FROM pay_ranges").fetchone()
+    assert row == (100000.0, 150000.0, "USD", "year", "text")
+    assert memory_db.execute("SELECT first_seen_at, last_seen_at, closed_at FROM postings WHERE ref='1'").fetchone() == (
+        NIGHT1, NIGHT1, None)
+
+
+def test_reingesting_identical_data_adds_no_version(memory_db):
+    items = [posting("1", ranges=[pay(100000, 150000)]), posting("2")]
+    crawl(memory_db, items, NIGHT1)
+    summary = crawl(memory_db, items, NIGHT2)
+    assert (summary.new, summary.changed, summary.unchanged, summary.closed) == (0, 0, 2, 0)
+    assert count(memory_db, "posting_versions") == 2 and count(memory_db, "pay_ranges") == 1
+    assert memory_db.execute("SELECT last_seen_at FROM postings WHERE ref='1'").fetchone()[0] == NIGHT2
+
+
+def test_a_change_adds_exactly_one_version_recording_what_changed(memory_db):
+    crawl(memory_db, [posting("1", ranges=[pay(100000, 150000, source="structured")])], NIGHT1)
+    summary = crawl(memory_db, [posting("1", ranges=[pay(110000, 160000, source="structured")])], NIGHT2)
+    assert summary.changed == 1
+    versions = memory_db.execute(
+        "SELECT version, changed_fields FROM posting_versions ORDER BY version").fetchall()
+    assert [v[0] for v in versions] == [1, 2]
+    assert json.loads(versions[1][1]) == ["pay_ranges"]
+    assert memory_db.execute("SELECT field FROM version_changes WHERE version_id = 2").fetchall() == [("pay_ranges",)]
+    [change] = list(memory_db.query("SELECT old_pay, new_pay, changed_at FROM pay_changes"))
+    assert change == {"old_pay": "USD 100,000-150,000/year base", "new_pay": "USD 110,000-160,000/year base",
+                      "changed_at": NIGHT2}
+
+
+def test_volatile_fields_do_not_make_a_version(memory_db):
+    crawl(memory_db, [posting("1", updated_at="2026-11-01", scraped_at=NIGHT1)], NIGHT1)
+    moved = posting("1", updated_at="2026-11-02", scraped_at=NIGHT2)
+    moved["url"] += "?utm_source=newsletter"
+    assert crawl(memory_db, [moved], NIGHT2).changed == 0
+
+
+def test_a_new_classifier_alone_does_not_make_a_version(memory_db):
+    crawl(memory_db, [posting("1", role_type="engineering")], NIGHT1)
+    assert crawl(memory_db, [posting("1", role_type="data")], NIGHT2).changed == 0
+
+
+def test_descriptions_are_stored_once_per_distinct_text(memory_db):
+    crawl(memory_db, [posting("1", description="same text"), posting("2", description="same text")], NIGHT1)
+    crawl(memory_db, [posting("1", description="same text", title="Senior Software Engineer"),
+                      posting("2", description="same text")], NIGHT2)
+    assert count(memory_db, "descriptions") == 1
+    assert count(memory_db, "posting_versions") == 3
+
+
+def test_absent_from_a_complete_crawl_closes_then_reopens(memory_db):
+    crawl(memory_db, [posting("1"), posting("2")], NIGHT1)
+    closed = crawl(memory_db, [posting("1")], NIGHT2)
+    assert closed.closed == 1
+    assert memory_db.execute("SELECT closed_at FROM postings WHERE ref='2'").fetchone()[0] == NIGHT2
+    reopened = crawl(memory_db, [posting("1"), posting("2")], NIGHT3)
+    assert (reopened.reopened, reopened.changed, reopened.closed) == (1, 0, 0)
+    assert memory_db.execute("SELECT closed_at, last_seen_at FROM postings WHERE ref='2'").fetchone() == (None, NIGHT3)
+    events = memory_db.execute(
+        "SELECT e.event, e.at FROM posting_events e JOIN postings p ON p.id = e.posting_id WHERE p.ref='2' ORDER BY e.id"
+    ).fetchall()
+    assert events == [("opened", NIGHT1), ("closed", NIGHT2), ("reopened", NIGHT3)]
+
+
+def test_a_failed_crawl_closes_nothing_but_records_what_it_saw(memory_db):
+    crawl(memory_db, [posting("1"), posting("2")], NIGHT1)
+    summary = crawl(memory_db, [posting("1", title="Staff Software Engineer")], NIGHT2, status="failed",
+                    failure_reason="request failed: page 2")
+    assert (summary.closed, summary.changed) == (0, 1)
+    assert memory_db.execute("SELECT count(*) FROM postings WHERE closed_at IS NOT NULL").fetchone()[0] == 0
+    assert memory_db.execute("SELECT status, failure_reason FROM crawls WHERE id = ?", [summary.crawl_id]).fetchone() == (
+        "failed", "request failed: page 2")
+
+
+def test_a_failed_empty_crawl_closes_nothing(memory_db):
+    crawl(memory_db, [posting("1"), posting("2")], NIGHT1)
+    assert crawl(memory_db, [], NIGHT2, status="failed", failure_reason="no postings returned").closed == 0
+    assert memory_db.execute("SELECT count(*) FROM postings WHERE closed_at IS NULL").fetchone()[0] == 2
+
+
+def test_other_companies_are_untouched_by_a_crawl(memory_db):
+    ingest_crawl(memory_db, company="other", platform="greenhouse", items=[posting("9") | {"company": "other"}],
+                 started_at=NIGHT1)
+    crawl(memory_db, [posting("1")], NIGHT2)
+    assert memory_db.execute("SELECT closed_at FROM postings WHERE company='other'").fetchone()[0] is None
+
+
+def test_history_tables_refuse_updates_and_deletes(memory_db):
+    crawl(memory_db, [posting("1", ranges=[pay(1, 2)])], NIGHT1)
+    for table in HISTORY_TABLES:
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            memory_db.execute(f"DELETE FROM {table}")
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            memory_db.execute(f"UPDATE {table} SET rowid = rowid")
+
+
+def test_a_crash_mid_crawl_leaves_the_previous_state_intact(tmp_path):
+    db = open_archive(str(tmp_path / "archive.db"))
+    crawl(db, [posting("1", ranges=[pay(100, 200)]), posting("2")], NIGHT1)
+    before = {table: count(db, table) for table in db.table_names()}
+
+    class Crash(Exception):
+        pass
+
+    def items_then_crash():
+        yield posting("1", ranges=[pay(300, 400)])
+        yield posting("3")
+        raise Crash("process killed")
+
+    with pytest.raises(Crash):
+        crawl(db, items_then_crash(), NIGHT2)
+    # a bad item half-way through the write (not null violated) also rolls the whole crawl back
+    with pytest.raises(sqlite3.IntegrityError):
+        crawl(db, [posting("1", ranges=[pay(300, 400)]), posting("4", ranges=[{**pay(1, 2), "currency": None}])], NIGHT2)
+    db.close()
+    reopened = open_archive(str(tmp_path / "archive.db"))
+    assert {table: count(reopened, table) for table in reopened.table_names()} == before
+    assert reopened.execute("SELECT count(*) FROM postings WHERE closed_at IS NOT NULL").fetchone()[0] == 0
+
+
+def test_archive_file_is_in_wal_mode(tmp_path):
+    db = open_archive(str(tmp_path / "archive.db"))
+    assert db.journal_mode == "wal"
+
+
+def test_migrations_are_recorded_and_rerun_is_a_no_op(tmp_path):
+    path = str(tmp_path / "archive.db")
+    open_archive(path).close()
+    db = open_archive(path)
+    assert count(db, "_sqlite_migrations") == 2

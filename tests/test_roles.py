@@ -264,6 +264,8 @@ def test_ai_flag(title, dept, role_type, ai):
         ("Vice President of Sales", "executive"),
         ("Chief Financial Officer", "executive"),
         ("Head of Engineering (VP)", "executive"),
+        ("Executive Assistant to the CEO", "unknown"),  # supports an executive, is not one
+        ("Chief of Staff to the CTO", "director"),
         # 3b. other Head of / Chief section titles -> director
         ("Head of Data Science", "director"),
         ("Chief Geologist and Hydrology", "director"),
@@ -432,3 +434,23 @@ def test_bad_rules_are_rejected():
     data["role"] = [dict(data["role"][0], role_type="astrology")]
     with pytest.raises(ValueError):
         compile_rules(data)
+
+
+# ---------------------------------------------------------------------------------------------
+# Property: any text in, a valid RoleClass out
+# ---------------------------------------------------------------------------------------------
+try:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+except ImportError:  # pragma: no cover - hypothesis is a test extra
+    given = None
+
+if given is not None:
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.text(max_size=300), st.one_of(st.none(), st.text(max_size=120)))
+    def test_any_text_gives_valid_roleclass(title, dept):
+        got = classify_role(title, dept)
+        assert got.role_type in ROLE_TYPES and got.seniority in SENIORITIES
+        assert isinstance(got.ai_related, bool)
+        assert got == classify_role(title, dept)

@@ -45,8 +45,9 @@ _BASELINE_TABLE = [
     ("marketing|communications|publicity|events", "marketing"),
     ("sales|account executive|account manager|partnership|business development", "sales"),
     ("producer|production|artist|writer|editor|vfx|animation", "creative"),
-    ("finance|legal|counsel|accountant|recruiter|audit|fp&a|tax", "corporate"),
-    ("operations|support|assistant|warehouse|security|logistics", "operations"),
+    ("finance|legal|counsel|accountant|recruiter|audit|fp&a|tax|compliance|policy", "corporate"),
+    ("operations|support|assistant|warehouse|security|logistics|customer", "operations"),
+    ("operator|fitter|quality|technicien", "other"),
 ]
 _BASELINE = [(re.compile(rf"\b(?:{k})", re.I), v) for k, v in _BASELINE_TABLE]
 _BASELINE_AI = re.compile(r"\b(?:ai|ml|machine learning|llm|genai)\b", re.I)

@@ -1,0 +1,822 @@
+"""Pull published pay ranges out of job-posting prose.
+
+``parse_pay(text)`` returns one :class:`PayRange` per pay figure or range the text states, in text
+order. It is pure and deterministic, and it runs in linear time: every regex below is either
+anchored on a bounded slice or free of nested, overlapping repetition, and all context look-ups go
+through indexes built with one pass over the text.
+
+How it works, in four steps:
+
+1. **Amounts.** Every number is read together with what is glued to it: a currency before it
+   (``$``, ``CA$``, ``USD $``, ``€``, ``(USD)``), a multiplier (``k``, ``M``), and a tail of currency
+   codes and pay periods after it (``CAD``, ``/hr``, ``USD per month``, ``zł/h``, ``gross/monthly``).
+2. **Ranges.** Two neighbouring amounts form a range when only a connector separates them: a dash of
+   any kind (including ``\\-`` and mojibake), ``to``/``and`` (and ``do``/``a``/``ed i`` in other
+   languages), optionally around a bracketed note, or a ``from X … up to Y`` span.
+3. **Is it pay?** The nearest keyword before the amount and the noun phrase right after it decide:
+   funding, revenue, stipends, bonuses, 401(k) caps and so on reject; salary, base, OTE, rate accept.
+   A range with a currency is pay unless something rejects it; a single figure needs positive
+   evidence. Bare numbers (no currency at all) count only with a pay period such as ``/hr``.
+4. **Period, currency, basis, label.** A period written on the amount wins, then one stated earlier
+   in the same sentence, then one stated later in it, then one stated for a sibling range in the same
+   sentence; otherwise it is inferred from magnitude (``period_inferred=True``). A bare ``$`` is the
+   caller's ``default_currency`` unless the text says "figures below in CAD" or pesos.
+
+See docs/PAY.md for the rules and the known limits.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+
+from pipelines.payrange import ANNUAL_FACTORS, PayRange
+
+__all__ = ["PayRange", "parse_pay", "default_currency_for_country"]
+
+
+# --------------------------------------------------------------------------------------------
+# Currencies
+# --------------------------------------------------------------------------------------------
+
+# What a bare "$" means in a posting for a given country (ISO 3166 alpha-2). Anything not listed
+# (including countries that do not use a dollar or peso sign) reads "$" as US dollars.
+DOLLAR_CURRENCY_BY_COUNTRY = {
+    "US": "USD", "PR": "USD", "EC": "USD", "SV": "USD", "PA": "USD", "TL": "USD", "FM": "USD",
+    "MH": "USD", "PW": "USD", "ZW": "USD", "VG": "USD", "TC": "USD", "BQ": "USD",
+    "CA": "CAD", "AU": "AUD", "NZ": "NZD", "MX": "MXN", "SG": "SGD", "HK": "HKD", "AR": "ARS",
+    "CL": "CLP", "CO": "COP", "UY": "UYU", "CU": "CUP", "DO": "DOP", "TW": "TWD", "BR": "BRL",
+    "JM": "JMD", "BS": "BSD", "BB": "BBD", "BZ": "BZD", "BM": "BMD", "KY": "KYD", "TT": "TTD",
+    "GY": "GYD", "SR": "SRD", "FJ": "FJD", "SB": "SBD", "LR": "LRD", "NA": "NAD", "BN": "BND",
+    "KI": "AUD", "NR": "AUD", "TV": "AUD", "CK": "NZD", "NU": "NZD",
+}
+
+PESO_CURRENCIES = {"MXN", "ARS", "CLP", "COP", "UYU", "CUP", "DOP", "PHP"}
+
+# ISO 4217 codes (and the odd non-standard spelling seen in postings) recognised next to a number.
+CODE_ALIASES = {"URU": "UYU", "RMB": "CNY", "NIS": "ILS", "RM": "MYR", "RS": "INR", "RS.": "INR"}
+ISO_CODES = (
+    "USD CAD EUR GBP AUD NZD PLN MXN ARS UYU BRL CLP COP PEN INR JPY CNY SGD HKD CHF SEK NOK DKK "
+    "CZK HUF RON BGN ZAR ILS TRY AED SAR QAR MYR PHP IDR THB VND KRW TWD NGN KES EGP UAH RUB PKR "
+    "LKR BDT GHS ISK RSD"
+).split()
+_CODE_PATTERN = "|".join(sorted(ISO_CODES + ["URU", "RMB", "NIS"], key=len, reverse=True))
+
+SYMBOL_CURRENCY = {
+    "£": "GBP", "￡": "GBP", "€": "EUR", "¥": "JPY", "￥": "JPY", "₹": "INR", "₩": "KRW", "₱": "PHP",
+    "₪": "ILS", "₺": "TRY", "₦": "NGN", "₴": "UAH", "₽": "RUB", "฿": "THB", "₫": "VND",
+}
+_SYMBOL_PATTERN = "".join(SYMBOL_CURRENCY)
+
+# Letters glued to a "$": US$, CA$, C$, A$, NZ$ ...
+DOLLAR_PREFIX_CURRENCY = {
+    "US": "USD", "USD": "USD", "CA": "CAD", "CAD": "CAD", "CDN": "CAD", "C": "CAD", "A": "AUD",
+    "AU": "AUD", "AUD": "AUD", "NZ": "NZD", "NZD": "NZD", "MX": "MXN", "S": "SGD", "SG": "SGD",
+    "HK": "HKD", "NT": "TWD", "R": "BRL", "AR": "ARS",
+}
+
+CURRENCY_WORDS = {
+    "euro": "EUR", "euros": "EUR", "zł": "PLN", "złotych": "PLN", "zloty": "PLN", "pln": "PLN",
+    "rupees": "INR", "reais": "BRL", "pounds": "GBP",
+}
+
+# Rough value of one unit in US dollars. Only used to judge magnitude ("is 24,150 a monthly or a
+# yearly figure in this currency?", "is this too small or too big to be pay?"), never for output.
+USD_VALUE = {
+    "USD": 1, "CAD": 0.73, "AUD": 0.65, "NZD": 0.6, "EUR": 1.08, "GBP": 1.27, "PLN": 0.25,
+    "MXN": 0.055, "ARS": 0.001, "UYU": 0.025, "BRL": 0.19, "CLP": 0.0011, "COP": 0.00025,
+    "PEN": 0.27, "INR": 0.012, "JPY": 0.0067, "CNY": 0.14, "SGD": 0.74, "HKD": 0.128, "CHF": 1.12,
+    "SEK": 0.095, "NOK": 0.093, "DKK": 0.145, "CZK": 0.043, "HUF": 0.0027, "RON": 0.22,
+    "BGN": 0.55, "ZAR": 0.055, "ILS": 0.27, "TRY": 0.03, "AED": 0.27, "SAR": 0.27, "QAR": 0.27,
+    "MYR": 0.22, "PHP": 0.018, "IDR": 0.000063, "THB": 0.028, "VND": 0.00004, "KRW": 0.00073,
+    "TWD": 0.031, "NGN": 0.00065, "KES": 0.0077, "EGP": 0.02, "UAH": 0.024, "RUB": 0.011,
+    "PKR": 0.0036, "LKR": 0.0033, "BDT": 0.0085, "GHS": 0.065, "ISK": 0.0072, "RSD": 0.0092,
+    "CUP": 0.042, "DOP": 0.017, "JMD": 0.0064, "TTD": 0.15,
+}
+
+
+def default_currency_for_country(country_code: str | None) -> str:
+    """The currency a bare "$" means in a posting located in ``country_code`` (ISO alpha-2)."""
+    if not country_code:
+        return "USD"
+    return DOLLAR_CURRENCY_BY_COUNTRY.get(country_code.strip().upper(), "USD")
+
+
+def _normalise_code(code: str) -> str:
+    upper = code.upper()
+    return CODE_ALIASES.get(upper, upper)
+
+
+# --------------------------------------------------------------------------------------------
+# Step 1: amounts
+# --------------------------------------------------------------------------------------------
+
+# A number: "21 250" (space-grouped thousands) or digits with , and . separators. Possessive
+# quantifiers keep long digit runs linear.
+_NUMBER = re.compile(
+    r"(?<![\d.,])(?:\d{1,3}(?:[ \u00a0\u202f]\d{3})++(?![\d,.]?\d)|\d++(?:[.,]\d++)*+)"
+)
+
+# Currency written before a number; matched on a short slice that must end where the number starts.
+_HEAD = re.compile(
+    rf"""
+    (?:
+        (?:\(?(?<![A-Za-z])(?P<code_before>{_CODE_PATTERN})\)?[ \t*_]*)?   # "USD $600", "(USD) $2.500"
+        (?:(?<![A-Za-z])(?P<dollar_prefix>CAD|CDN|USD|AUD|NZD|US|CA|AU|NZ|MX|SG|HK|NT|AR|C|A|S|R)(?P<prefix_space>[ ]?))?
+        (?P<dollar>\$|＄)
+      | (?P<symbol>[{_SYMBOL_PATTERN}])
+      | \(?(?<![A-Za-z])(?P<code>{_CODE_PATTERN}|RM|Rs\.?)\)?
+    )
+    [ \t*_]{{0,6}}\Z
+    """,
+    re.X,
+)
+
+_MULTIPLIER = re.compile(
+    r"(?:(?P<letter>[kK]|[mM]{1,2}|[bB]n?|tn)(?![A-Za-z])"
+    r"|[ ]?(?P<word>(?i:thousand|million|mil|mio|billion|bn|trillion))(?![A-Za-z]))"
+)
+MULTIPLIER_VALUES = {
+    "k": 1e3, "m": 1e6, "mm": 1e6, "b": 1e9, "bn": 1e9, "tn": 1e12,
+    "thousand": 1e3, "million": 1e6, "mil": 1e6, "mio": 1e6, "billion": 1e9, "trillion": 1e12,
+}
+
+# One thing that may follow an amount: a pay period, a currency, or "gross"/"net".
+_PERIOD_WORD = (
+    r"(?:(?:/[ ]?|\bper[ ]+|\ban?[ ]+|\beach[ ]+)(?P<unit>hours?|hrs?|h|years?|yrs?|annum|months?|mos?|mths?|weeks?|wks?|days?)(?![A-Za-z])"
+    r"|/[ ]?(?P<slash_adverb>hourly|monthly|annually|yearly|weekly|daily)"
+    r"|(?P<adverb>hourly|monthly|annually|yearly|weekly|daily|annual|per[ ]+annum|p\.[ ]?a\.|p/a)(?![A-Za-z]))"
+)
+_TAIL_TOKEN = re.compile(
+    rf"""
+    [ \t*_]*+
+    (?:
+        (?i:(?P<period>{_PERIOD_WORD}))
+      | \(?(?P<code>{_CODE_PATTERN})\)?(?![A-Za-z])
+      | (?P<symbol>[{_SYMBOL_PATTERN}])
+      | (?P<word>(?i:euros?|złotych|zloty|zł|pesos?|dollars|rupees|reais))(?![A-Za-z])
+      | (?P<gross>(?i:gross|net|brutto|netto))(?![A-Za-z])
+    )
+    """,
+    re.X,
+)
+_TAIL_NOTE = re.compile(r"[ \t*_]*\([^()\n]{1,30}\)")  # "(+ VAT / B2B)" before a period or code
+
+UNIT_PERIOD = {
+    "hour": "hour", "hours": "hour", "hr": "hour", "hrs": "hour", "h": "hour", "hourly": "hour",
+    "year": "year", "years": "year", "yr": "year", "yrs": "year", "annum": "year", "annually": "year",
+    "yearly": "year", "annual": "year", "per annum": "year", "p.a.": "year", "p. a.": "year", "p/a": "year",
+    "month": "month", "months": "month", "mo": "month", "mos": "month", "mth": "month", "mths": "month",
+    "monthly": "month",
+    "week": "week", "weeks": "week", "wk": "week", "wks": "week", "weekly": "week",
+    "day": "day", "days": "day", "daily": "day",
+}
+
+
+def _period_of(match: re.Match) -> str:
+    word = match.group("unit") or match.group("slash_adverb") or match.group("adverb")
+    return UNIT_PERIOD[re.sub(r"\s+", " ", word.lower())]
+
+
+@dataclass
+class _Amount:
+    start: int  # where the amount expression starts (currency prefix included)
+    end: int  # one past its tail (suffix code / period included)
+    number_end: int  # one past the digits and multiplier
+    value: float
+    has_multiplier: bool
+    multiplier: float
+    is_fraction: bool  # "139.00", "25.40": written with a decimal part
+    grouped: bool  # written with thousands separators
+    currency: str | None  # from a code, symbol or prefixed dollar ("CA$")
+    weak_currency: str | None  # "CA $" (spaced: could be California) counts only if the partner agrees
+    dollar: bool  # a bare "$": what it means is decided later
+    currency_word: str | None  # "pesos", "euros" after the number
+    period: str | None  # a period written on the amount
+    plus: bool  # "$100k+"
+
+
+def _parse_number(token: str) -> tuple[float, bool, bool] | None:
+    """(value, has a decimal part, has thousands grouping) or None when the token isn't a number."""
+    digits = sum(ch.isdigit() for ch in token)
+    if digits > 15:
+        return None
+    if " " in token or "\u00a0" in token or "\u202f" in token:
+        return float(re.sub(r"\D", "", token)), False, True
+    last_dot, last_comma = token.rfind("."), token.rfind(",")
+    if last_dot < 0 and last_comma < 0:
+        return float(token), False, False
+    decimal_at = -1
+    last = max(last_dot, last_comma)
+    after_last = len(token) - last - 1
+    if last_dot >= 0 and last_comma >= 0:
+        decimal_at = last if after_last != 3 else -1  # "1,234.56" / "1.234,56"
+    elif after_last != 3:
+        decimal_at = last  # "25.40", "2.2", "139,00" (a typo for 139,000; fixed in the range)
+    integer_part = token if decimal_at < 0 else token[:decimal_at]
+    groups = re.split(r"[.,]", integer_part)
+    # Thousands groups are three digits (Indian lakh grouping "12,00,000" ends in three too).
+    if len(groups) > 1 and (len(groups[-1]) != 3 or any(len(g) not in (2, 3) for g in groups[1:-1])):
+        return None
+    value = float("".join(groups) or "0")
+    if decimal_at >= 0:
+        fraction = token[decimal_at + 1 :]
+        if not fraction.isdigit():
+            return None
+        value += float("0." + fraction)
+    return value, decimal_at >= 0, len(groups) > 1
+
+
+def _read_amount(text: str, match: re.Match) -> _Amount | None:
+    number_start, position = match.span()
+    parsed = _parse_number(match.group())
+    if parsed is None:
+        return None
+    value, is_fraction, grouped = parsed
+
+    # Currency before the number.
+    start = number_start
+    currency = weak_currency = None
+    dollar = False
+    head = _HEAD.search(text, max(0, number_start - 24), number_start)
+    if head:
+        start = head.start()
+        if head.group("dollar"):
+            prefix = head.group("dollar_prefix")
+            if prefix and head.group("prefix_space") and len(prefix) == 1:
+                prefix = None  # "A $5,000" is an article, not Australian dollars
+                start = head.start("dollar")
+            if prefix:
+                if prefix == "CA" and head.group("prefix_space"):
+                    weak_currency = "CAD"
+                    dollar = True
+                else:
+                    currency = DOLLAR_PREFIX_CURRENCY[prefix]
+            else:
+                dollar = True
+            if head.group("code_before"):
+                currency = _normalise_code(head.group("code_before"))
+        elif head.group("symbol"):
+            currency = SYMBOL_CURRENCY[head.group("symbol")]
+        else:
+            currency = _normalise_code(head.group("code"))
+    elif number_start and text[number_start - 1].isalpha():
+        return None  # "M25", "B2B", "Q3": part of a word
+
+    # Multiplier right after the digits.
+    multiplier, has_multiplier = 1.0, False
+    found = _MULTIPLIER.match(text, position)
+    if found:
+        word = (found.group("letter") or found.group("word")).lower()
+        multiplier, has_multiplier = MULTIPLIER_VALUES[word], True
+        position = found.end()
+    number_end = position
+    plus = position < len(text) and text[position] == "+"
+    if plus:
+        position += 1
+    if position < len(text):
+        following = text[position]
+        if following == "%" or text.startswith(" %", position):
+            return None  # a percentage
+        if following.isalpha() and not text.startswith(("zł", "zl"), position):
+            code = re.match(rf"(?:{_CODE_PATTERN})(?![A-Za-z])", text[position : position + 4])
+            if not code:
+                return None  # "9am", "5th", "24x7", "3D"
+
+    # Tail: currency codes, currency words, periods, gross/net, in any order.
+    period = currency_word = None
+    end = number_end if not plus else number_end + 1
+    for _ in range(5):
+        token = _TAIL_TOKEN.match(text, end)
+        if token is None:
+            note = _TAIL_NOTE.match(text, end)
+            if note is None:
+                break
+            token = _TAIL_TOKEN.match(text, note.end())
+            if token is None or not (token.group("period") or token.group("code")):
+                break
+        if token.group("period"):
+            if period is not None:
+                break
+            period = _period_of(token)
+        elif token.group("code"):
+            code = _normalise_code(token.group("code"))
+            if currency and currency != code:
+                break
+            currency = code
+        elif token.group("symbol"):
+            symbol_currency = SYMBOL_CURRENCY[token.group("symbol")]
+            if currency and currency != symbol_currency:
+                break
+            currency = symbol_currency
+        elif token.group("word"):
+            word = token.group("word").lower()
+            if word in CURRENCY_WORDS:
+                currency = currency or CURRENCY_WORDS[word]
+            else:
+                currency_word = word
+        end = token.end()
+    return _Amount(
+        start=start, end=end, number_end=number_end, value=value * multiplier,
+        has_multiplier=has_multiplier, multiplier=multiplier, is_fraction=is_fraction,
+        grouped=grouped or has_multiplier, currency=currency, weak_currency=weak_currency,
+        dollar=dollar, currency_word=currency_word, period=period, plus=plus,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Step 2: ranges
+# --------------------------------------------------------------------------------------------
+
+_DASH = r"(?:\\?[-‐‑‒–—―−~]|β€[“”\"]|â€[“”\"])"
+_CONNECTOR_WORD = r"(?i:to|and|through|thru|until|till|up[ ]to|do|bis|à|a|al|au|e|ed|et|y|und|hasta|til)"
+# Only a connector between the two amounts: "-", " to ", " and ", "–$", "\-", "to a max", "ed i".
+_TIGHT_GAP = re.compile(
+    rf"""[ \t*_]*
+    (?:\[[^\]\n]{{0,160}}\][ \t*_]*)?                 # "[minimum salary in our lowest market]"
+    (?:{_DASH}|(?<![A-Za-z]){_CONNECTOR_WORD}(?![A-Za-z])(?:[ ](?i:i|il|la|the|le|los|las))?)
+    (?:[ \t*_]+(?i:a[ ])?(?i:max(?:imum)?)(?:[ ]of)?)?  # "min $156k to a max $212k"
+    [ \t*_]*""",
+    re.X,
+)
+# "from $X/year in our lowest geographic market up to $Y/year": a short clause, then "to"/"and".
+_LOOSE_GAP = re.compile(r"[^\d\n.;!?$€£]{0,120}?(?<![A-Za-z])(?i:up[ ]to|to|and)[ \t*_]*")
+_LOOSE_OPENER = re.compile(r"(?<![A-Za-z])(?i:from|between)[ \t*_]*(?:\(\w{3}\)[ \t*_]*)?\Z")
+
+MAX_RANGE_RATIO = 12  # "$100,000 - $700,000" is wide; "$5 - $150,000" is two different things
+
+
+@dataclass
+class _Candidate:
+    low: _Amount
+    high: _Amount
+    min: float
+    max: float
+
+    @property
+    def is_range(self) -> bool:
+        return self.low is not self.high
+
+    @property
+    def start(self) -> int:
+        return self.low.start
+
+    @property
+    def end(self) -> int:
+        return self.high.end
+
+
+def _explicit_currency(amount: _Amount) -> str | None:
+    return amount.currency
+
+
+def _join(text: str, low: _Amount, high: _Amount) -> _Candidate | None:
+    """The range low–high, or None when the two amounts are not one range."""
+    if low.end > high.start:
+        return None
+    gap_start, gap_end = low.end, high.start
+    gap_ok = _TIGHT_GAP.fullmatch(text, gap_start, gap_end) is not None
+    if not gap_ok and gap_end - gap_start <= 140:
+        gap_ok = (
+            _LOOSE_GAP.fullmatch(text, gap_start, gap_end) is not None
+            and _LOOSE_OPENER.search(text, max(0, low.start - 30), low.start) is not None
+            and (high.dollar or high.currency is not None)
+        )
+    if not gap_ok:
+        return None
+    if low.currency and high.currency and low.currency != high.currency:
+        return None
+    if low.period and high.period and low.period != high.period:
+        return None
+    lo, hi = low.value, high.value
+    # "$120-150K", "$130k - 150k": a multiplier on the high end applies to a bare low end.
+    if high.has_multiplier and not low.has_multiplier and lo * high.multiplier <= hi:
+        lo *= high.multiplier
+    elif low.has_multiplier and not high.has_multiplier and hi < lo and hi * low.multiplier >= lo:
+        hi *= low.multiplier
+    # "$100-150,000", "$177-$192,000", and the typo "$139,00 - $192,000": the low end lost "000".
+    elif lo < 1000 <= hi and not low.has_multiplier and lo * 1000 <= hi * 1.0001:
+        if (not low.is_fraction or lo == int(lo)) and hi / (lo * 1000) <= MAX_RANGE_RATIO:
+            lo *= 1000
+    if lo <= 0 or lo > hi * 1.0001 or hi / lo > MAX_RANGE_RATIO:
+        return None
+    return _Candidate(low, high, lo, max(lo, hi))
+
+
+def _group(text: str, amounts: list[_Amount]) -> list[_Candidate]:
+    candidates = []
+    index = 0
+    while index < len(amounts):
+        amount = amounts[index]
+        if index + 1 < len(amounts):
+            joined = _join(text, amount, amounts[index + 1])
+            if joined is not None:
+                candidates.append(joined)
+                index += 2
+                continue
+        candidates.append(_Candidate(amount, amount, amount.value, amount.value))
+        index += 1
+    return candidates
+
+
+# --------------------------------------------------------------------------------------------
+# Step 3: context — keywords that say "this is pay" or "this is something else"
+# --------------------------------------------------------------------------------------------
+
+# Order matters: at one position the first alternative wins, so compounds come before their parts.
+_KEYWORDS = [
+    # (group name, pattern, kind, basis)
+    ("total_combo", r"(?:base(?:[ ]salary|[ ]pay)?|salary)[ ]*(?:\+|plus|and|&)[ ]*bonus(?:[ ]target)?", "pos", "total"),
+    ("commission_combo", r"(?:base(?:[ ]salary|[ ]pay)?|salary)[ ]*(?:\+|plus|and|&)[ ]*commission(?:[ ]target)?", "pos", None),
+    ("ote", r"ote|on[- ]target(?:[ ]earnings|[ ]compensation|[ ]comp|[ ]salary|[ ]pay)?|on-?target", "pos", "ote"),
+    ("total", r"total[ ](?:target[ ])?(?:cash[ ])?comp(?:ensation)?|total[ ]target[ ]cash|total[ ]cash|total[ ]pay", "pos", "total"),
+    ("base", r"base(?:[ ]salary|[ ]pay|[ ]compensation|[ ]rate|[ ]range|[ ]wage)?|basic(?:[ ]salary|[ ]pay)?", "pos", "base"),
+    ("pos", r"salary|salaries|pay(?:[ ]range|[ ]rate|[ ]band|[ ]scale)?|compensation|comp|wages?|remuneration|earnings|earn|income|rates?|hiring[ ]range|range|ral|gross|stipendio|retribuzione|sueldo|salario|salaire|rémunération|gehalt|vergütung|wynagrodzenie|stawka|pensja", "pos", None),
+    ("neg", r"raised|raise|raising|funding|funded|financing|series[ ][a-h]|valuation|valued|revenues?|arr|mrr|gmv|assets|aum|invest\w*|capital|spend\w*|stipends?|allowances?|budgets?|bonus(?:es)?|reimburs\w*|subsid\w*|credits?|referral|sign[- ]?on|signing|relocation|401[ ]?\(?k\)?|403[ ]?\(?b\)?|match(?:ing)?|contribut\w*|cap(?:ped)?[ ]at|capped|donat\w*|discounts?|worth|loans?|payments|transactions|fees|costs?|price[sd]?|pricing|gifts?|vouchers?|prizes?|awards?|grants?|equity|stock|rsus?|deductible|insurance|charge[sd]?|billing|bill|clients?[ ]spend|customers|users|acquired|acquisition|round", "neg", None),
+    ("single_neg", r"mid[ -]?point|mid|midpoint|anchor\w*|average|avg|median", "single_neg", None),
+]
+# Context regexes run over the lower-cased text without re.I: the sre engine is several times
+# faster on case-sensitive alternations, and this scan is the hot path.
+_KEYWORD = re.compile(
+    r"(?<!\w)(?=[a-z0-9])(?:"
+    + "|".join(f"(?P<{name}>{pattern})" for name, pattern, _, _ in _KEYWORDS)
+    + r")(?!\w)"
+)
+KEYWORD_KIND = {name: kind for name, _, kind, _ in _KEYWORDS}
+KEYWORD_BASIS = {name: basis for name, _, _, basis in _KEYWORDS}
+
+# The noun phrase right after an amount ("yearly bonus", "home office stipend", "salary").
+_AFTER_STOP = re.compile(
+    r"[.;,:()\[\]{}+•|!?\n]|β€|(?<![A-Za-z])(?i:plus|and|or|with|depending|dependent|based|which|that|commensurate|regardless|including|inclusive|excluding|not|but|while|if|when|as|depends|subject|per[ ]year|per[ ]annum)(?![A-Za-z])"
+)
+_AFTER_NEG = re.compile(
+    r"(?<![A-Za-z])(?i:bonus\w*|stipends?|allowances?|budgets?|credits?|reimburs\w*|subsid\w*|referral|sign[- ]?on|signing|relocation|funding|raised|round|series|valuation|revenues?|arr|mrr|gmv|sales|assets|aum|market[ ]cap|worth|value|valued|spend\w*|loans?|payments|transactions|contracts|deals|projects|invest\w*|capital|fees|costs?|premiums?|equity|stock|rsus?|options|grants?|gifts?|vouchers?|prizes?|awards?|workspace|home[ ]office|office|setup|set-up|equipment|wellness|fitness|gym|learning|education|tuition|training|conference|internet|phone|wifi|lunch|meals?|food|commuter|transit|parking|childcare|baby|family|fertility|therapy|charit\w*|nonprofit|donat\w*|users?|customers?|clients|employees|members|per[ ]employee|towards?|to[ ]spend|to[ ]build|cash[ ]back|match\w*|401|savings|game|tickets?|in[ ]the[ ]bank|deposit\w*|payouts?|commissions?)(?![A-Za-z])"
+)
+_AFTER_POS = re.compile(
+    r"(?<![A-Za-z])(?i:salary|base|basic|ote|on[- ]target|earnings|compensation|pay|wages?|total[ ]target[ ]cash|income|rate)(?![A-Za-z])"
+)
+_AFTER_BASIS = [
+    (re.compile(r"(?i)(?<![A-Za-z])(?:ote|on[- ]target)(?![A-Za-z])"), "ote"),
+    (re.compile(r"(?i)(?<![A-Za-z])total(?![A-Za-z])"), "total"),
+    (re.compile(r"(?i)(?<![A-Za-z])(?:base|basic)(?![A-Za-z])"), "base"),
+]
+
+# A period stated in the surrounding sentence (not glued to the amount).
+_CONTEXT_PERIOD = re.compile(
+    r"(?<![a-z])(?:(?P<hour>hourly|per[ ]hour|an[ ]hour|hour[ ]rate)|(?P<month>monthly|per[ ]month|a[ ]month|mensual\w*|miesięczn\w*)"
+    r"|(?P<year>annual(?:ly)?|yearly|per[ ](?:year|annum)|a[ ]year|anual\w*|annuel\w*|jährlich\w*|roczn\w*)"
+    r"|(?P<week>weekly|per[ ]week)|(?P<day>daily|per[ ]day|day[ ]rate))(?![a-z])"
+)
+# After an amount, only unambiguous phrasing counts ("annual" there is usually "annual bonus").
+_AFTER_PERIOD = re.compile(
+    r"(?<![A-Za-z])(?i:(?P<hour>hourly|per[ ]hour|an[ ]hour)|(?P<month>monthly|per[ ]month|a[ ]month)"
+    r"|(?P<year>annually|per[ ](?:year|annum)|a[ ]year)|(?P<week>weekly|per[ ]week)|(?P<day>daily|per[ ]day))(?![A-Za-z])"
+)
+
+# "All figures cited below in CAD", "(in CAD)": a bare "$" after this is that currency. Found by
+# the literal "in CODE" first (cheap), then confirmed by a noun shortly before it.
+_CURRENCY_SCOPE = re.compile(rf"(?<![A-Za-z])in[ ]+(?P<code>{_CODE_PATTERN})(?![A-Za-z])")
+_SCOPE_NOUN = re.compile(r"(?:figures|amounts|numbers|ranges?|salar(?:y|ies)|compensation|pay|rates?)\b[^.\n$]{0,40}\Z|\((?:all[ ])?\Z")
+_PESOS = re.compile(r"(?<![a-z])pesos?(?![a-z])")  # over the lower-cased text
+PESO_COUNTRY_HINTS = [
+    (re.compile(r"(?i)argentin"), "ARS"), (re.compile(r"(?i)colombi"), "COP"),
+    (re.compile(r"(?i)chile"), "CLP"), (re.compile(r"(?i)urugua"), "UYU"), (re.compile(r"(?i)m[eé]xic"), "MXN"),
+]
+
+_NETFLIX_TOTAL = re.compile(
+    r"(?i)(?:based[ ]on|reflects?|represents?|is|are)[ ](?:the[ ])?total[ ](?:target[ ])?(?:cash[ ])?comp"
+)
+
+# A sentence ends at . ! ? ; followed by a space or markdown, but not after a lone capital ("U.S.").
+_SENTENCE_END = re.compile(r"(?<![A-Z])(?<!\b[A-Z]\.[A-Z])[.!?;](?=[\s*_])|\n[ \t]*\n")
+
+
+class _Document:
+    """The text plus position indexes, built lazily and once, so every look-up is a bisect."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        lower = text.lower()
+        if len(lower) != len(text):  # "İ" lower-cases to two characters; keep positions aligned
+            lower = "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
+        self.lower = lower
+        self._keywords = None
+        self._periods = None
+        self._sentence_ends = None
+        self._line_starts = None
+        self._scopes = None
+        self._pesos = None
+
+    @property
+    def keywords(self) -> tuple[list[int], list[re.Match]]:
+        if self._keywords is None:
+            matches = list(_KEYWORD.finditer(self.lower))
+            self._keywords = ([m.end() for m in matches], matches)
+        return self._keywords
+
+    @property
+    def periods(self) -> tuple[list[int], list[re.Match]]:
+        if self._periods is None:
+            matches = list(_CONTEXT_PERIOD.finditer(self.lower))
+            self._periods = ([m.end() for m in matches], matches)
+        return self._periods
+
+    @property
+    def sentence_ends(self) -> list[int]:
+        if self._sentence_ends is None:
+            self._sentence_ends = [m.end() for m in _SENTENCE_END.finditer(self.text)]
+        return self._sentence_ends
+
+    @property
+    def line_starts(self) -> list[int]:
+        if self._line_starts is None:
+            self._line_starts = [0] + [m.end() for m in re.finditer(r"\n", self.text)]
+        return self._line_starts
+
+    @property
+    def scopes(self) -> tuple[list[int], list[str]]:
+        if self._scopes is None:
+            matches = [
+                m for m in _CURRENCY_SCOPE.finditer(self.text)
+                if _SCOPE_NOUN.search(self.lower, max(0, m.start() - 60), m.start())
+            ]
+            self._scopes = ([m.end() for m in matches], [_normalise_code(m.group("code")) for m in matches])
+        return self._scopes
+
+    @property
+    def pesos(self) -> list[int]:
+        if self._pesos is None:
+            self._pesos = [m.start() for m in _PESOS.finditer(self.lower)]
+        return self._pesos
+
+    # -- windows ---------------------------------------------------------------------------
+
+    def sentence_start(self, position: int, limit: int = 240) -> int:
+        ends = self.sentence_ends
+        index = bisect_right(ends, position) - 1
+        start = ends[index] if index >= 0 else 0
+        return max(start, position - limit)
+
+    def sentence_end(self, position: int, limit: int = 240) -> int:
+        ends = self.sentence_ends
+        index = bisect_right(ends, position)
+        end = ends[index] if index < len(ends) else len(self.text)
+        return min(end, position + limit)
+
+    def line_start(self, position: int) -> int:
+        starts = self.line_starts
+        return starts[bisect_right(starts, position) - 1]
+
+    def context_start(self, position: int) -> int:
+        """Start of the clause that introduces the amount at ``position``.
+
+        It is the sentence, cut at the line start, unless the line holds nothing but bullets and
+        markup before the amount: then the previous non-empty line (a heading) is included.
+        """
+        start = max(self.sentence_start(position), self.line_start(position))
+        if re.search(r"[A-Za-z]", self.text[start:position]):
+            return start
+        previous_end = start - 1
+        while previous_end > 0 and self.text[previous_end - 1] in " \t\r\n":
+            previous_end -= 1
+        if previous_end <= 0:
+            return start
+        return max(self.line_start(previous_end - 1), position - 240)
+
+    def keywords_between(self, start: int, end: int) -> list[re.Match]:
+        ends, matches = self.keywords
+        return matches[bisect_left(ends, start + 1) : bisect_right(ends, end)]
+
+    def periods_between(self, start: int, end: int) -> list[re.Match]:
+        ends, matches = self.periods
+        return [m for m in matches[bisect_left(ends, start + 1) : bisect_right(ends, end)] if m.start() >= start]
+
+    def scope_currency(self, position: int) -> str | None:
+        ends, codes = self.scopes
+        index = bisect_right(ends, position) - 1
+        return codes[index] if index >= 0 else None
+
+    def pesos_near(self, start: int, end: int) -> bool:
+        starts = self.pesos
+        index = bisect_left(starts, start)
+        return index < len(starts) and starts[index] < end
+
+
+# --------------------------------------------------------------------------------------------
+# Step 4: deciding, and filling in period / currency / basis / label
+# --------------------------------------------------------------------------------------------
+
+# Plausible pay, in US-dollar equivalents per period. A period written on the amount gets the wide
+# bounds; one taken from the surrounding sentence or from magnitude must sit in the narrow band.
+WIDE_BOUNDS = {"year": (1_000, 5_000_000), "month": (80, 500_000), "week": (20, 100_000), "day": (5, 20_000), "hour": (1, 2_500)}
+NARROW_BOUNDS = {"year": (8_000, 5_000_000), "month": (300, 45_000), "week": (100, 12_000), "day": (40, 4_000), "hour": (5, 600)}
+
+
+def _usd(value: float, currency: str) -> float:
+    return value * USD_VALUE.get(currency, 1.0)
+
+
+def _fits(candidate: _Candidate, currency: str, period: str, bounds: dict) -> bool:
+    low, high = bounds[period]
+    return low <= _usd(candidate.min, currency) and _usd(candidate.max, currency) <= high
+
+
+def _infer_period(candidate: _Candidate, currency: str) -> str | None:
+    """The period a figure of this size usually is; None where that is ambiguous."""
+    top = _usd(candidate.max, currency)
+    bottom = _usd(candidate.min, currency)
+    if bottom >= 10_000 and top <= 5_000_000:
+        return "year"
+    if 700 <= bottom and top < 12_000:
+        return "month"
+    if 5 <= bottom and top <= 300:
+        return "hour"
+    return None
+
+
+def _after_phrase(text: str, position: int) -> str:
+    window = text[position : position + 60]
+    stop = _AFTER_STOP.search(window)
+    return window[: stop.start()] if stop else window
+
+
+def _nearest_keyword(doc: _Document, start: int, end: int, single: bool) -> re.Match | None:
+    for match in reversed(doc.keywords_between(start, end)):
+        kind = KEYWORD_KIND[match.lastgroup]
+        if kind == "single_neg" and not single:
+            continue
+        return match
+    return None
+
+
+def _resolve_currency(doc: _Document, candidate: _Candidate, default_currency: str) -> tuple[str, bool]:
+    """(ISO currency, whether the text marked a currency at all)."""
+    low, high = candidate.low, candidate.high
+    explicit = low.currency or high.currency
+    if explicit:
+        return explicit, True
+    weak = low.weak_currency or high.weak_currency
+    if weak and (low.weak_currency == high.weak_currency) and candidate.is_range and low.weak_currency:
+        return weak, True  # "CA $100 - CA $120"
+    marked = low.dollar or high.dollar
+    word = low.currency_word or high.currency_word
+    context_start = doc.context_start(candidate.start)
+    if (word and word.startswith("peso")) or doc.pesos_near(context_start, candidate.start):
+        return _peso_currency(doc.text[max(0, candidate.start - 400) : candidate.end + 200], default_currency), True
+    scoped = doc.scope_currency(candidate.start)
+    if scoped:
+        return scoped, True
+    return default_currency, marked
+
+
+def _peso_currency(window: str, default_currency: str) -> str:
+    if default_currency in PESO_CURRENCIES:
+        return default_currency
+    for pattern, code in PESO_COUNTRY_HINTS:
+        if pattern.search(window):
+            return code
+    return "MXN"
+
+
+def _resolve_period(doc: _Document, candidate: _Candidate, currency: str, siblings: list[_Candidate]) -> tuple[str | None, bool]:
+    """(period, inferred from magnitude?)"""
+    stated = candidate.high.period or candidate.low.period
+    if stated:
+        return (stated, False) if _fits(candidate, currency, stated, WIDE_BOUNDS) else (None, False)
+    sentence_start = doc.context_start(candidate.start)
+    before = doc.periods_between(sentence_start, candidate.start)
+    for match in reversed(before):
+        period = match.lastgroup
+        if _fits(candidate, currency, period, NARROW_BOUNDS):
+            return period, False
+    after = _AFTER_PERIOD.search(doc.text, candidate.end, doc.sentence_end(candidate.end, 80))
+    if after and _fits(candidate, currency, after.lastgroup, NARROW_BOUNDS):
+        return after.lastgroup, False
+    for sibling in siblings:
+        period = sibling.high.period or sibling.low.period
+        if period and _fits(candidate, currency, period, NARROW_BOUNDS):
+            return period, False
+    inferred = _infer_period(candidate, currency)
+    return inferred, inferred is not None
+
+
+def _is_pay(doc: _Document, candidate: _Candidate, currency_marked: bool) -> bool:
+    text = doc.text
+    single = not candidate.is_range
+    after = _after_phrase(text, candidate.end)
+    if _AFTER_NEG.search(after):
+        return False
+    context_start = doc.context_start(candidate.start)
+    nearest = _nearest_keyword(doc, context_start, candidate.start, single)
+    nearest_kind = KEYWORD_KIND[nearest.lastgroup] if nearest else None
+    if nearest_kind in ("neg", "single_neg"):
+        return False
+    period = candidate.high.period or candidate.low.period
+    if not currency_marked:
+        # A bare number is pay only with a pay period on it ("US - 50/hr") or a pay keyword
+        # introducing thousands-grouped figures ("Salary: 90,000 - 120,000").
+        if period == "hour":
+            return True
+        return (
+            nearest_kind == "pos"
+            and candidate.low.grouped
+            and candidate.high.grouped
+            and candidate.min >= 1000
+        )
+    if not single:
+        return True
+    if nearest_kind == "pos" or _AFTER_POS.search(after):
+        return True
+    if period == "hour":
+        return True  # "$40.00/hr"
+    written_currency = candidate.low.currency is not None  # a code or a symbol, not a bare "$"
+    return written_currency and period is not None  # "$47K USD/yr", "2.2M ARS/mo."
+
+
+def _resolve_basis(doc: _Document, candidate: _Candidate) -> str:
+    after = _after_phrase(doc.text, candidate.end)
+    for pattern, basis in _AFTER_BASIS:
+        if pattern.search(after):
+            return basis
+    for match in reversed(doc.keywords_between(max(0, candidate.start - 320), candidate.start)):
+        basis = KEYWORD_BASIS[match.lastgroup]
+        if basis:
+            return basis
+    following = doc.text[candidate.end : candidate.end + 260]
+    if _NETFLIX_TOTAL.search(following):
+        return "total"
+    return "unknown"
+
+
+_LABEL_GENERIC = re.compile(
+    r"(?i)^(?:(?:the|our|us|u\.s\.|annual|yearly|estimated|expected|anticipated|starting|target|new[- ]hire|hiring|typical|full|overall|base|basic|salary|salaries|pay|compensation|comp|cash|wage|rate|hourly|range|ranges|band|gross|net|total|ote|on[- ]target|earnings|and|for|this|role|position|is|are|of|in|offered|details|transparency|\W)+)$"
+)
+_LABEL_TRAILING_GENERIC = re.compile(
+    r"(?i)(?:[ ]+(?:base|basic|annual|hourly|salary|pay|compensation|comp|cash|wage|hiring|starting|target)){0,3}[ ]*(?:range|ranges|band|rate|salary|pay|compensation)?$"
+)
+_LABEL_FOR = re.compile(r"(?i)\b(?:for|in)[ ]+(?:the[ ]+)?(?:states?[ ]+of[ ]+|working[ ]+locations[ ]+in[ ]+)?([^,:;]{2,60}?)(?:[ ]+(?:is|are|will[ ]be)\b|,)")
+
+
+def _label(doc: _Document, candidate: _Candidate) -> str | None:
+    """The tier a range applies to when the line names one: "Zone A", "Colorado", "Senior"."""
+    text = doc.text
+    line_start = doc.line_start(candidate.start)
+    prefix = text[max(line_start, candidate.start - 200) : candidate.start]
+    prefix = re.sub(r"[*_`#>{}]+", " ", prefix)
+    prefix = re.sub(r"^[\s·•\-–+]+", "", prefix).strip()
+    label = None
+    colon = re.search(r"^(.{1,80}?)\s*(?::|[ ]-|[ ]–)\s*(?:[^:]{0,12})$", prefix)
+    if colon and "." not in colon.group(1)[-3:]:
+        label = colon.group(1)
+        inner = _LABEL_FOR.search(label + " is")
+        if re.search(r"(?i)\b(?:is|are|will be)\b", label) and inner:
+            label = inner.group(1)
+        elif re.search(r"(?i)\b(?:is|are|will be)\b", label):
+            label = None
+    else:
+        inner = _LABEL_FOR.search(prefix)
+        if inner and re.match(r"[A-Z]", inner.group(1)):
+            label = inner.group(1)
+    if not label:
+        return None
+    label = re.sub(r"(?i)^(?:based in|for|in|located in)\s+", "", label.strip())
+    label = _LABEL_TRAILING_GENERIC.sub("", label).strip(" ,.-–")
+    if not label or len(label) > 60 or _LABEL_GENERIC.match(label) or re.search(r"\d{3}", label):
+        return None
+    return label
+
+
+def parse_pay(text: str, *, default_currency: str = "USD") -> list[PayRange]:
+    """Every pay figure or range stated in ``text``, in text order (see the module docstring)."""
+    if not text:
+        return []
+    amounts = [a for a in (_read_amount(text, m) for m in _NUMBER.finditer(text)) if a is not None]
+    if not amounts:
+        return []
+    doc = _Document(text)
+    candidates = _group(text, amounts)
+    results: list[PayRange] = []
+    for index, candidate in enumerate(candidates):
+        currency, marked = _resolve_currency(doc, candidate, default_currency)
+        if not _is_pay(doc, candidate, marked):
+            continue
+        sentence_end = doc.sentence_end(candidate.end)
+        siblings = [c for c in candidates[index + 1 :] if c.start < sentence_end]
+        period, inferred = _resolve_period(doc, candidate, currency, siblings)
+        if period is None or not _fits(candidate, currency, period, WIDE_BOUNDS):
+            continue
+        results.append(
+            PayRange(
+                min=round(candidate.min, 2),
+                max=round(candidate.max, 2),
+                currency=currency,
+                period=period,
+                basis=_resolve_basis(doc, candidate),
+                label=_label(doc, candidate),
+                raw=text[candidate.start : candidate.end],
+                source="text",
+                period_inferred=inferred,
+            )
+        )
+    return results

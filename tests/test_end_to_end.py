@@ -1,0 +1,124 @@
+"""`paywatch crawl` and `paywatch diff` as a user runs them, against saved responses on 127.0.0.1."""
+
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from scrapers.demo import DEMO_DIR, FAST_LOCAL_SETTINGS, replay_settings
+from scrapers.replay import ReplayServer
+
+REPO = Path(__file__).resolve().parents[1]
+REGISTRY = DEMO_DIR / "companies.toml"
+
+
+def paywatch(*args, check=True):
+    result = subprocess.run([sys.executable, "-m", "scrapers.cli", *args], cwd=REPO, capture_output=True,
+                            text=True, timeout=300)
+    if check and result.returncode != 0:
+        raise AssertionError(f"paywatch {' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def crawl(db, server, night, *extra):
+    settings = [arg for setting in [*replay_settings(server.url, night), *FAST_LOCAL_SETTINGS] for arg in ("-s", setting)]
+    return paywatch("crawl", "--db", str(db), "--registry", str(REGISTRY), "--log-level", "WARNING",
+                    *settings, *extra, check=False)
+
+
+@pytest.fixture(scope="module")
+def two_nights(tmp_path_factory):
+    db = tmp_path_factory.mktemp("e2e") / "archive.db"
+    mounts = {f"/{night}": sorted((DEMO_DIR / night).glob("routes*.json")) for night in ("night1", "night2")}
+    with ReplayServer(mounts) as server:
+        first = crawl(db, server, "night1")
+        second = crawl(db, server, "night2")
+        requests = list(server.requests)
+        misses = list(server.misses)
+    return db, first, second, requests, misses
+
+
+def test_both_nights_crawl_cleanly(two_nights):
+    db, first, second, requests, misses = two_nights
+    assert first.returncode == 0, first.stderr
+    assert second.returncode == 0, second.stderr
+    assert misses == []
+    assert all(request["path"] == "/robots.txt" or request["path"].startswith(("/night1/", "/night2/"))
+               for request in requests)
+    assert any(request["path"] == "/robots.txt" for request in requests), "robots.txt must be obeyed"
+    assert all(request["headers"].get("User-Agent", "").startswith("paywatch/") for request in requests)
+
+
+def test_summary_shows_per_company_counts(two_nights):
+    _, first, second, _, _ = two_nights
+    assert "company" in first.stdout and "with pay" in first.stdout
+    a24_night2 = next(line for line in second.stdout.splitlines() if line.startswith("a24 "))
+    assert a24_night2.split()[:6] == ["a24", "complete", "3", "1", "1", "1"]  # seen, new, changed, closed
+
+
+def test_archive_holds_versioned_postings_with_pay(two_nights):
+    db = sqlite3.connect(two_nights[0])
+    statuses = db.execute("SELECT company, status FROM crawls ORDER BY id").fetchall()
+    assert all(status == "complete" for _, status in statuses) and len(statuses) >= 4
+    director = db.execute(
+        "SELECT v.version, pr.min, pr.max, pr.currency, pr.period FROM posting_versions v "
+        "JOIN pay_ranges pr ON pr.version_id = v.id WHERE v.title = 'Director, Film Marketing' ORDER BY v.version"
+    ).fetchall()
+    assert director == [(1, 180000.0, 220000.0, "USD", "year"), (2, 190000.0, 235000.0, "USD", "year")]
+    closed = db.execute("SELECT title FROM postings WHERE closed_at IS NOT NULL").fetchall()
+    assert ("Post-Production Coordinator",) in closed
+    role = db.execute("SELECT role_type, ai_related FROM posting_versions WHERE title LIKE 'Machine Learning%'").fetchone()
+    assert role == ("engineering", 1)
+
+
+def test_diff_reports_the_raised_range_the_new_and_the_closed_posting(two_nights):
+    db = two_nights[0]
+    night2_start = sqlite3.connect(db).execute("SELECT max(started_at) FROM crawls").fetchone()[0]
+    changes = json.loads(paywatch("diff", "--since", night2_start, "--db", str(db), "--format", "json").stdout)
+    kinds = {(change["company"], change["title"], change["kind"]) for change in changes}
+    assert ("a24", "Director, Film Marketing", "pay_raised") in kinds
+    assert ("a24", "Machine Learning Engineer, Recommendations", "opened") in kinds
+    assert ("a24", "Post-Production Coordinator", "closed") in kinds
+    raised = next(c for c in changes if c["kind"] == "pay_raised")
+    assert "180,000-220,000" in raised["old_pay"] and "190,000-235,000" in raised["new_pay"]
+    table = paywatch("diff", "--since", night2_start, "--db", str(db)).stdout
+    assert "pay_raised" in table and "→" in table
+    csv_text = paywatch("diff", "--since", night2_start, "--db", str(db), "--format", "csv").stdout
+    assert csv_text.splitlines()[0] == "at,company,ref,title,kind,old_pay,new_pay"
+
+
+def test_a_failing_company_is_named_and_closes_nothing(tmp_path):
+    db = tmp_path / "archive.db"
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "routes.json").write_text(json.dumps({"routes": [
+        {"path": "/greenhouse/v1/boards/a24/jobs", "status": 503, "body_text": "maintenance"},
+        {"path": "/lever/v0/postings/spotify", "body_text": "<html>not json</html>", "content_type": "text/html"},
+    ]}))
+    mounts = {"/night1": sorted((DEMO_DIR / "night1").glob("routes*.json")), "/broken": [broken / "routes.json"]}
+    with ReplayServer(mounts) as server:
+        assert crawl(db, server, "night1").returncode == 0
+        result = crawl(db, server, "broken")
+    assert result.returncode == 1
+    assert "crawl failed for: a24, spotify" in result.stderr
+    archive = sqlite3.connect(db)
+    assert archive.execute("SELECT count(*) FROM postings WHERE closed_at IS NOT NULL").fetchone()[0] == 0
+    failures = archive.execute("SELECT company, failure_reason FROM crawls WHERE status = 'failed'").fetchall()
+    assert {company for company, _ in failures} == {"a24", "spotify"}
+    assert any("malformed JSON" in reason for _, reason in failures)
+
+
+def test_selection_by_company_and_unknown_company(tmp_path):
+    result = paywatch("crawl", "--registry", str(REGISTRY), "--company", "nope", "--db", str(tmp_path / "x.db"), check=False)
+    assert result.returncode != 0 and "not in the registry: nope" in result.stderr
+
+
+def test_demo_runs_offline_and_shows_the_changes(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "scrapers.cli", "demo", "--db", str(tmp_path / "demo.db")],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    for expected in ("Night 1", "Night 2", "pay_raised", "opened", "closed", "a24", "spotify"):
+        assert expected in result.stdout

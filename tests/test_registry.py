@@ -1,0 +1,103 @@
+"""Meta tests: the registry is valid, every company has a spider, every platform is wired."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from scrapers.platforms import PLATFORMS, spider_class_for
+from scrapers.registry import SECTORS, RegistryError, load_registry
+from tests.spider_helpers import project_settings
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def write_registry(tmp_path, body):
+    path = tmp_path / "companies.toml"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def test_every_entry_is_valid_and_unique():
+    companies = load_registry()
+    slugs = [company.slug for company in companies]
+    assert len(slugs) == len(set(slugs))
+    for company in companies:
+        assert company.sector in SECTORS
+        assert company.platform in PLATFORMS
+        for key in PLATFORMS[company.platform].required_ids:
+            assert company.ids.get(key), f"{company.slug} lacks {key}"
+
+
+def test_every_registry_entry_says_where_its_id_was_found():
+    text = (REPO / "scrapers" / "companies.toml").read_text(encoding="utf-8")
+    blocks = text.split("[[company]]")[1:]
+    previous_tails = text.split("[[company]]")[:-1]
+    for block, before in zip(blocks, previous_tails):
+        comment_lines = [line for line in before.strip().splitlines()[-3:] if line.startswith("#")]
+        assert comment_lines, f"entry without a source comment: {block.strip().splitlines()[0]}"
+
+
+def test_registry_has_studios_and_tech():
+    sectors = {company.sector for company in load_registry()}
+    assert sectors == {"studio", "tech"}
+
+
+def test_spider_classes_follow_the_naming_convention():
+    for company in load_registry():
+        spider = spider_class_for(company)
+        assert spider.name == company.slug
+        assert spider.__name__ == "".join(p.capitalize() for p in company.slug.split("_")) + "Spider"
+        assert spider.platform == company.platform
+
+
+def test_every_platform_declares_its_base_url_setting_and_real_default():
+    for name, spider in PLATFORMS.items():
+        assert spider.base_url_setting.isupper(), name
+        default = spider.default_base_url
+        assert default == "" or default.startswith("https://"), f"{name} must default to the real endpoint"
+
+
+def test_scrapy_list_shows_one_spider_per_registered_company():
+    result = subprocess.run([sys.executable, "-m", "scrapy", "list"], cwd=REPO, capture_output=True, text=True,
+                            check=True)
+    assert sorted(result.stdout.split()) == sorted(company.slug for company in load_registry())
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ('[[company]]\nslug = "Bad Slug"\nname = "X"\nsector = "tech"\nplatform = "lever"\nsite = "x"\n', "lower snake case"),
+        ('[[company]]\nslug = "x"\nname = "X"\nsector = "film"\nplatform = "lever"\nsite = "x"\n', "sector"),
+        ('[[company]]\nslug = "x"\nname = "X"\nsector = "tech"\nplatform = "myspace"\nsite = "x"\n', "unknown platform"),
+        ('[[company]]\nslug = "x"\nname = "X"\nsector = "tech"\nplatform = "lever"\n', "lever needs site"),
+        ('[[company]]\nslug = "x"\nname = "X"\nsector = "tech"\nplatform = "lever"\nsite = "x"\ntoken = "y"\n', "not used by lever"),
+        ('[[company]]\nslug = "x"\nname = "X"\nsector = "tech"\nplatform = "lever"\nsite = "x"\n' * 2, "listed twice"),
+        ("not toml [", "not valid TOML"),
+        ("", "one or more"),
+    ],
+)
+def test_bad_registry_entries_fail_at_load_with_a_clear_reason(tmp_path, body, message):
+    with pytest.raises(RegistryError, match=message):
+        load_registry(write_registry(tmp_path, body))
+
+
+def test_a_user_registry_replaces_the_shipped_one(tmp_path):
+    path = write_registry(tmp_path, '[[company]]\nslug = "my_studio"\nname = "My Studio"\nsector = "studio"\n'
+                                    'platform = "greenhouse"\ntoken = "mystudio"\n')
+    from scrapers.loader import RegistrySpiderLoader
+    from scrapy.settings import Settings
+
+    settings = Settings(project_settings())
+    settings.set("PAYWATCH_REGISTRY", str(path))
+    assert RegistrySpiderLoader(settings).list() == ["my_studio"]
+    assert [c.slug for c in load_registry(path)] == ["my_studio"]
+
+
+def test_registry_entries_need_no_code_to_crawl(tmp_path):
+    path = write_registry(tmp_path, '[[company]]\nslug = "new_co"\nname = "New Co"\nsector = "tech"\n'
+                                    'platform = "lever"\nsite = "newco"\n')
+    result = subprocess.run([sys.executable, "-m", "scrapy", "list", "-s", f"PAYWATCH_REGISTRY={path}"], cwd=REPO,
+                            capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["new_co"]

@@ -1,0 +1,133 @@
+"""SmartRecruiters Posting API.
+
+List: `GET /v1/companies/{id}/postings?limit=100&offset=N` -> `{offset, limit, totalFound, content[]}`
+with identity, location, department and dates but no text. Detail:
+`GET /v1/companies/{id}/postings/{postingId}` adds `postingUrl`, `applyUrl` and
+`jobAd.sections` (`companyDescription`, `jobDescription`, `qualifications`,
+`additionalInformation`, each `{title, text}` with HTML text). Pay, when published, is prose in one
+of those sections (most often `additionalInformation`); there is no structured pay field.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from scrapers.extract.common import PageShapeError, clean_inline, html_to_text, iso_timestamp, unique
+from scrapers.items import JobPosting
+
+PLATFORM = "smartrecruiters"
+PUBLIC_JOBS_URL = "https://jobs.smartrecruiters.com"
+SECTION_ORDER = ("companyDescription", "jobDescription", "qualifications", "additionalInformation")
+
+# What makes a section look like it holds pay: an amount with a currency, and pay words.
+_AMOUNT = re.compile(
+    r"(?:[$€£¥₹]\s?\d|\d[\d,.]*\s?(?:k\b|K\b)?\s*(?:USD|EUR|GBP|CAD|AUD|INR|CHF|SEK|PLN|JPY)\b"
+    r"|\b(?:USD|EUR|GBP|CAD|AUD|INR|CHF|SEK|PLN|JPY)\s?\d)")
+_PAY_WORDS = re.compile(
+    r"\b(?:salary|salaries|pay range|base pay|pay rate|compensation|wage|hourly rate|per hour|per year|"
+    r"annually|per annum|OTE)\b", re.IGNORECASE)
+
+
+def postings_page(data: Any) -> tuple[list[Any], int | None]:
+    """The page's postings and `totalFound` (None when the reply does not say)."""
+    if not isinstance(data, dict) or not isinstance(data.get("content"), list):
+        raise PageShapeError("SmartRecruiters postings reply has no 'content' list")
+    total = data.get("totalFound")
+    return data["content"], total if isinstance(total, int) and not isinstance(total, bool) else None
+
+
+def parse_posting(listing: dict[str, Any], detail: dict[str, Any] | None, *, company: str,
+                  scraped_at: datetime) -> JobPosting:
+    """One posting from its list entry and (when read) its detail reply; detail fields win."""
+    raw = {**listing, **(detail or {})}
+    ref = raw.get("id")
+    location = raw.get("location") if isinstance(raw.get("location"), dict) else {}
+    sections = job_ad_sections(raw)
+    return JobPosting(
+        platform=PLATFORM,
+        company=company,
+        ref=str(ref) if ref not in (None, "") else None,
+        title=clean_inline(raw.get("name")),
+        url=clean_inline(raw.get("postingUrl")) or _public_url(raw),
+        department=_label(raw.get("department")),
+        locations=_locations(location),
+        country=(clean_inline(location.get("country")) or "").upper() or None,
+        employment_type=_label(raw.get("typeOfEmployment")),
+        posted_at=iso_timestamp(raw.get("releasedDate")),
+        description=description_text(sections),
+        pay_text=pay_section_text(sections),
+        pay_ranges=[],
+        scraped_at=scraped_at.isoformat(),
+    )
+
+
+def has_job_ad(detail: Any) -> bool:
+    return isinstance(detail, dict) and isinstance(detail.get("jobAd"), dict) and isinstance(
+        detail["jobAd"].get("sections"), dict)
+
+
+def job_ad_sections(raw: dict[str, Any]) -> list[tuple[str, str | None, str]]:
+    """(key, title, plain text) of each non-empty job-ad section, in the platform's order."""
+    if not has_job_ad(raw):
+        return []
+    sections = raw["jobAd"]["sections"]
+    keys = [key for key in SECTION_ORDER if key in sections] + [key for key in sections if key not in SECTION_ORDER]
+    result = []
+    for key in keys:
+        section = sections.get(key)
+        if not isinstance(section, dict) or not isinstance(section.get("text"), str):
+            continue
+        text = html_to_text(section["text"])
+        if text:
+            result.append((key, clean_inline(section.get("title")), text))
+    return result
+
+
+def description_text(sections: list[tuple[str, str | None, str]]) -> str | None:
+    parts = [f"{title}\n{text}" if title else text for _, title, text in sections]
+    return "\n\n".join(parts) or None
+
+
+def pay_section_text(sections: list[tuple[str, str | None, str]]) -> str | None:
+    """The paragraphs of the section that looks most like it states pay, or None."""
+    best: tuple[int, int, str] | None = None
+    for position, (key, _, text) in enumerate(sections):
+        lines = text.split("\n")
+        paragraphs: list[str] = []
+        for index, line in enumerate(lines):
+            if not _AMOUNT.search(line):
+                continue
+            heading = lines[index - 1] if index and lines[index - 1].strip() else ""
+            if _PAY_WORDS.search(line):
+                paragraphs.append(line)
+            elif heading and _PAY_WORDS.search(heading):  # "Pay range" heading, amounts below it
+                paragraphs += [part for part in (heading, line) if part not in paragraphs]
+        if not paragraphs:
+            continue
+        score = 2 * len(paragraphs) + (1 if key == "additionalInformation" else 0)
+        if best is None or score > best[0]:
+            best = (score, position, "\n".join(paragraphs))
+    return best[2] if best else None
+
+
+def _locations(location: dict[str, Any]) -> list[str]:
+    full = clean_inline(location.get("fullLocation"))
+    if not full:
+        parts = unique([location.get("city"), location.get("region"), (location.get("country") or "").upper()])
+        full = ", ".join(parts) or None
+    places = [full] if full else []
+    if location.get("remote") is True:
+        places.append("Remote")
+    return unique(places)
+
+
+def _label(value: Any) -> str | None:
+    return clean_inline(value.get("label")) if isinstance(value, dict) else None
+
+
+def _public_url(raw: dict[str, Any]) -> str | None:
+    company = raw.get("company") if isinstance(raw.get("company"), dict) else {}
+    identifier, ref = clean_inline(company.get("identifier")), clean_inline(raw.get("id"))
+    return f"{PUBLIC_JOBS_URL}/{identifier}/{ref}" if identifier and ref else None

@@ -1,0 +1,84 @@
+"""SmartRecruiters postings.
+
+A registry entry gives ``company_id``: the name in ``jobs.smartrecruiters.com/{company_id}`` (case as
+shown there, e.g. ``NBCUniversal3``). The list is paged by ``offset`` (``limit`` at most 100) until
+``totalFound`` is reached or a page comes back short or empty. The list has no text, so each posting
+costs one detail request for its job ad (description and any pay). A failed detail request fails the
+crawl; a detail without ``jobAd`` yields the posting with no description
+(``paywatch/smartrecruiters/detail_missing_jobad``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, AsyncIterator
+from urllib.parse import quote
+
+from scrapers.extract import smartrecruiters as extract
+from scrapers.extract.common import PageShapeError
+from scrapers.platforms.base import PlatformSpider
+
+
+class SmartRecruitersSpider(PlatformSpider):
+    platform = "smartrecruiters"
+    required_ids = ("company_id",)
+    base_url_setting = "SMARTRECRUITERS_API_URL"
+    default_base_url = "https://api.smartrecruiters.com"
+
+    @property
+    def page_size(self) -> int:
+        return max(1, min(100, self.settings.getint("SMARTRECRUITERS_PAGE_SIZE", 100)))
+
+    @property
+    def postings_url(self) -> str:
+        return f"{self.base_url}/v1/companies/{quote(str(self.company_id('company_id')), safe='')}/postings"
+
+    async def start(self) -> AsyncIterator[Any]:
+        yield self.page_request(offset=0)
+
+    def page_request(self, offset: int):
+        url = f"{self.postings_url}?limit={self.page_size}&offset={offset}"
+        return self.request(url, callback=self.parse_page, cb_kwargs={"offset": offset})
+
+    def parse_page(self, response, offset: int):
+        data = self.load_json(response)
+        if data is None:
+            return
+        try:
+            postings, total = extract.postings_page(data)
+        except PageShapeError as error:
+            self.mark_failed(f"{error} ({response.url})")
+            return
+        refs = [str(raw.get("id")) for raw in postings if isinstance(raw, dict)]
+        if not self.page_is_new("postings", refs):
+            return
+        for raw in postings:
+            if not isinstance(raw, dict):
+                self.crawler.stats.inc_value("paywatch/response/malformed_posting")
+                continue
+            raw = self.adjust_raw_posting(raw)
+            posting_id = raw.get("id")
+            if posting_id in (None, ""):
+                # No id, no detail to ask for: yielded so the validator drops it with a counted reason.
+                item = extract.parse_posting(raw, None, company=self.company_slug, scraped_at=self.crawl_started_at)
+                yield self.finish_item(item, raw)
+                continue
+            url = f"{self.postings_url}/{quote(str(posting_id), safe='')}"
+            yield self.request(url, callback=self.parse_detail, cb_kwargs={"listing": raw})
+        next_offset = offset + len(postings)
+        if postings and len(postings) >= self.page_size and (total is None or next_offset < total):
+            yield self.page_request(offset=next_offset)
+
+    def parse_detail(self, response, listing: dict[str, Any]):
+        detail = self.load_json(response)
+        if detail is None:
+            return
+        if not isinstance(detail, dict):
+            self.mark_failed(f"SmartRecruiters posting detail is not a JSON object ({response.url})")
+            return
+        if not extract.has_job_ad(detail):
+            self.crawler.stats.inc_value("paywatch/smartrecruiters/detail_missing_jobad")
+            self.logger.warning("%s: SmartRecruiters posting %s has no jobAd sections; no description",
+                                self.company_slug, listing.get("id"))
+        raw = {**listing, **detail}
+        item = extract.parse_posting(listing, detail, company=self.company_slug, scraped_at=self.crawl_started_at)
+        yield self.finish_item(item, raw)

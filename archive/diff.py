@@ -121,13 +121,15 @@ def render(changes: Iterable[Change], fmt: str = "table") -> str:
 
 
 def format_table(headers: list[str], rows: list[list[Any]], max_width: int = 48) -> str:
-    """A plain aligned text table; long cells are cut with an ellipsis so rows stay on one line."""
-    def cell(value: Any) -> str:
+    """A plain aligned text table. Long cells are cut with an ellipsis, except in the last column,
+    which is left whole (it holds what the reader came for: the pay or the failure reason)."""
+    def cell(value: Any, last: bool) -> str:
         text = "" if value is None else str(value)
-        return text if len(text) <= max_width else text[: max_width - 1] + "…"
+        return text if last or len(text) <= max_width else text[: max_width - 1] + "…"
 
-    table = [[cell(h) for h in headers]] + [[cell(v) for v in row] for row in rows]
+    table = [[cell(v, i == len(row) - 1) for i, v in enumerate(row)] for row in [headers, *rows]]
     widths = [max(len(row[i]) for row in table) for i in range(len(headers))]
+    widths[-1] = min(widths[-1], max_width)  # the whole last cell still prints; it just sets no width
     lines = ["  ".join(value.ljust(widths[i]) for i, value in enumerate(row)).rstrip() for row in table]
     lines.insert(1, "  ".join("-" * width for width in widths))
     return "\n".join(lines)

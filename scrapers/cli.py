@@ -66,6 +66,10 @@ def run_crawl(settings, selected) -> list[dict[str, Any]]:
     finished: list[str] = []
     crawlers = {}
 
+    def on_opened(spider):
+        # Connected now, after the archive writer's own handler, so the status below is the archived one.
+        spider.crawler.signals.connect(on_closed, signal=signals.spider_closed)
+
     def on_closed(spider, reason):
         finished.append(spider.name)
         status = spider.crawler.stats.get_value("paywatch/archive/status", "not archived")
@@ -73,7 +77,7 @@ def run_crawl(settings, selected) -> list[dict[str, Any]]:
 
     for company in selected:
         crawler = process.create_crawler(loader.load(company.slug))
-        crawler.signals.connect(on_closed, signal=signals.spider_closed)
+        crawler.signals.connect(on_opened, signal=signals.spider_opened)
         crawlers[company.slug] = crawler
         process.crawl(crawler)
     print(f"paywatch: crawling {total} compan{'y' if total == 1 else 'ies'} into {settings.get('PAYWATCH_DB')}",
@@ -87,7 +91,7 @@ def run_crawl(settings, selected) -> list[dict[str, Any]]:
     db = open_archive(db_path)
     try:
         for company in selected:
-            crawl_id = crawlers[company.slug].stats.get_value("paywatch/archive/crawl_id") if crawlers[company.slug].stats else None
+            crawl_id = crawlers[company.slug].stats.get_value("paywatch/archive/crawl_id")
             row = db.execute("SELECT * FROM crawls WHERE id = ?", [crawl_id]).fetchone() if crawl_id else None
             if row is None:
                 results.append({"company": company.slug, "platform": company.platform, "status": "failed",
@@ -109,7 +113,7 @@ def print_summary(results: list[dict[str, Any]]) -> None:
         for r in results
     ]
     print(format_table(["company", "status", "seen", "new", "changed", "closed", "with pay", "dropped", "why failed"],
-                       rows, max_width=70))
+                       rows))
 
 
 def command_crawl(args: argparse.Namespace) -> int:

@@ -1,0 +1,144 @@
+"""Eightfold "PCS" careers sites (Netflix's explore.jobs.netflix.net, Microsoft, Activision, ...).
+
+List: `GET {site}/api/apply/v2/jobs?domain={domain}&start=N&num=10&sort_by=relevance` replies
+`{domain, count, positions[]}`; at most 10 positions a page and every `job_description` is "".
+Detail: `GET {site}/api/apply/v2/jobs/{id}?domain={domain}` replies one position with the
+`job_description` HTML (and `custom_JD.data_fields`, whose values are lists of strings).
+`t_create` / `t_update` are epoch seconds. Pay is prose inside the description, e.g. Netflix's
+"The overall market range for roles in this area of Netflix is typically $X - $Y. This market
+range is based on total compensation (vs. only base salary)…" or Microsoft's "The typical base pay
+range for this role across the U.S. is USD $X - $Y per year".
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from scrapers.extract.common import (
+    PageShapeError,
+    clean_inline,
+    html_to_text,
+    iso_from_epoch,
+    unique,
+)
+from scrapers.items import JobPosting
+
+PLATFORM = "eightfold"
+PAGE_SIZE = 10  # the list endpoint ignores `num` above 10
+
+_POSTING_DATE = re.compile(r"^\s*(\d{1,2})-(\d{1,2})-(\d{4})\s*$")
+# A line that states pay: a range/pay/salary/compensation phrase and an amount with a currency.
+_PAY_PHRASE = re.compile(
+    r"\b(?:market range|range for this role|pay range|base pay|base salary|salary range|"
+    r"compensation range|pay for this (?:role|position)|hourly rate|salary for this)",
+    re.IGNORECASE,
+)
+_AMOUNT = re.compile(r"(?:[$€£¥]\s?\d|\b(?:USD|EUR|GBP|CAD|AUD|INR|JPY)\s?[$€£]?\s?\d|\d[\d,.]*\s?(?:USD|EUR|GBP|CAD))")
+# The sentence after a pay line that says what the range covers (Netflix: total compensation).
+_PAY_BASIS = re.compile(r"\b(?:total compensation|base salary|base pay|market range)\b", re.IGNORECASE)
+_US_LOCATION = re.compile(r"\b(?:USA|United States(?: of America)?|U\.S\.)\b")
+
+
+def list_page(data: Any) -> tuple[list[Any], int]:
+    """The positions of one list page and the board's `count`."""
+    if not isinstance(data, dict) or not isinstance(data.get("positions"), list):
+        raise PageShapeError("Eightfold list reply has no 'positions' list")
+    count = data.get("count")
+    if isinstance(count, bool) or not isinstance(count, int):
+        raise PageShapeError("Eightfold list reply has no integer 'count'")
+    return data["positions"], count
+
+
+def detail_position(data: Any) -> dict[str, Any]:
+    """The position of a detail reply; it must carry the `job_description` the list leaves empty."""
+    if not isinstance(data, dict) or "job_description" not in data:
+        raise PageShapeError("Eightfold detail reply has no 'job_description'")
+    return data
+
+
+def position_ref(raw: dict[str, Any]) -> str | None:
+    ref = raw.get("id")
+    return str(ref) if ref not in (None, "") else None
+
+
+def public_url(site_url: str, ref: str | None) -> str | None:
+    return f"{site_url.rstrip('/')}/careers/job/{ref}" if ref else None
+
+
+def parse_position(
+    listed: dict[str, Any],
+    detail: dict[str, Any] | None,
+    *,
+    company: str,
+    scraped_at: datetime,
+    site_url: str,
+) -> JobPosting:
+    """One posting from its list entry and detail reply (detail wins; the list fills gaps).
+
+    ``site_url`` is the tenant's public site (``https://explore.jobs.netflix.net``), used for
+    the posting URL when the reply has no ``canonicalPositionUrl``.
+    """
+    merged = {**listed, **{key: value for key, value in (detail or {}).items() if value not in (None, "")}}
+    ref = position_ref(merged)
+    description_html = merged.get("job_description") if isinstance(merged.get("job_description"), str) else None
+    description = html_to_text(description_html) if description_html else None
+    locations = unique(merged.get("locations") or []) if isinstance(merged.get("locations"), list) else []
+    if not locations:
+        locations = unique([merged.get("location")])
+    department = " / ".join(unique([merged.get("department"), data_field(merged, "team")])) or None
+    return JobPosting(
+        platform=PLATFORM,
+        company=company,
+        ref=ref,
+        title=clean_inline(merged.get("name")) or clean_inline(merged.get("posting_name")),
+        url=clean_inline(merged.get("canonicalPositionUrl")) or public_url(site_url, ref),
+        department=department,
+        locations=locations,
+        country="US" if locations and all(_US_LOCATION.search(place) for place in locations) else None,
+        employment_type=data_field(merged, "employment_type"),
+        posted_at=posting_date(data_field(merged, "posting_date")) or iso_from_epoch(merged.get("t_create")),
+        updated_at=iso_from_epoch(merged.get("t_update")),
+        description=description,
+        pay_text=pay_text(description),
+        scraped_at=scraped_at.isoformat(),
+    )
+
+
+def data_field(raw: dict[str, Any], key: str) -> str | None:
+    """A `custom_JD.data_fields` value (sent as a list of strings; the first is the value)."""
+    custom = raw.get("custom_JD")
+    fields = custom.get("data_fields") if isinstance(custom, dict) else None
+    value = fields.get(key) if isinstance(fields, dict) else None
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return clean_inline(value) if isinstance(value, (str, int, float)) else None
+
+
+def posting_date(value: str | None) -> str | None:
+    """`custom_JD` posting_date, MM-DD-YYYY, as an ISO date."""
+    match = _POSTING_DATE.match(value or "")
+    if not match:
+        return None
+    month, day, year = (int(part) for part in match.groups())
+    try:
+        return datetime(year, month, day).date().isoformat()
+    except ValueError:
+        return None
+
+
+def pay_text(description: str | None) -> str | None:
+    """The description's pay paragraph(s): each line stating a range with an amount, plus the
+    line after it when that line says what the range covers (total compensation or base)."""
+    if not description:
+        return None
+    lines = [line for line in description.split("\n") if line.strip()]
+    picked: list[int] = []
+    for index, line in enumerate(lines):
+        if _PAY_PHRASE.search(line) and _AMOUNT.search(line):
+            picked.append(index)
+            following = index + 1
+            if following < len(lines) and _PAY_BASIS.search(lines[following]) and not _AMOUNT.search(lines[following]):
+                picked.append(following)
+    return "\n".join(lines[index] for index in dict.fromkeys(picked)) or None

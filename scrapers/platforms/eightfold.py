@@ -1,0 +1,170 @@
+"""Eightfold "PCS" careers sites: Netflix (explore.jobs.netflix.net), Microsoft, Activision, ...
+
+A registry entry gives ``host`` (the tenant's careers host, e.g. ``explore.jobs.netflix.net``) and
+``domain`` (the tenant's ``domain=`` parameter, e.g. ``netflix.com``). The base URL is
+``https://{host}`` unless the ``EIGHTFOLD_BASE_URL`` setting points elsewhere (replays, tests).
+
+The list is read 10 positions at a time (``num`` above 10 is ignored) by ``start`` until
+``start >= count`` or an empty page. The list leaves ``job_description`` empty, so each posting
+costs one detail request. Eightfold answers bursts with 429 + Retry-After: the spider keeps a
+modest DOWNLOAD_DELAY and ``RetryAfterMiddleware`` slows the host's slot by the Retry-After the
+server asks for before Scrapy's RetryMiddleware sends the retry.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any, AsyncIterator
+from urllib.parse import quote, urlencode
+
+from scrapers.extract import eightfold as extract
+from scrapers.extract.common import PageShapeError
+from scrapers.platforms.base import PlatformSpider
+
+# The longest Retry-After honoured; a longer ask is treated as this (the retry still goes out).
+MAX_RETRY_AFTER = 300.0
+
+
+def retry_after_seconds(value: Any, *, now: datetime | None = None) -> float | None:
+    """Seconds a Retry-After header asks for (delta-seconds or an HTTP date), capped; None if unreadable."""
+    if isinstance(value, bytes):
+        value = value.decode("latin-1")
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        seconds = (when - (now or datetime.now(timezone.utc))).total_seconds()
+    if seconds != seconds or seconds < 0:  # NaN or a date in the past
+        return 0.0
+    return min(seconds, MAX_RETRY_AFTER)
+
+
+class RetryAfterMiddleware:
+    """On 429/503 with Retry-After, raise the host's download-slot delay to what the server asked.
+
+    Placed after RetryMiddleware (a higher number sees the response first), so the retry that
+    RetryMiddleware then schedules waits out the delay. AutoThrottle brings the delay back down
+    as later responses succeed.
+    """
+
+    STATUSES = (429, 503)
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> "RetryAfterMiddleware":
+        return cls(crawler)
+
+    def process_response(self, request: Any, response: Any, spider: Any = None) -> Any:
+        if response.status not in self.STATUSES:
+            return response
+        wait = retry_after_seconds(response.headers.get(b"Retry-After"))
+        if not wait:
+            return response
+        downloader = getattr(getattr(self.crawler, "engine", None), "downloader", None)
+        if downloader is not None:
+            slot = downloader.slots.get(downloader.get_slot_key(request))
+            if slot is not None and slot.delay < wait:
+                slot.delay = wait
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value("paywatch/http/retry_after_honoured")
+        return response
+
+
+class EightfoldSpider(PlatformSpider):
+    platform = "eightfold"
+    required_ids = ("host", "domain")
+    base_url_setting = "EIGHTFOLD_BASE_URL"
+    default_base_url = ""  # https://{host}; see base_url
+    custom_settings = {
+        "DOWNLOAD_DELAY": 2.0,
+        "DOWNLOADER_MIDDLEWARES": {"scrapers.platforms.eightfold.RetryAfterMiddleware": 560},
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._listed_refs: set[str] = set()
+
+    @property
+    def site_url(self) -> str:
+        """The tenant's real public site: posting URLs point here even when replaying."""
+        return f"https://{self.company_id('host')}"
+
+    @property
+    def base_url(self) -> str:
+        return str(self.settings.get(self.base_url_setting) or self.site_url).rstrip("/")
+
+    async def start(self) -> AsyncIterator[Any]:
+        yield self.list_request(start=0)
+
+    def list_request(self, start: int):
+        query = urlencode({"domain": self.company_id("domain"), "start": start,
+                           "num": extract.PAGE_SIZE, "sort_by": "relevance"})
+        return self.request(f"{self.base_url}/api/apply/v2/jobs?{query}", callback=self.parse_list,
+                            cb_kwargs={"start": start})
+
+    def detail_request(self, ref: str, listed: dict[str, Any]):
+        query = urlencode({"domain": self.company_id("domain")})
+        url = f"{self.base_url}/api/apply/v2/jobs/{quote(ref, safe='')}?{query}"
+        return self.request(url, callback=self.parse_detail, cb_kwargs={"listed": listed})
+
+    def parse_list(self, response, start: int):
+        data = self.load_json(response)
+        if data is None:
+            return
+        try:
+            positions, count = extract.list_page(data)
+        except PageShapeError as error:
+            self.mark_failed(f"{error} ({response.url})")
+            return
+        refs = [extract.position_ref(raw) or "" for raw in positions if isinstance(raw, dict)]
+        if not self.page_is_new("positions", refs):
+            return
+        for raw in positions:
+            if not isinstance(raw, dict):
+                self.crawler.stats.inc_value("paywatch/response/malformed_posting")
+                continue
+            raw = self.adjust_raw_posting(raw)
+            ref = extract.position_ref(raw)
+            if ref is None:
+                # No id: no detail to ask for; the validation pipeline drops it with a counted reason.
+                yield self.finish_item(self._item(raw, None), raw)
+                continue
+            if ref in self._listed_refs:
+                self.crawler.stats.inc_value("paywatch/eightfold/duplicate_position")
+                continue
+            self._listed_refs.add(ref)
+            if raw.get("job_description"):
+                yield self.finish_item(self._item(raw, None), raw)  # the list already has it
+            else:
+                yield self.detail_request(ref, raw)
+        next_start = start + extract.PAGE_SIZE
+        if positions and next_start < count:
+            yield self.list_request(start=next_start)
+
+    def parse_detail(self, response, listed: dict[str, Any]):
+        data = self.load_json(response)
+        detail = None
+        if data is not None:
+            try:
+                detail = extract.detail_position(data)
+            except PageShapeError as error:
+                self.logger.warning("%s: %s (%s)", self.company_slug, error, response.url)
+                self.crawler.stats.inc_value("paywatch/eightfold/detail_without_description")
+                self.mark_failed(f"{error} ({response.url})")
+        # The posting is still recorded from its list entry when its detail is unusable.
+        yield self.finish_item(self._item(listed, detail), {**listed, **(detail or {})})
+
+    def _item(self, listed: dict[str, Any], detail: dict[str, Any] | None):
+        return extract.parse_position(listed, detail, company=self.company_slug,
+                                      scraped_at=self.crawl_started_at, site_url=self.site_url)

@@ -1,0 +1,291 @@
+"""Workday CXS career sites (`{tenant}.wdN.myworkdayjobs.com`).
+
+List: `POST /wday/cxs/{tenant}/{site}/jobs` with `{"appliedFacets": {...}, "limit": 20, "offset": N,
+"searchText": ""}` → `{total, jobPostings[{title, externalPath, locationsText, postedOn,
+bulletFields[]}], facets[], userAuthenticated}`. The list has no description, so every posting is
+read again from `GET /wday/cxs/{tenant}/{site}{externalPath}` → `{jobPostingInfo{id, title,
+jobDescription (HTML), location, additionalLocations, postedOn, startDate, timeType, jobReqId,
+jobPostingId, country, jobRequisitionLocation, externalUrl, ...}, hiringOrganization, similarJobs}`.
+
+Identity (``ref``): the posting id at the end of ``externalPath`` — the text after the last "_" of
+its last segment, e.g. ``/job/Hobart-TAS/Quality-Specialist_JR-7309`` → ``JR-7309`` and
+``/job/Saint-Laurent-QC/Senior-Manager--Sanitation_JR63751-1`` → ``JR63751-1``. That is Workday's
+job-posting id (``jobPostingInfo.jobPostingId`` ends with it). It survives title and location
+edits (which change the slug before it) and, unlike ``jobReqId``, tells apart two postings of one
+requisition (``JR63751`` vs ``JR63751-1``). Only when a path carries no "_id" is
+``jobPostingInfo.jobReqId`` used.
+
+Pay: Workday has no pay field. The blocks of the description that name pay (pay, salary,
+compensation, hiring range, wage, rate...) *and* carry an amount go to ``pay_text``.
+Dates: ``startDate`` (ISO date) from the detail; else the relative ``postedOn`` ("Posted 3 Days
+Ago") resolved against the crawl start; "Posted 30+ Days Ago" is not a date and gives None.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from scrapers.extract.common import (
+    PageShapeError,
+    clean_inline,
+    html_to_text,
+    parse_text_date,
+    unique,
+)
+from scrapers.items import JobPosting
+
+PLATFORM = "workday"
+PAGE_SIZE = 20  # Workday refuses limit > 20
+TOTAL_CAP = 2000  # many tenants never report (or page past) more than 2000 results per search
+
+_POSTING_ID = re.compile(r"_([^_/]+)/?$")
+_N_LOCATIONS = re.compile(r"^\d+\s+locations?$", re.IGNORECASE)
+
+# A few country names as Workday (and Phenom) spell them → ISO alpha-2; the detail's alpha2Code wins.
+COUNTRY_CODES = {
+    "united states of america": "US", "united states": "US", "usa": "US", "us": "US",
+    "canada": "CA", "can": "CA", "united kingdom": "GB", "gbr": "GB", "uk": "GB",
+    "ireland": "IE", "irl": "IE", "australia": "AU", "aus": "AU", "new zealand": "NZ", "nzl": "NZ",
+    "india": "IN", "ind": "IN", "germany": "DE", "deu": "DE", "france": "FR", "fra": "FR",
+    "spain": "ES", "esp": "ES", "italy": "IT", "ita": "IT", "netherlands": "NL", "nld": "NL",
+    "japan": "JP", "jpn": "JP", "singapore": "SG", "sgp": "SG", "mexico": "MX", "mex": "MX",
+    "brazil": "BR", "bra": "BR", "poland": "PL", "pol": "PL", "china": "CN", "chn": "CN",
+    "korea, republic of": "KR", "south korea": "KR", "kor": "KR", "philippines": "PH", "phl": "PH",
+    "israel": "IL", "isr": "IL", "switzerland": "CH", "che": "CH", "sweden": "SE", "swe": "SE",
+    "hong kong": "HK", "hkg": "HK", "argentina": "AR", "arg": "AR", "colombia": "CO", "col": "CO",
+}
+
+# Pay-bearing blocks: a pay word and an amount in the same block (or an amount right after a
+# block that names pay: "The pay range for this role is:" / "$120,000 - $150,000").
+_PAY_WORDS = re.compile(
+    r"\b(pay|paid|salary|salaries|compensation|wages?|hiring range|base rate|hourly rate|rate of pay|"
+    r"remuneration|earnings?|OTE|stipend)\b",
+    re.IGNORECASE,
+)
+_AMOUNT = re.compile(
+    r"(?:[$€£¥₹]\s?\d)|(?:\b(?:USD|CAD|GBP|EUR|AUD|NZD|INR|JPY|SGD|CHF)\s?\d)|(?:\d[\d,.]*\s?(?:USD|CAD|GBP|EUR|AUD|NZD)\b)"
+    r"|(?:\b\d{2,3},\d{3}\b)|(?:\b\d{2,3}(?:\.\d)?\s?[kK]\b)",
+)
+
+
+class WorkdayError(PageShapeError):
+    """Workday answered with its error body (`{"errorCode": "HTTP_400", ...}`)."""
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    id: str
+    descriptor: str | None
+    count: int
+
+
+@dataclass(frozen=True)
+class Facet:
+    parameter: str
+    values: tuple[FacetValue, ...]
+
+    @property
+    def coverage(self) -> int:
+        return sum(value.count for value in self.values)
+
+    @property
+    def largest(self) -> int:
+        return max((value.count for value in self.values), default=0)
+
+
+# -- list pages ---------------------------------------------------------------------------------
+def error_message(data: Any) -> str | None:
+    """Workday's error body as one line, or None when ``data`` is not one."""
+    if not isinstance(data, dict) or "errorCode" not in data:
+        return None
+    parts = [str(data.get("errorCode"))]
+    if data.get("message"):
+        parts.append(str(data["message"]))
+    if data.get("errorCaseId"):
+        parts.append(f"case {data['errorCaseId']}")
+    return ": ".join(parts[:2]) + (f" ({parts[2]})" if len(parts) > 2 else "")
+
+
+def jobs_page(data: Any) -> tuple[int | None, list[Any], list[Any]]:
+    """(total, jobPostings, facets) of one list page; ``total`` is None when the page omits it."""
+    message = error_message(data)
+    if message is not None:
+        raise WorkdayError(f"Workday error reply: {message}")
+    if not isinstance(data, dict) or not isinstance(data.get("jobPostings"), list):
+        raise PageShapeError("Workday jobs reply has no 'jobPostings' list")
+    total = data.get("total")
+    if isinstance(total, bool) or not isinstance(total, int):
+        total = None
+    facets = data.get("facets") if isinstance(data.get("facets"), list) else []
+    return total, data["jobPostings"], facets
+
+
+def facet_options(facets: Any) -> list[Facet]:
+    """Every facet with selectable values, flattening Workday's nested groups.
+
+    A group looks like ``{"facetParameter": "locationMainGroup", "values": [{"facetParameter":
+    "locations", "values": [{id, descriptor, count}, ...]}, ...]}``; a plain facet has the
+    ``{id, descriptor, count}`` values directly.
+    """
+    found: list[Facet] = []
+
+    def walk(entries: Any) -> None:
+        for entry in entries if isinstance(entries, list) else []:
+            if not isinstance(entry, dict) or not entry.get("facetParameter"):
+                continue
+            values = []
+            for value in entry.get("values") or []:
+                if not isinstance(value, dict):
+                    continue
+                if "facetParameter" in value:
+                    walk([value])
+                    continue
+                count = value.get("count")
+                if value.get("id") and isinstance(count, int) and not isinstance(count, bool) and count > 0:
+                    values.append(FacetValue(str(value["id"]), clean_inline(value.get("descriptor")), count))
+            if values:
+                found.append(Facet(str(entry["facetParameter"]), tuple(values)))
+
+    walk(facets)
+    return found
+
+
+def choose_split_facet(facets: Any, applied: dict[str, list[str]], total: int) -> Facet | None:
+    """The facet to split a capped search by, or None when no facet can cover it.
+
+    Only facets not yet applied whose value counts add up to at least the reported total (so they
+    can hold every posting). Among those, facets whose every value is under the cap come first
+    (no further splitting), then the fewest values (fewest requests), then the largest coverage
+    (a facet some postings lack, e.g. a job family, sums to less).
+    """
+    candidates = [
+        facet for facet in facet_options(facets)
+        if facet.parameter not in applied and facet.coverage >= total
+    ]
+    if not candidates:
+        return None
+    return min(
+        candidates, key=lambda facet: (facet.largest >= TOTAL_CAP, len(facet.values), -facet.coverage, facet.parameter),
+    )
+
+
+def search_body(applied: dict[str, list[str]], offset: int, limit: int = PAGE_SIZE) -> dict[str, Any]:
+    return {"appliedFacets": applied, "limit": limit, "offset": offset, "searchText": ""}
+
+
+# -- detail pages -------------------------------------------------------------------------------
+def detail_info(data: Any) -> dict[str, Any]:
+    message = error_message(data)
+    if message is not None:
+        raise WorkdayError(f"Workday error reply: {message}")
+    if not isinstance(data, dict) or not isinstance(data.get("jobPostingInfo"), dict):
+        raise PageShapeError("Workday job detail has no 'jobPostingInfo' object")
+    return data["jobPostingInfo"]
+
+
+def posting_ref(external_path: Any, info: dict[str, Any] | None = None) -> str | None:
+    """The stable posting id: the "_id" ending ``externalPath``, else ``jobReqId`` (see module doc)."""
+    if isinstance(external_path, str):
+        match = _POSTING_ID.search(external_path.strip())
+        if match:
+            return match.group(1)
+    if info:
+        return clean_inline(info.get("jobReqId"))
+    return None
+
+
+def parse_job(
+    posting: dict[str, Any],
+    info: dict[str, Any] | None,
+    *,
+    company: str,
+    scraped_at: datetime,
+    public_site_url: str | None = None,
+) -> JobPosting:
+    """One posting from its list entry and (when read) its detail's ``jobPostingInfo``.
+
+    ``public_site_url`` is ``https://{host}/{site}``: the public page is that + ``externalPath``
+    when the detail gives no ``externalUrl``. ``scraped_at`` is the crawl start, which relative
+    "Posted N Days Ago" dates are resolved against.
+    """
+    info = info if isinstance(info, dict) else {}
+    external_path = posting.get("externalPath")
+    description_html = info.get("jobDescription") if isinstance(info.get("jobDescription"), str) else None
+    url = clean_inline(info.get("externalUrl"))
+    if url is None and public_site_url and isinstance(external_path, str) and external_path.startswith("/"):
+        url = f"{public_site_url.rstrip('/')}{external_path}"
+    return JobPosting(
+        platform=PLATFORM,
+        company=company,
+        ref=posting_ref(external_path, info),
+        title=clean_inline(info.get("title")) or clean_inline(posting.get("title")),
+        url=url,
+        locations=_locations(posting, info),
+        country=_country(info),
+        employment_type=clean_inline(info.get("timeType")),
+        posted_at=_iso_date(info.get("startDate"))
+        or parse_text_date(info.get("postedOn") or posting.get("postedOn"), now=scraped_at),
+        description=html_to_text(description_html),
+        pay_text=pay_paragraphs(description_html),
+        scraped_at=scraped_at.isoformat(),
+    )
+
+
+def pay_paragraphs(description_html: str | None) -> str | None:
+    """The description's blocks that state pay: a pay word and an amount (see module doc)."""
+    text = html_to_text(description_html)
+    if not text:
+        return None
+    blocks = [block.strip() for block in text.split("\n") if block.strip()]
+    chosen: list[int] = []
+    for index, block in enumerate(blocks):
+        if not _AMOUNT.search(block):
+            continue
+        if _PAY_WORDS.search(block):
+            chosen.append(index)
+        elif index > 0 and _PAY_WORDS.search(blocks[index - 1]):
+            chosen.extend([index - 1, index])
+    if not chosen:
+        return None
+    return "\n".join(blocks[index] for index in sorted(set(chosen)))
+
+
+def country_code(value: Any) -> str | None:
+    """An ISO alpha-2 code from a code or a (common) country name; None when unknown."""
+    text = clean_inline(value)
+    if not text:
+        return None
+    if re.fullmatch(r"[A-Za-z]{2}", text):
+        return text.upper()
+    return COUNTRY_CODES.get(text.lower())
+
+
+def _country(info: dict[str, Any]) -> str | None:
+    for holder in (info, info.get("jobRequisitionLocation")):
+        country = holder.get("country") if isinstance(holder, dict) else None
+        if isinstance(country, dict) and country.get("alpha2Code"):
+            return country_code(country["alpha2Code"])
+    country = info.get("country")
+    return country_code(country.get("descriptor")) if isinstance(country, dict) else None
+
+
+def _locations(posting: dict[str, Any], info: dict[str, Any]) -> list[str]:
+    extra = info.get("additionalLocations") if isinstance(info.get("additionalLocations"), list) else []
+    locations = unique([info.get("location"), *extra])
+    if locations:
+        return locations
+    listed = clean_inline(posting.get("locationsText"))
+    # "12 Locations" is a count, not a place; the detail names them.
+    return [listed] if listed and not _N_LOCATIONS.match(listed) else []
+
+
+def _iso_date(value: Any) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        return date.fromisoformat(value.strip()[:10]).isoformat()
+    except ValueError:
+        return None

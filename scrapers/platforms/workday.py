@@ -1,0 +1,198 @@
+"""Workday CXS career sites.
+
+A registry entry gives ``host`` (``disney.wd5.myworkdayjobs.com``), ``tenant`` (``disney``) and
+``site`` (``disneycareer``): the public board is ``https://{host}/{site}``.
+
+Base URL: ``WORKDAY_BASE_URL`` empty (the default) means the real ``https://{host}``. When it is
+set (tests, the demo), requests go to ``{WORKDAY_BASE_URL}/{host}`` instead, so one local server
+can replay several tenants: e.g. ``WORKDAY_BASE_URL=http://127.0.0.1:8000/night1/workday`` →
+``http://127.0.0.1:8000/night1/workday/disney.wd5.myworkdayjobs.com/wday/cxs/disney/disneycareer/jobs``.
+
+Crawl:
+- ``POST {base}/wday/cxs/{tenant}/{site}/jobs``, 20 postings a page (Workday's maximum), ``offset``
+  stepping by 20 until ``offset >= total`` (the total the search's first page reported; later pages
+  may report 0) or an empty page.
+- Workday caps ``total`` (and paging) at 2000 on many tenants. A search whose first page reports
+  ``total >= 2000`` is not paged; it is split into one search per value of a facet from that
+  page's ``facets[]`` (``appliedFacets {param: [id]}``), recursively while a split still reports
+  2000. Postings are de-duplicated across splits by ``externalPath``. With no facet able to cover
+  the search, the crawl is marked failed (it cannot be complete) and the capped search is paged
+  as far as Workday allows.
+- Each new posting's detail, ``GET {base}/wday/cxs/{tenant}/{site}{externalPath}``, supplies the
+  description (and pay prose), dates, locations and country.
+- Headers: Workday answers 400/406 to requests without the JSON headers its own web app sends, so
+  every request carries ``Content-Type``/``Accept: application/json``, ``Accept-Language: en-US``
+  and the board as ``Origin``/``Referer``; the User-Agent stays paywatch's own.
+- A Workday error body (``{"errorCode": "HTTP_400", ...}``, with a 4xx status or not) fails the
+  crawl with that message. A search page all of whose postings that search already returned is a
+  loop: the crawl fails and that search stops.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, AsyncIterator
+from urllib.parse import quote
+
+from scrapers.extract import workday as extract
+from scrapers.extract.common import PageShapeError
+from scrapers.platforms.base import PlatformSpider
+
+# Statuses Workday sends its JSON error body with; read in the callback so the message is kept.
+WORKDAY_ERROR_STATUSES = [400, 401, 403, 404, 406, 409, 410, 422]
+
+
+class WorkdaySpider(PlatformSpider):
+    platform = "workday"
+    required_ids = ("host", "tenant", "site")
+    base_url_setting = "WORKDAY_BASE_URL"
+    default_base_url = ""  # empty: https://{host}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._external_paths_seen: set[str] = set()
+        self._search_seen: dict[str, set[str]] = {}
+
+    # -- wiring -------------------------------------------------------------------------------
+    @property
+    def host(self) -> str:
+        return str(self.company_id("host")).strip().strip("/")
+
+    @property
+    def base_url(self) -> str:
+        override = str(self.settings.get(self.base_url_setting) or "").rstrip("/")
+        return f"{override}/{self.host}" if override else f"https://{self.host}"
+
+    @property
+    def cxs_url(self) -> str:
+        tenant = quote(str(self.company_id("tenant")), safe="")
+        site = quote(str(self.company_id("site")), safe="")
+        return f"{self.base_url}/wday/cxs/{tenant}/{site}"
+
+    @property
+    def public_site_url(self) -> str:
+        return f"https://{self.host}/{self.company_id('site')}"
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "Accept-Language": "en-US",
+            "Origin": f"https://{self.host}",
+            "Referer": self.public_site_url,
+        }
+
+    # -- requests ------------------------------------------------------------------------------
+    async def start(self) -> AsyncIterator[Any]:
+        yield self.search_request({}, offset=0)
+
+    def search_request(self, applied: dict[str, list[str]], offset: int, total: int | None = None):
+        return self.request(
+            f"{self.cxs_url}/jobs",
+            callback=self.parse_search,
+            method="POST",
+            body=json.dumps(extract.search_body(applied, offset)),
+            headers=self.headers(),
+            meta={"handle_httpstatus_list": WORKDAY_ERROR_STATUSES},
+            cb_kwargs={"applied": applied, "offset": offset, "total": total},
+        )
+
+    def detail_request(self, posting: dict[str, Any]):
+        return self.request(
+            f"{self.cxs_url}{posting['externalPath']}",
+            callback=self.parse_detail,
+            headers={key: value for key, value in self.headers().items() if key != "Content-Type"},
+            meta={"handle_httpstatus_list": WORKDAY_ERROR_STATUSES},
+            cb_kwargs={"posting": posting},
+        )
+
+    # -- callbacks -----------------------------------------------------------------------------
+    def _read(self, response) -> Any | None:
+        """The reply as JSON; None (crawl failed) for malformed JSON or a Workday error."""
+        data = self.load_json(response)
+        if data is None:
+            return None
+        message = extract.error_message(data)
+        if message is not None or response.status >= 400:
+            self.crawler.stats.inc_value("paywatch/workday/error_reply")
+            self.mark_failed(f"Workday HTTP {response.status} {message or 'error'} ({response.url})")
+            return None
+        return data
+
+    def parse_search(self, response, applied: dict[str, list[str]], offset: int, total: int | None):
+        data = self._read(response)
+        if data is None:
+            return
+        try:
+            page_total, postings, facets = extract.jobs_page(data)
+        except PageShapeError as error:
+            self.mark_failed(f"{error} ({response.url})")
+            return
+        listing = json.dumps(applied, sort_keys=True)
+        if offset == 0:
+            if page_total is None:
+                self.mark_failed(f"Workday jobs reply has no 'total' on its first page ({response.url})")
+                return
+            total = page_total
+            if total >= extract.TOTAL_CAP:
+                facet = extract.choose_split_facet(facets, applied, total)
+                if facet is not None:
+                    self.crawler.stats.inc_value("paywatch/workday/facet_splits")
+                    self.logger.info("%s: %s results reported (capped); splitting by %s (%d values)",
+                                     self.company_slug, total, facet.parameter, len(facet.values))
+                    for value in facet.values:
+                        yield self.search_request({**applied, facet.parameter: [value.id]}, offset=0)
+                    return
+                self.mark_failed(
+                    f"Workday reports {total} results (its cap) for {listing} and no facet can split "
+                    "the search; the crawl cannot see every posting"
+                )
+        total = total if total is not None else page_total or 0
+
+        paths = [str(raw.get("externalPath")) for raw in postings if isinstance(raw, dict)]
+        if not self.page_is_new(listing, paths):
+            return
+        seen_here = self._search_seen.setdefault(listing, set())
+        if paths and all(path in seen_here for path in paths):
+            self.mark_failed(f"Workday page at offset {offset} repeats postings already read ({listing}); "
+                             "stopping pagination")
+            return
+        seen_here.update(paths)
+
+        for raw in postings:
+            if not isinstance(raw, dict):
+                self.crawler.stats.inc_value("paywatch/response/malformed_posting")
+                continue
+            raw = self.adjust_raw_posting(raw)
+            path = raw.get("externalPath")
+            if not isinstance(path, str) or not path.startswith("/"):
+                # No detail can be read: hand over what the list has; validation drops it (no ref).
+                self.crawler.stats.inc_value("paywatch/workday/posting_without_external_path")
+                self.logger.warning("%s: Workday posting without externalPath: %r", self.company_slug,
+                                    raw.get("title"))
+                item = extract.parse_job(raw, None, company=self.company_slug, scraped_at=self.crawl_started_at,
+                                         public_site_url=self.public_site_url)
+                yield self.finish_item(item, raw)
+                continue
+            if path in self._external_paths_seen:
+                self.crawler.stats.inc_value("paywatch/workday/duplicate_across_searches")
+                continue
+            self._external_paths_seen.add(path)
+            yield self.detail_request(raw)
+
+        next_offset = offset + extract.PAGE_SIZE
+        if postings and next_offset < total:
+            yield self.search_request(applied, offset=next_offset, total=total)
+
+    def parse_detail(self, response, posting: dict[str, Any]):
+        data = self._read(response)
+        if data is None:
+            return
+        try:
+            info = extract.detail_info(data)
+        except PageShapeError as error:
+            self.mark_failed(f"{error} ({response.url})")
+            return
+        item = extract.parse_job(posting, info, company=self.company_slug, scraped_at=self.crawl_started_at,
+                                 public_site_url=self.public_site_url)
+        yield self.finish_item(item, posting)

@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from importlib import resources
 from pathlib import Path
 from typing import Any, Sequence
@@ -147,13 +148,18 @@ def command_diff(args: argparse.Namespace) -> int:
     return 0
 
 
-def metadata_path() -> Path:
-    return Path(str(resources.files("archive").joinpath("metadata.yml")))
+def metadata_for(db: str) -> dict[str, Any]:
+    """The shipped Datasette metadata, keyed by the database name Datasette gives this file."""
+    import yaml  # a Datasette dependency
+
+    metadata = yaml.safe_load(resources.files("archive").joinpath("metadata.yml").read_text(encoding="utf-8"))
+    metadata["databases"] = {Path(db).stem: metadata["databases"]["archive"]}
+    return metadata
 
 
-def datasette_command(db: str, port: int) -> list[str]:
+def datasette_command(db: str, port: int, metadata_file: Path) -> list[str]:
     return [sys.executable, "-m", "datasette", "serve", db, "--host", "127.0.0.1", "--port", str(port),
-            "--metadata", str(metadata_path()), "--setting", "sql_time_limit_ms", "5000"]
+            "--metadata", str(metadata_file), "--setting", "sql_time_limit_ms", "5000"]
 
 
 def command_serve(args: argparse.Namespace) -> int:
@@ -163,9 +169,11 @@ def command_serve(args: argparse.Namespace) -> int:
         print(f"paywatch: no archive at {args.db}", file=sys.stderr)
         return 2
     open_archive(args.db).close()  # apply pending migrations before serving it read-only
-    command = datasette_command(args.db, args.port)
-    print(f"paywatch: serving {args.db} read-only at http://127.0.0.1:{args.port}/", file=sys.stderr)
-    return subprocess.call(command)
+    with tempfile.TemporaryDirectory() as scratch:
+        metadata_file = Path(scratch) / "metadata.json"
+        metadata_file.write_text(json.dumps(metadata_for(args.db)), encoding="utf-8")
+        print(f"paywatch: serving {args.db} read-only at http://127.0.0.1:{args.port}/", file=sys.stderr, flush=True)
+        return subprocess.call(datasette_command(args.db, args.port, metadata_file))
 
 
 def command_companies(args: argparse.Namespace) -> int:

@@ -112,10 +112,11 @@ def _normalise_code(code: str) -> str:
 # Step 1: amounts
 # --------------------------------------------------------------------------------------------
 
-# A number: "21 250" (space-grouped thousands) or digits with , and . separators. Possessive
-# quantifiers keep long digit runs linear.
+# A number: "21 250" (space-grouped thousands) or digits with , and . separators. It starts with a
+# literal digit so the engine can skip ahead quickly; possessive quantifiers keep long digit runs
+# linear.
 _NUMBER = re.compile(
-    r"(?<![\d.,])(?:\d{1,3}(?:[ \u00a0\u202f]\d{3})++(?![\d,.]?\d)|\d++(?:[.,]\d++)*+)"
+    r"\d(?<![\d.,]\d)(?:\d{0,2}(?:[ \u00a0\u202f]\d{3})++(?![\d,.]?\d)|\d*+(?:[.,]\d++)*+)"
 )
 
 _MULTIPLIER = re.compile(
@@ -164,7 +165,7 @@ def _period_of(match: re.Match) -> str:
     return UNIT_PERIOD[re.sub(r"\s+", " ", word.lower())]
 
 
-@dataclass
+@dataclass(slots=True)
 class _Amount:
     start: int  # where the amount expression starts (currency prefix included)
     end: int  # one past its tail (suffix code / period included)
@@ -410,7 +411,7 @@ _LOOSE_OPENER = re.compile(r"(?<![A-Za-z])(?i:from|between)[ \t*_]*(?:\(\w{3}\)[
 MAX_RANGE_RATIO = 12  # "$100,000 - $700,000" is wide; "$5 - $150,000" is two different things
 
 
-@dataclass
+@dataclass(slots=True)
 class _Candidate:
     low: _Amount
     high: _Amount
@@ -527,6 +528,16 @@ _KEYWORDS = [
         r"charge[sd]?", r"billing", r"bill", r"clients?[ ]spend", r"customers", r"users", r"acquired",
         r"acquisition", r"round",
     ]),
+    # A pay period said in words somewhere in the sentence ("the expected hourly rate is ...").
+    # Scanned together with the keywords to save a pass; the basis slot holds the period.
+    ("period", "hour", [r"hourly", r"per[ ]hour", r"an[ ]hour", r"hour[ ]rate"]),
+    ("period", "month", [r"monthly", r"per[ ]month", r"a[ ]month", r"mensual\w*", r"miesięczn\w*"]),
+    ("period", "year", [
+        r"annual(?:ly)?", r"yearly", r"per[ ](?:year|annum)", r"a[ ]year", r"anual\w*", r"annuel\w*",
+        r"jährlich\w*", r"roczn\w*",
+    ]),
+    ("period", "week", [r"weekly", r"per[ ]week"]),
+    ("period", "day", [r"daily", r"per[ ]day", r"day[ ]rate"]),
     # Figures that sit inside a stated range (a midpoint, an anchor): never a range of their own.
     ("single_neg", None, [r"mid[ -]?point", r"mid", r"midpoint", r"anchor\w*", r"average", r"avg", r"median"]),
 ]
@@ -576,12 +587,6 @@ _AFTER_BASIS = [
     (re.compile(r"(?i)(?<![A-Za-z])(?:base|basic)(?![A-Za-z])"), "base"),
 ]
 
-# A period stated in the surrounding sentence (not glued to the amount).
-_CONTEXT_PERIOD = re.compile(
-    r"(?<![a-z])(?:(?P<hour>hourly|per[ ]hour|an[ ]hour|hour[ ]rate)|(?P<month>monthly|per[ ]month|a[ ]month|mensual\w*|miesięczn\w*)"
-    r"|(?P<year>annual(?:ly)?|yearly|per[ ](?:year|annum)|a[ ]year|anual\w*|annuel\w*|jährlich\w*|roczn\w*)"
-    r"|(?P<week>weekly|per[ ]week)|(?P<day>daily|per[ ]day|day[ ]rate))(?![a-z])"
-)
 # After an amount, only unambiguous phrasing counts ("annual" there is usually "annual bonus").
 _AFTER_PERIOD = re.compile(
     r"(?<![A-Za-z])(?i:(?P<hour>hourly|per[ ]hour|an[ ]hour)|(?P<month>monthly|per[ ]month|a[ ]month)"
@@ -590,7 +595,7 @@ _AFTER_PERIOD = re.compile(
 
 # "All figures cited below in CAD", "(in CAD)": a bare "$" after this is that currency. Found by
 # the literal "in CODE" first (cheap), then confirmed by a noun shortly before it.
-_CURRENCY_SCOPE = re.compile(rf"(?<![A-Za-z])in[ ]+(?P<code>{_CODE_PATTERN})(?![A-Za-z])")
+_CURRENCY_SCOPE = re.compile(rf"in(?<![A-Za-z]in)[ ]+(?P<code>{_CODE_PATTERN})(?![A-Za-z])")
 _SCOPE_NOUN = re.compile(r"(?:figures|amounts|numbers|ranges?|salar(?:y|ies)|compensation|pay|rates?)\b[^.\n$]{0,40}\Z|\((?:all[ ])?\Z")
 _PESOS = re.compile(r"(?<![a-z])pesos?(?![a-z])")  # over the lower-cased text
 PESO_COUNTRY_HINTS = [
@@ -619,7 +624,6 @@ class _Document:
             lower = "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
         self.lower = lower
         self._keywords = None
-        self._periods = None
         self._sentence_ends = None
         self._line_starts = None
         self._scopes = None
@@ -631,13 +635,6 @@ class _Document:
             matches = list(_KEYWORD.finditer(self.lower))
             self._keywords = ([m.end() for m in matches], matches)
         return self._keywords
-
-    @property
-    def periods(self) -> tuple[list[int], list[re.Match]]:
-        if self._periods is None:
-            matches = list(_CONTEXT_PERIOD.finditer(self.lower))
-            self._periods = ([m.end() for m in matches], matches)
-        return self._periods
 
     @property
     def sentence_ends(self) -> list[int]:
@@ -708,9 +705,14 @@ class _Document:
         ends, matches = self.keywords
         return matches[bisect_left(ends, start + 1) : bisect_right(ends, end)]
 
-    def periods_between(self, start: int, end: int) -> list[re.Match]:
-        ends, matches = self.periods
-        return [m for m in matches[bisect_left(ends, start + 1) : bisect_right(ends, end)] if m.start() >= start]
+    def periods_between(self, start: int, end: int) -> list[tuple[re.Match, str]]:
+        """(match, period) for period words said between ``start`` and ``end``."""
+        found = []
+        for match in self.keywords_between(start, end):
+            kind, period = _keyword_meaning(match.group())
+            if kind == "period" and match.start() >= start:
+                found.append((match, period))
+        return found
 
     def scope_currency(self, position: int) -> str | None:
         ends, codes = self.scopes
@@ -764,7 +766,7 @@ def _after_phrase(text: str, position: int) -> str:
 def _nearest_keyword(doc: _Document, start: int, end: int, single: bool) -> re.Match | None:
     for match in reversed(doc.keywords_between(start, end)):
         kind = _keyword_meaning(match.group())[0]
-        if kind == "single_neg" and not single:
+        if kind == "period" or (kind == "single_neg" and not single):
             continue
         return match
     return None
@@ -806,8 +808,7 @@ def _resolve_period(doc: _Document, candidate: _Candidate, currency: str, siblin
         return (stated, False) if _fits(candidate, currency, stated, WIDE_BOUNDS) else (None, False)
     sentence_start = doc.context_start(candidate.start)
     before = doc.periods_between(sentence_start, candidate.start)
-    for match in reversed(before):
-        period = match.lastgroup
+    for _, period in reversed(before):
         if _fits(candidate, currency, period, NARROW_BOUNDS):
             return period, False
     after = _AFTER_PERIOD.search(doc.text, candidate.end, doc.sentence_end(candidate.end, 80))
@@ -860,8 +861,8 @@ def _resolve_basis(doc: _Document, candidate: _Candidate) -> str:
         if pattern.search(after):
             return basis
     for match in reversed(doc.keywords_between(max(0, candidate.start - 320), candidate.start)):
-        basis = _keyword_meaning(match.group())[1]
-        if basis:
+        kind, basis = _keyword_meaning(match.group())
+        if basis and kind != "period":
             return basis
     following = doc.text[candidate.end : candidate.end + 260]
     if _NETFLIX_TOTAL.search(following):

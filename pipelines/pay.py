@@ -870,40 +870,50 @@ def _resolve_basis(doc: _Document, candidate: _Candidate) -> str:
     return "unknown"
 
 
+# Words that describe pay itself rather than a tier; a label made only of these is no label.
 _LABEL_GENERIC = re.compile(
-    r"(?i)^(?:(?:the|our|us|u\.s\.|annual|yearly|estimated|expected|anticipated|starting|target|new[- ]hire|hiring|typical|full|overall|base|basic|salary|salaries|pay|compensation|comp|cash|wage|rate|hourly|range|ranges|band|gross|net|total|ote|on[- ]target|earnings|and|for|this|role|position|is|are|of|in|offered|details|transparency|\W)+)$"
+    r"(?i)^(?:(?:the|our|us|u\.s\.|annual|yearly|estimated|expected|anticipated|starting|target|new[- ]hire|hiring|typical|full|overall|base|basic|salary|salaries|pay|compensation|comp|cash|wage|rate|hourly|monthly|range|ranges|band|gross|net|total|ote|on[- ]target|earnings|bonus|and|for|this|role|position|is|are|of|in|offered|details|transparency|together|with|benefits|pesos?|dollars|euros?|per|year|hour|month|\W)+)$"
 )
 _LABEL_TRAILING_GENERIC = re.compile(
-    r"(?i)(?:[ ]+(?:base|basic|annual|hourly|salary|pay|compensation|comp|cash|wage|hiring|starting|target)){0,3}[ ]*(?:range|ranges|band|rate|salary|pay|compensation)?$"
+    r"(?i)(?:[ ]+(?:base|basic|annual|hourly|salary|pay|compensation|comp|cash|wage|hiring|starting|target|range|ranges|band|rate|per|year|hour|month)){1,6}$"
 )
 _LABEL_FOR = re.compile(r"(?i)\b(?:for|in)[ ]+(?:the[ ]+)?(?:states?[ ]+of[ ]+|working[ ]+locations[ ]+in[ ]+)?([^,:;]{2,60}?)(?:[ ]+(?:is|are|will[ ]be)\b|,)")
+_LABEL_MARKUP = re.compile(r"[*_`#>{}]+")
+_LABEL_BULLET = re.compile(r"^[\s·•\-–+]+")
+_LABEL_BEFORE_COLON = re.compile(r"([^:]{1,80}?)\s*(?::|[ ]-|[ ]–)\s*[^:]{0,12}$")
+_LABEL_VERB = re.compile(r"(?i)\b(?:is|are|will be)\b")
+_LABEL_LEAD = re.compile(r"(?i)^(?:based in|for|in|located in)\s+")
+_LABEL_CAPITAL = re.compile(r"[A-Z]")
+_THREE_DIGITS = re.compile(r"\d{3}")
 
 
 def _label(doc: _Document, candidate: _Candidate) -> str | None:
-    """The tier a range applies to when the line names one: "Zone A", "Colorado", "Senior"."""
+    """The tier a range applies to when the text names one: "Zone A", "Colorado", "Senior"."""
     text = doc.text
-    line_start = doc.line_start(candidate.start)
-    prefix = text[max(line_start, candidate.start - 200) : candidate.start]
-    prefix = re.sub(r"[*_`#>{}]+", " ", prefix)
-    prefix = re.sub(r"^[\s·•\-–+]+", "", prefix).strip()
+    clause_start = max(doc.line_start(candidate.start), doc.sentence_start(candidate.start, 200))
+    prefix = text[clause_start : candidate.start]
+    if not _LETTER.search(prefix):
+        return None
+    prefix = _LABEL_BULLET.sub("", _LABEL_MARKUP.sub(" ", prefix)).strip()
     label = None
-    colon = re.search(r"^(.{1,80}?)\s*(?::|[ ]-|[ ]–)\s*(?:[^:]{0,12})$", prefix)
+    colon = _LABEL_BEFORE_COLON.search(prefix)
     if colon and "." not in colon.group(1)[-3:]:
-        label = colon.group(1)
-        inner = _LABEL_FOR.search(label + " is")
-        if re.search(r"(?i)\b(?:is|are|will be)\b", label) and inner:
-            label = inner.group(1)
-        elif re.search(r"(?i)\b(?:is|are|will be)\b", label):
-            label = None
+        label = colon.group(1).strip()
+        if _LABEL_VERB.search(label):  # "The anticipated starting pay range for Colorado is:"
+            inner = _LABEL_FOR.search(label + " is")
+            label = inner.group(1) if inner else None
     else:
-        inner = _LABEL_FOR.search(prefix)
-        if inner and re.match(r"[A-Z]", inner.group(1)):
+        inner = _LABEL_FOR.search(prefix)  # "In the state of California, the ... range is"
+        if inner and _LABEL_CAPITAL.match(inner.group(1)):
             label = inner.group(1)
     if not label:
         return None
-    label = re.sub(r"(?i)^(?:based in|for|in|located in)\s+", "", label.strip())
+    label = _LABEL_LEAD.sub("", label.strip())
     label = _LABEL_TRAILING_GENERIC.sub("", label).strip(" ,.-–")
-    if not label or len(label) > 60 or _LABEL_GENERIC.match(label) or re.search(r"\d{3}", label):
+    if (
+        not label or len(label) > 60 or label.lower().startswith("this ")
+        or _LABEL_GENERIC.match(label) or _THREE_DIGITS.search(label)
+    ):
         return None
     return label
 

@@ -49,6 +49,8 @@ GREENHOUSE_API_URL = "https://boards-api.greenhouse.io"
 LEVER_API_URL = "https://api.lever.co"
 LEVER_EU_API_URL = "https://api.eu.lever.co"
 LEVER_PAGE_SIZE = 100
+EIGHTFOLD_BASE_URL = ""  # empty: https://{host} from the registry entry
+AMAZON_JOBS_URL = "https://www.amazon.jobs"
 
 # The companies registry; a user can point paywatch at their own file (also `paywatch --registry PATH`
 # or the PAYWATCH_REGISTRY environment variable, which the spider module reads at import time).

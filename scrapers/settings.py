@@ -51,6 +51,13 @@ LEVER_EU_API_URL = "https://api.eu.lever.co"
 LEVER_PAGE_SIZE = 100
 EIGHTFOLD_BASE_URL = ""  # empty: https://{host} from the registry entry
 AMAZON_JOBS_URL = "https://www.amazon.jobs"
+ASHBY_API_URL = "https://api.ashbyhq.com"
+SMARTRECRUITERS_API_URL = "https://api.smartrecruiters.com"
+SMARTRECRUITERS_PAGE_SIZE = 100
+WORKDAY_BASE_URL = ""  # empty: https://{host}; else {WORKDAY_BASE_URL}/{host}
+PHENOM_BASE_URL = ""  # empty: the entry's site_url; else {PHENOM_BASE_URL}/{host}
+PHENOM_PAGE_SIZE = 50
+JSONLD_BASE_URL = None  # None: use the registry URLs as they are
 
 # The companies registry; a user can point paywatch at their own file (also `paywatch --registry PATH`
 # or the PAYWATCH_REGISTRY environment variable, which the spider module reads at import time).

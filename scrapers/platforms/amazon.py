@@ -68,7 +68,7 @@ class AmazonSpider(PlatformSpider):
                             cb_kwargs={"offset": offset, "category": category})
 
     def parse_page(self, response, offset: int, category: str):
-        data = self.load_json(response)
+        data = self.load_json(response)  # read whole: a split needs the reply's facets too
         if data is None:
             return
         try:
@@ -85,17 +85,13 @@ class AmazonSpider(PlatformSpider):
         refs = [extract.job_ref(raw) or "" for raw in jobs if isinstance(raw, dict)]
         if not self.page_is_new(category, refs):
             return
-        for raw in jobs:
-            if not isinstance(raw, dict):
-                self.crawler.stats.inc_value("paywatch/response/malformed_posting")
-                continue
+        for raw in self.raw_postings(jobs):
             ref = extract.job_ref(raw)
             if ref is not None:
                 if ref in self._seen_refs:
                     self.crawler.stats.inc_value("paywatch/amazon/duplicate_posting")
                     continue
                 self._seen_refs.add(ref)
-            raw = self.adjust_raw_posting(raw)
             item = extract.parse_job(raw, company=self.company_slug, scraped_at=self.crawl_started_at)
             yield self.finish_item(item, raw)
         next_offset = offset + extract.PAGE_SIZE

@@ -11,7 +11,6 @@ from typing import Any, AsyncIterator
 from urllib.parse import quote
 
 from scrapers.extract import ashby as extract
-from scrapers.extract.common import PageShapeError
 from scrapers.platforms.base import PlatformSpider
 
 
@@ -27,19 +26,11 @@ class AshbySpider(PlatformSpider):
         yield self.request(url, callback=self.parse_board)
 
     def parse_board(self, response):
-        data = self.load_json(response)
-        if data is None:
-            return
-        try:
-            jobs = extract.board_jobs(data)
-        except PageShapeError as error:
-            self.mark_failed(f"{error} ({response.url})")
+        jobs = self.read_page(response, extract.board_jobs)
+        if jobs is None:
             return
         stats = self.crawler.stats
-        for raw in jobs:
-            if not isinstance(raw, dict):
-                stats.inc_value("paywatch/response/malformed_posting")
-                continue
+        for raw in self.raw_postings(jobs):
             if not extract.is_listed(raw):
                 stats.inc_value("paywatch/ashby/unlisted")
                 continue
@@ -48,6 +39,5 @@ class AshbySpider(PlatformSpider):
                 stats.inc_value("paywatch/ashby/no_compensation_block")
                 self.logger.warning("%s: Ashby posting %s has no compensation block; pay only from text",
                                     self.company_slug, raw.get("id"))
-            raw = self.adjust_raw_posting(raw)
             item = extract.parse_job(raw, company=self.company_slug, scraped_at=self.crawl_started_at)
             yield self.finish_item(item, raw)

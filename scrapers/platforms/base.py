@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from typing import Any, ClassVar, Iterable
+from typing import Any, Callable, ClassVar, Iterable, Iterator, TypeVar
 
 import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from scrapers.extract.common import PageShapeError
 from scrapers.items import JobPosting
 from scrapers.registry import Company, load_registry
+
+T = TypeVar("T")
 
 
 class PlatformSpider(scrapy.Spider):
@@ -101,6 +104,26 @@ class PlatformSpider(scrapy.Spider):
             self.crawler.stats.inc_value("paywatch/response/malformed")
             self.mark_failed(f"malformed JSON from {response.url}: {error}")
             return None
+
+    def read_page(self, response: Response, reader: Callable[[Any], T]) -> T | None:
+        """What ``reader`` finds in the page's JSON, or None (crawl marked failed) when the page is
+        not JSON or lacks the structure the reader needs (``PageShapeError``)."""
+        data = self.load_json(response)
+        if data is None:
+            return None
+        try:
+            return reader(data)
+        except PageShapeError as error:
+            self.mark_failed(f"{error} ({response.url})")
+            return None
+
+    def raw_postings(self, postings: Iterable[Any]) -> Iterator[dict[str, Any]]:
+        """Each posting dict of a page, through ``adjust_raw_posting``; anything else is counted and skipped."""
+        for raw in postings:
+            if not isinstance(raw, dict):
+                self.crawler.stats.inc_value("paywatch/response/malformed_posting")
+                continue
+            yield self.adjust_raw_posting(raw)
 
     def page_is_new(self, listing: str, refs: Iterable[str]) -> bool:
         """False (and the crawl marked failed) when a page repeats one already read.

@@ -119,22 +119,14 @@ class EightfoldSpider(PlatformSpider):
         return self.request(url, callback=self.parse_detail, cb_kwargs={"listed": listed})
 
     def parse_list(self, response, start: int):
-        data = self.load_json(response)
-        if data is None:
+        page = self.read_page(response, extract.list_page)
+        if page is None:
             return
-        try:
-            positions, count = extract.list_page(data)
-        except PageShapeError as error:
-            self.mark_failed(f"{error} ({response.url})")
-            return
+        positions, count = page
         refs = [extract.position_ref(raw) or "" for raw in positions if isinstance(raw, dict)]
         if not self.page_is_new("positions", refs):
             return
-        for raw in positions:
-            if not isinstance(raw, dict):
-                self.crawler.stats.inc_value("paywatch/response/malformed_posting")
-                continue
-            raw = self.adjust_raw_posting(raw)
+        for raw in self.raw_postings(positions):
             ref = extract.position_ref(raw)
             if ref is None:
                 # No id: no detail to ask for; the validation pipeline drops it with a counted reason.

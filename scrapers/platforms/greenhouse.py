@@ -11,7 +11,6 @@ from typing import Any, AsyncIterator
 from urllib.parse import quote
 
 from scrapers.extract import greenhouse as extract
-from scrapers.extract.common import PageShapeError
 from scrapers.platforms.base import PlatformSpider
 
 
@@ -27,18 +26,9 @@ class GreenhouseSpider(PlatformSpider):
         yield self.request(url, callback=self.parse_board)
 
     def parse_board(self, response):
-        data = self.load_json(response)
-        if data is None:
+        jobs = self.read_page(response, extract.board_jobs)
+        if jobs is None:
             return
-        try:
-            jobs = extract.board_jobs(data)
-        except PageShapeError as error:
-            self.mark_failed(f"{error} ({response.url})")
-            return
-        for raw in jobs:
-            if not isinstance(raw, dict):
-                self.crawler.stats.inc_value("paywatch/response/malformed_posting")
-                continue
-            raw = self.adjust_raw_posting(raw)
+        for raw in self.raw_postings(jobs):
             item = extract.parse_job(raw, company=self.company_slug, scraped_at=self.crawl_started_at)
             yield self.finish_item(item, raw)

@@ -11,7 +11,6 @@ from typing import Any, AsyncIterator
 from urllib.parse import quote
 
 from scrapers.extract import lever as extract
-from scrapers.extract.common import PageShapeError
 from scrapers.platforms.base import PlatformSpider
 
 
@@ -41,22 +40,13 @@ class LeverSpider(PlatformSpider):
         return self.request(url, callback=self.parse_page, cb_kwargs={"skip": skip})
 
     def parse_page(self, response, skip: int):
-        data = self.load_json(response)
-        if data is None:
-            return
-        try:
-            postings = extract.postings_page(data)
-        except PageShapeError as error:
-            self.mark_failed(f"{error} ({response.url})")
+        postings = self.read_page(response, extract.postings_page)
+        if postings is None:
             return
         refs = [str(raw.get("id")) for raw in postings if isinstance(raw, dict)]
         if not self.page_is_new("postings", refs):
             return
-        for raw in postings:
-            if not isinstance(raw, dict):
-                self.crawler.stats.inc_value("paywatch/response/malformed_posting")
-                continue
-            raw = self.adjust_raw_posting(raw)
+        for raw in self.raw_postings(postings):
             item = extract.parse_posting(raw, company=self.company_slug, scraped_at=self.crawl_started_at)
             yield self.finish_item(item, raw)
         if len(postings) >= self.page_size:

@@ -139,14 +139,10 @@ class PhenomSpider(PlatformSpider):
         yield self.search_request(offset=0)
 
     def parse_search(self, response, offset: int, total: int | None):
-        data = self.load_json(response)
-        if data is None:
+        page = self.read_page(response, extract.search_page)
+        if page is None:
             return
-        try:
-            page_total, jobs = extract.search_page(data)
-        except PageShapeError as error:
-            self.mark_failed(f"{error} ({response.url})")
-            return
+        page_total, jobs = page
         if offset == 0 or total is None:
             total = page_total
         if total is None:
@@ -155,11 +151,7 @@ class PhenomSpider(PlatformSpider):
         refs = [str(extract.job_ref(raw)) for raw in jobs if isinstance(raw, dict)]
         if not self.page_is_new("refineSearch", refs):
             return
-        for raw in jobs:
-            if not isinstance(raw, dict):
-                self.crawler.stats.inc_value("paywatch/response/malformed_posting")
-                continue
-            raw = self.adjust_raw_posting(raw)
+        for raw in self.raw_postings(jobs):
             if raw.get("jobSeqNo") or raw.get("jobId"):
                 yield self.detail_request(raw)
             else:

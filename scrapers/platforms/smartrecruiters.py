@@ -14,7 +14,6 @@ from typing import Any, AsyncIterator
 from urllib.parse import quote
 
 from scrapers.extract import smartrecruiters as extract
-from scrapers.extract.common import PageShapeError
 from scrapers.platforms.base import PlatformSpider
 
 
@@ -40,22 +39,14 @@ class SmartRecruitersSpider(PlatformSpider):
         return self.request(url, callback=self.parse_page, cb_kwargs={"offset": offset})
 
     def parse_page(self, response, offset: int):
-        data = self.load_json(response)
-        if data is None:
+        page = self.read_page(response, extract.postings_page)
+        if page is None:
             return
-        try:
-            postings, total = extract.postings_page(data)
-        except PageShapeError as error:
-            self.mark_failed(f"{error} ({response.url})")
-            return
+        postings, total = page
         refs = [str(raw.get("id")) for raw in postings if isinstance(raw, dict)]
         if not self.page_is_new("postings", refs):
             return
-        for raw in postings:
-            if not isinstance(raw, dict):
-                self.crawler.stats.inc_value("paywatch/response/malformed_posting")
-                continue
-            raw = self.adjust_raw_posting(raw)
+        for raw in self.raw_postings(postings):
             posting_id = raw.get("id")
             if posting_id in (None, ""):
                 # No id, no detail to ask for: yielded so the validator drops it with a counted reason.

@@ -159,11 +159,7 @@ class WorkdaySpider(PlatformSpider):
             return
         seen_here.update(paths)
 
-        for raw in postings:
-            if not isinstance(raw, dict):
-                self.crawler.stats.inc_value("paywatch/response/malformed_posting")
-                continue
-            raw = self.adjust_raw_posting(raw)
+        for raw in self.raw_postings(postings):
             path = raw.get("externalPath")
             if not isinstance(path, str) or not path.startswith("/"):
                 # No detail can be read: hand over what the list has; validation drops it (no ref).

@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Any, Sequence
@@ -56,6 +57,14 @@ def select_companies(registry: str | None, platforms=(), companies=(), sectors=(
     ]
 
 
+def host_groups(selected, load_spider) -> dict[str, list[Any]]:
+    """Companies grouped by the host their crawl talks to (see PlatformSpider.host_key)."""
+    groups: dict[str, list[Any]] = {}
+    for company in selected:
+        groups.setdefault(load_spider(company.slug).host_key(company), []).append(company)
+    return groups
+
+
 def run_crawl(settings, selected) -> list[dict[str, Any]]:
     """Crawl the selected companies in one process; return one result dict per company."""
     from scrapy import signals
@@ -76,11 +85,24 @@ def run_crawl(settings, selected) -> list[dict[str, Any]]:
         status = spider.crawler.stats.get_value("paywatch/archive/status", "not archived")
         print(f"[{len(finished)}/{total}] {spider.name}: {status} ({reason})", file=sys.stderr, flush=True)
 
-    for company in selected:
-        crawler = process.create_crawler(loader.load(company.slug))
-        crawler.signals.connect(on_opened, signal=signals.spider_opened)
-        crawlers[company.slug] = crawler
-        process.crawl(crawler)
+    queues = []
+    for group in host_groups(selected, loader.load).values():
+        queue = []
+        for company in group:
+            crawler = process.create_crawler(loader.load(company.slug))
+            crawler.signals.connect(on_opened, signal=signals.spider_opened)
+            crawlers[company.slug] = crawler
+            queue.append(crawler)
+        queues.append(queue)
+
+    def crawl_next(queue: list[Any], _finished_task: Any = None) -> None:
+        if queue:
+            task = process.crawl(queue.pop(0))
+            task.add_done_callback(partial(crawl_next, queue))
+
+    # Hosts in parallel; the companies on one host one after another.
+    for queue in queues:
+        crawl_next(queue)
     print(f"paywatch: crawling {total} compan{'y' if total == 1 else 'ies'} into {settings.get('PAYWATCH_DB')}",
           file=sys.stderr, flush=True)
     process.start()

@@ -101,3 +101,19 @@ def test_registry_entries_need_no_code_to_crawl(tmp_path):
     result = subprocess.run([sys.executable, "-m", "scrapy", "list", "-s", f"PAYWATCH_REGISTRY={path}"], cwd=REPO,
                             capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["new_co"]
+
+
+def test_companies_sharing_a_host_are_crawled_one_after_another():
+    from scrapers.cli import host_groups
+    from scrapers.loader import RegistrySpiderLoader
+    from scrapy.settings import Settings
+
+    loader = RegistrySpiderLoader(Settings(project_settings()))
+    companies = load_registry()
+    groups = host_groups(companies, loader.load)
+    greenhouse = {c.slug for c in companies if c.platform == "greenhouse"}
+    assert {c.slug for c in groups["greenhouse"]} == greenhouse  # one shared API host, one queue
+    workday = [c for c in companies if c.platform == "workday"]
+    for company in workday:  # each Workday tenant has its own host
+        assert [c.slug for c in groups[company.ids["host"]]] == [company.slug]
+    assert sum(len(group) for group in groups.values()) == len(companies)

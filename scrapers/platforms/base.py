@@ -62,6 +62,12 @@ class PlatformSpider(scrapy.Spider):
         self.failure_reasons: list[str] = []
         self._pages_seen: set[tuple[str, tuple[str, ...]]] = set()
 
+    @classmethod
+    def host_key(cls, company: Company) -> str:
+        """What host a crawl of this company talks to. Companies sharing one are crawled one after
+        another, because Scrapy's per-host limits apply within one crawler, not across crawlers."""
+        return cls.platform
+
     # -- wiring -------------------------------------------------------------------------------
     @property
     def company_slug(self) -> str:

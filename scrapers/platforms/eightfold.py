@@ -91,6 +91,10 @@ class EightfoldSpider(PlatformSpider):
         "DOWNLOADER_MIDDLEWARES": {"scrapers.platforms.eightfold.RetryAfterMiddleware": 560},
     }
 
+    @classmethod
+    def host_key(cls, company) -> str:
+        return str(company.ids.get("host"))
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._listed_refs: set[str] = set()

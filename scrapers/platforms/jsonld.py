@@ -29,6 +29,10 @@ class JsonLdSpider(PlatformSpider):
     base_url_setting = "JSONLD_BASE_URL"
     default_base_url = ""
 
+    @classmethod
+    def host_key(cls, company) -> str:
+        return urlsplit(str(company.ids.get("listing_url") or (company.ids.get("posting_urls") or [""])[0])).netloc
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         company = cls.__dict__.get("company")

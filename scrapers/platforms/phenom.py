@@ -45,6 +45,10 @@ class PhenomSpider(PlatformSpider):
     base_url_setting = "PHENOM_BASE_URL"
     default_base_url = ""  # empty: the site itself
 
+    @classmethod
+    def host_key(cls, company) -> str:
+        return str(company.ids.get("site_url"))
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.site: dict[str, Any] = {}

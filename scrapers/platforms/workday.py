@@ -48,6 +48,10 @@ class WorkdaySpider(PlatformSpider):
     base_url_setting = "WORKDAY_BASE_URL"
     default_base_url = ""  # empty: https://{host}
 
+    @classmethod
+    def host_key(cls, company) -> str:
+        return str(company.ids.get("host"))
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._external_paths_seen: set[str] = set()

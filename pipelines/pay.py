@@ -571,26 +571,27 @@ def _keyword_meaning(word: str) -> tuple[str, str | None]:
             _keyword_meanings[word] = meaning
     return meaning
 
-# The noun phrase right after an amount ("yearly bonus", "home office stipend", "salary").
+# The noun phrase right after an amount ("yearly bonus", "home office stipend", "salary"). These
+# run over the lower-cased text (see _KEYWORD for why).
 _AFTER_STOP = re.compile(
-    r"[.;,:()\[\]{}+•|!?\n]|β€|(?<![A-Za-z])(?i:plus|and|or|with|depending|dependent|based|which|that|commensurate|regardless|including|inclusive|excluding|not|but|while|if|when|as|depends|subject|per[ ]year|per[ ]annum)(?![A-Za-z])"
+    r"[.;,:()\[\]{}+•|!?\n]|β€|\b(?:plus|and|or|with|depending|dependent|based|which|that|commensurate|regardless|including|inclusive|excluding|not|but|while|if|when|as|depends|subject|per[ ]year|per[ ]annum)\b"
 )
 _AFTER_NEG = re.compile(
-    r"(?<![A-Za-z])(?i:bonus\w*|stipends?|allowances?|budgets?|credits?|reimburs\w*|subsid\w*|referral|sign[- ]?on|signing|relocation|funding|raised|round|series|valuation|revenues?|arr|mrr|gmv|sales|assets|aum|market[ ]cap|worth|value|valued|spend\w*|loans?|payments|transactions|contracts|deals|projects|invest\w*|capital|fees|costs?|premiums?|equity|stock|rsus?|options|grants?|gifts?|vouchers?|prizes?|awards?|workspace|home[ ]office|office|setup|set-up|equipment|wellness|fitness|gym|learning|education|tuition|training|conference|internet|phone|wifi|lunch|meals?|food|commuter|transit|parking|childcare|baby|family|fertility|therapy|charit\w*|nonprofit|donat\w*|users?|customers?|clients|employees|members|per[ ]employee|towards?|to[ ]spend|to[ ]build|cash[ ]back|match\w*|401|savings|game|tickets?|in[ ]the[ ]bank|deposit\w*|payouts?|commissions?)(?![A-Za-z])"
+    r"\b(?:bonus\w*|stipends?|allowances?|budgets?|credits?|reimburs\w*|subsid\w*|referral|sign[- ]?on|signing|relocation|funding|raised|round|series|valuation|revenues?|arr|mrr|gmv|sales|assets|aum|market[ ]cap|worth|value|valued|spend\w*|loans?|payments|transactions|contracts|deals|projects|invest\w*|capital|fees|costs?|premiums?|equity|stock|rsus?|options|grants?|gifts?|vouchers?|prizes?|awards?|workspace|home[ ]office|office|setup|set-up|equipment|wellness|fitness|gym|learning|education|tuition|training|conference|internet|phone|wifi|lunch|meals?|food|commuter|transit|parking|childcare|baby|family|fertility|therapy|charit\w*|nonprofit|donat\w*|users?|customers?|clients|employees|members|per[ ]employee|towards?|to[ ]spend|to[ ]build|cash[ ]back|match\w*|401|savings|game|tickets?|in[ ]the[ ]bank|deposit\w*|payouts?|commissions?)\b"
 )
 _AFTER_POS = re.compile(
-    r"(?<![A-Za-z])(?i:salary|base|basic|ote|on[- ]target|earnings|compensation|pay|wages?|total[ ]target[ ]cash|income|rate)(?![A-Za-z])"
+    r"\b(?:salary|base|basic|ote|on[- ]target|earnings|compensation|pay|wages?|total[ ]target[ ]cash|income|rate)\b"
 )
 _AFTER_BASIS = [
-    (re.compile(r"(?i)(?<![A-Za-z])(?:ote|on[- ]target)(?![A-Za-z])"), "ote"),
-    (re.compile(r"(?i)(?<![A-Za-z])total(?![A-Za-z])"), "total"),
-    (re.compile(r"(?i)(?<![A-Za-z])(?:base|basic)(?![A-Za-z])"), "base"),
+    (re.compile(r"\b(?:ote|on[- ]target)\b"), "ote"),
+    (re.compile(r"\btotal\b"), "total"),
+    (re.compile(r"\b(?:base|basic)\b"), "base"),
 ]
 
 # After an amount, only unambiguous phrasing counts ("annual" there is usually "annual bonus").
 _AFTER_PERIOD = re.compile(
-    r"(?<![A-Za-z])(?i:(?P<hour>hourly|per[ ]hour|an[ ]hour)|(?P<month>monthly|per[ ]month|a[ ]month)"
-    r"|(?P<year>annually|per[ ](?:year|annum)|a[ ]year)|(?P<week>weekly|per[ ]week)|(?P<day>daily|per[ ]day))(?![A-Za-z])"
+    r"\b(?:(?P<hour>hourly|per[ ]hour|an[ ]hour)|(?P<month>monthly|per[ ]month|a[ ]month)"
+    r"|(?P<year>annually|per[ ](?:year|annum)|a[ ]year)|(?P<week>weekly|per[ ]week)|(?P<day>daily|per[ ]day))\b"
 )
 
 # "All figures cited below in CAD", "(in CAD)": a bare "$" after this is that currency. Found by
@@ -603,8 +604,8 @@ PESO_COUNTRY_HINTS = [
     (re.compile(r"(?i)chile"), "CLP"), (re.compile(r"(?i)urugua"), "UYU"), (re.compile(r"(?i)m[eé]xic"), "MXN"),
 ]
 
-_NETFLIX_TOTAL = re.compile(
-    r"(?i)(?:based[ ]on|reflects?|represents?|is|are)[ ](?:the[ ])?total[ ](?:target[ ])?(?:cash[ ])?comp"
+_NETFLIX_TOTAL = re.compile(  # over the lower-cased text
+    r"(?:based[ ]on|reflects?|represents?|is|are)[ ](?:the[ ])?total[ ](?:target[ ])?(?:cash[ ])?comp"
 )
 
 # A sentence ends at . ! ? ; followed by a space or markdown, but not after a lone capital ("U.S.").
@@ -757,8 +758,9 @@ def _infer_period(candidate: _Candidate, currency: str) -> str | None:
     return None
 
 
-def _after_phrase(text: str, position: int) -> str:
-    window = text[position : position + 60]
+def _after_phrase(lower: str, position: int) -> str:
+    """The lower-cased words right after an amount, up to the first clause break."""
+    window = lower[position : position + 60]
     stop = _AFTER_STOP.search(window)
     return window[: stop.start()] if stop else window
 
@@ -811,7 +813,7 @@ def _resolve_period(doc: _Document, candidate: _Candidate, currency: str, siblin
     for _, period in reversed(before):
         if _fits(candidate, currency, period, NARROW_BOUNDS):
             return period, False
-    after = _AFTER_PERIOD.search(doc.text, candidate.end, doc.sentence_end(candidate.end, 80))
+    after = _AFTER_PERIOD.search(doc.lower, candidate.end, doc.sentence_end(candidate.end, 80))
     if after and _fits(candidate, currency, after.lastgroup, NARROW_BOUNDS):
         return after.lastgroup, False
     for sibling in siblings:
@@ -825,8 +827,8 @@ def _resolve_period(doc: _Document, candidate: _Candidate, currency: str, siblin
 def _is_pay(doc: _Document, candidate: _Candidate, currency_marked: bool) -> bool:
     text = doc.text
     single = not candidate.is_range
-    after = _after_phrase(text, candidate.end)
-    if _AFTER_NEG.search(after):
+    after = _after_phrase(doc.lower, candidate.end)
+    if after and _AFTER_NEG.search(after):
         return False
     context_start = doc.context_start(candidate.start)
     nearest = _nearest_keyword(doc, context_start, candidate.start, single)
@@ -847,7 +849,7 @@ def _is_pay(doc: _Document, candidate: _Candidate, currency_marked: bool) -> boo
         )
     if not single:
         return True
-    if nearest_kind == "pos" or _AFTER_POS.search(after):
+    if nearest_kind == "pos" or (after and _AFTER_POS.search(after)):
         return True
     if period == "hour":
         return True  # "$40.00/hr"
@@ -856,16 +858,17 @@ def _is_pay(doc: _Document, candidate: _Candidate, currency_marked: bool) -> boo
 
 
 def _resolve_basis(doc: _Document, candidate: _Candidate) -> str:
-    after = _after_phrase(doc.text, candidate.end)
-    for pattern, basis in _AFTER_BASIS:
-        if pattern.search(after):
-            return basis
+    after = _after_phrase(doc.lower, candidate.end)
+    if after:
+        for pattern, basis in _AFTER_BASIS:
+            if pattern.search(after):
+                return basis
     for match in reversed(doc.keywords_between(max(0, candidate.start - 320), candidate.start)):
         kind, basis = _keyword_meaning(match.group())
         if basis and kind != "period":
             return basis
-    following = doc.text[candidate.end : candidate.end + 260]
-    if _NETFLIX_TOTAL.search(following):
+    following = doc.lower[candidate.end : candidate.end + 260]
+    if "total" in following and _NETFLIX_TOTAL.search(following):
         return "total"
     return "unknown"
 
@@ -880,11 +883,21 @@ _LABEL_TRAILING_GENERIC = re.compile(
 _LABEL_FOR = re.compile(r"(?i)\b(?:for|in)[ ]+(?:the[ ]+)?(?:states?[ ]+of[ ]+|working[ ]+locations[ ]+in[ ]+)?([^,:;]{2,60}?)(?:[ ]+(?:is|are|will[ ]be)\b|,)")
 _LABEL_MARKUP = re.compile(r"[*_`#>{}]+")
 _LABEL_BULLET = re.compile(r"^[\s·•\-–+]+")
-_LABEL_BEFORE_COLON = re.compile(r"([^:]{1,80}?)\s*(?::|[ ]-|[ ]–)\s*[^:]{0,12}$")
 _LABEL_VERB = re.compile(r"(?i)\b(?:is|are|will be)\b")
 _LABEL_LEAD = re.compile(r"(?i)^(?:based in|for|in|located in)\s+")
 _LABEL_CAPITAL = re.compile(r"[A-Z]")
 _THREE_DIGITS = re.compile(r"\d{3}")
+
+
+def _label_before_separator(prefix: str) -> str | None:
+    """"Zone A" from "Zone A:" / "Zone A -" when the separator sits right before the amount."""
+    near = len(prefix) - 14  # the separator may be followed by a little markup or "USD"
+    separator = max(prefix.rfind(":"), prefix.rfind(" -"), prefix.rfind(" –"))
+    if separator < 0 or separator < near or ":" in prefix[separator + 1 :]:
+        return None
+    label = prefix[max(0, separator - 80) : separator]
+    label = label[label.rfind(":") + 1 :].strip()
+    return label or None
 
 
 def _label(doc: _Document, candidate: _Candidate) -> str | None:
@@ -896,9 +909,9 @@ def _label(doc: _Document, candidate: _Candidate) -> str | None:
         return None
     prefix = _LABEL_BULLET.sub("", _LABEL_MARKUP.sub(" ", prefix)).strip()
     label = None
-    colon = _LABEL_BEFORE_COLON.search(prefix)
-    if colon and "." not in colon.group(1)[-3:]:
-        label = colon.group(1).strip()
+    colon = _label_before_separator(prefix)
+    if colon and "." not in colon[-3:]:
+        label = colon
         if _LABEL_VERB.search(label):  # "The anticipated starting pay range for Colorado is:"
             inner = _LABEL_FOR.search(label + " is")
             label = inner.group(1) if inner else None
@@ -935,11 +948,22 @@ def _worth_a_look(candidate: _Candidate, default_currency: str, mentions_pesos: 
     return True
 
 
+# A guard for pathological input (megabytes of "$1,000,000 - "): only the first this-many numbers
+# are read. Real postings have a few dozen; the per-number work is small but not free.
+MAX_NUMBERS_READ = 2_000
+
+
 def parse_pay(text: str, *, default_currency: str = "USD") -> list[PayRange]:
     """Every pay figure or range stated in ``text``, in text order (see the module docstring)."""
     if not text:
         return []
-    amounts = [a for a in (_read_amount(text, m) for m in _NUMBER.finditer(text)) if a is not None]
+    amounts = []
+    for count, match in enumerate(_NUMBER.finditer(text)):
+        if count == MAX_NUMBERS_READ:
+            break
+        amount = _read_amount(text, match)
+        if amount is not None:
+            amounts.append(amount)
     if not amounts:
         return []
     doc = _Document(text)
@@ -953,7 +977,11 @@ def parse_pay(text: str, *, default_currency: str = "USD") -> list[PayRange]:
         if not _is_pay(doc, candidate, marked):
             continue
         sentence_end = doc.sentence_end(candidate.end)
-        siblings = [c for c in candidates[index + 1 :] if c.start < sentence_end]
+        siblings = []  # later candidates in the same sentence (bounded: the sentence is)
+        for later in range(index + 1, len(candidates)):
+            if candidates[later].start >= sentence_end:
+                break
+            siblings.append(candidates[later])
         period, inferred = _resolve_period(doc, candidate, currency, siblings)
         if period is None or not _fits(candidate, currency, period, WIDE_BOUNDS):
             continue

@@ -112,13 +112,6 @@ def _normalise_code(code: str) -> str:
 # Step 1: amounts
 # --------------------------------------------------------------------------------------------
 
-# A number: "21 250" (space-grouped thousands) or digits with , and . separators. It starts with a
-# literal digit so the engine can skip ahead quickly; possessive quantifiers keep long digit runs
-# linear.
-_NUMBER = re.compile(
-    r"\d(?<![\d.,]\d)(?:\d{0,2}(?:[ \u00a0\u202f]\d{3})++(?![\d,.]?\d)|\d*+(?:[.,]\d++)*+)"
-)
-
 _MULTIPLIER = re.compile(
     r"(?:(?P<letter>[kK]|[mM]{1,2}|[bB]n?|tn)(?![A-Za-z])"
     r"|[ ]?(?P<word>(?i:thousand|million|mil|mio|billion|bn|trillion))(?![A-Za-z]))"
@@ -148,6 +141,24 @@ _TAIL_TOKEN = re.compile(
     re.X,
 )
 _TAIL_NOTE = re.compile(r"[ \t*_]*\([^()\n]{1,30}\)")  # "(+ VAT / B2B)" before a period or code
+
+# A number with what is glued to its right, in one regex so the common case (a bare number followed
+# by ordinary words) costs one C-level match: "21 250" (space-grouped thousands) or digits with ,
+# and . separators; then a multiplier ("k", "M", "million"), a "+", and a zero-width look at whether
+# a tail (period / currency / gross) follows, which is then read token by token in Python.
+# Starting with a literal digit lets the engine skip ahead quickly; possessive quantifiers keep long
+# digit runs linear.
+def _unnamed(pattern: str) -> str:
+    return re.sub(r"\?P<\w+>", "?:", pattern)
+
+
+_NUMBER = re.compile(
+    r"(?P<number>\d(?<![\d.,]\d)(?:\d{0,2}(?:[ \u00a0\u202f]\d{3})++(?![\d,.]?\d)|\d*+(?:[.,]\d++)*+))"
+    + "(?P<mult>" + _unnamed(_MULTIPLIER.pattern) + ")?"
+    + r"(?P<plus>\+)?"
+    + "(?P<tail>(?=" + _unnamed(_TAIL_TOKEN.pattern) + "|" + _TAIL_NOTE.pattern + "))?",
+    re.X,
+)
 
 UNIT_PERIOD = {
     "hour": "hour", "hours": "hour", "hr": "hour", "hrs": "hour", "h": "hour", "hourly": "hour",
@@ -307,8 +318,8 @@ def _read_head(text: str, number_start: int) -> tuple[int, str | None, str | Non
 
 
 def _read_amount(text: str, match: re.Match) -> _Amount | None:
-    number_start, position = match.span()
-    parsed = _parse_number(match.group())
+    number_start, position = match.span("number")
+    parsed = _parse_number(match.group("number"))
     if parsed is None:
         return None
     value, is_fraction, grouped = parsed
@@ -324,12 +335,10 @@ def _read_amount(text: str, match: re.Match) -> _Amount | None:
 
     # Multiplier right after the digits.
     multiplier, has_multiplier = 1.0, False
-    if position < length and (text[position].isalpha() or text[position] == " "):
-        found = _MULTIPLIER.match(text, position)
-        if found:
-            word = (found.group("letter") or found.group("word")).lower()
-            multiplier, has_multiplier = MULTIPLIER_VALUES[word], True
-            position = found.end()
+    suffix = match.group("mult")
+    if suffix:
+        multiplier, has_multiplier = MULTIPLIER_VALUES[suffix.strip().lower()], True
+        position = match.end("mult")
     number_end = position
     plus = position < length and text[position] == "+"
     if plus:
@@ -348,7 +357,7 @@ def _read_amount(text: str, match: re.Match) -> _Amount | None:
     # Tail: currency codes, currency words, periods, gross/net, in any order.
     period = currency_word = None
     end = position
-    for _ in range(5):
+    for _ in range(5 if match.group("tail") is not None else 0):
         peek = _next_visible(text, end)
         if not peek or not (peek.isalpha() or peek in _TAIL_FIRST_CHARS):
             break
@@ -615,11 +624,17 @@ _SENTENCE_END = re.compile(r"[.!?;](?=[\s*_])|\n[ \t]*\n")
 _LETTER = re.compile(r"[A-Za-z]")
 
 
+KEYWORD_LOOKBACK = 320  # the widest context window: a basis stated a few lines above a tier list
+
+
 class _Document:
     """The text plus position indexes, built lazily and once, so every look-up is a bisect."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, keyword_span: tuple[int, int] | None = None) -> None:
         self.text = text
+        # Keywords are only ever looked up shortly before a candidate amount, so only that part of
+        # the text is scanned (it is the costliest regex here).
+        self.keyword_span = keyword_span or (0, len(text))
         lower = text.lower()
         if len(lower) != len(text):  # "İ" lower-cases to two characters; keep positions aligned
             lower = "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
@@ -633,7 +648,7 @@ class _Document:
     @property
     def keywords(self) -> tuple[list[int], list[re.Match]]:
         if self._keywords is None:
-            matches = list(_KEYWORD.finditer(self.lower))
+            matches = list(_KEYWORD.finditer(self.lower, *self.keyword_span))
             self._keywords = ([m.end() for m in matches], matches)
         return self._keywords
 
@@ -863,7 +878,7 @@ def _resolve_basis(doc: _Document, candidate: _Candidate) -> str:
         for pattern, basis in _AFTER_BASIS:
             if pattern.search(after):
                 return basis
-    for match in reversed(doc.keywords_between(max(0, candidate.start - 320), candidate.start)):
+    for match in reversed(doc.keywords_between(max(0, candidate.start - KEYWORD_LOOKBACK), candidate.start)):
         kind, basis = _keyword_meaning(match.group())
         if basis and kind != "period":
             return basis
@@ -966,13 +981,15 @@ def parse_pay(text: str, *, default_currency: str = "USD") -> list[PayRange]:
             amounts.append(amount)
     if not amounts:
         return []
-    doc = _Document(text)
     candidates = _group(text, amounts)
-    mentions_pesos = "peso" in doc.lower
+    mentions_pesos = "peso" in text or "Peso" in text or "PESO" in text
+    promising = [(i, c) for i, c in enumerate(candidates) if _worth_a_look(c, default_currency, mentions_pesos)]
+    if not promising:
+        return []
+    # Context is read at most KEYWORD_LOOKBACK characters before a candidate.
+    doc = _Document(text, (max(0, promising[0][1].start - KEYWORD_LOOKBACK), promising[-1][1].start))
     results: list[PayRange] = []
-    for index, candidate in enumerate(candidates):
-        if not _worth_a_look(candidate, default_currency, mentions_pesos):
-            continue
+    for index, candidate in promising:
         currency, marked = _resolve_currency(doc, candidate, default_currency)
         if not _is_pay(doc, candidate, marked):
             continue

@@ -640,6 +640,8 @@ class _Document:
             lower = "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
         self.lower = lower
         self._keywords = None
+        self._context_starts: dict[int, int] = {}
+        self.mentions_pesos = "peso" in self.lower
         self._sentence_ends = None
         self._line_starts = None
         self._scopes = None
@@ -707,9 +709,16 @@ class _Document:
         It is the sentence, cut at the line start, unless the line holds nothing but bullets and
         markup before the amount: then the previous non-empty line (a heading) is included.
         """
+        cached = self._context_starts.get(position)
+        if cached is not None:
+            return cached
         start = max(self.sentence_start(position), self.line_start(position))
-        if _LETTER.search(self.text, start, position):
-            return start
+        if not _LETTER.search(self.text, start, position):
+            start = self._heading_start(start, position)
+        self._context_starts[position] = start
+        return start
+
+    def _heading_start(self, start: int, position: int) -> int:
         previous_end = start - 1
         while previous_end > 0 and self.text[previous_end - 1] in " \t\r\n":
             previous_end -= 1
@@ -800,8 +809,9 @@ def _resolve_currency(doc: _Document, candidate: _Candidate, default_currency: s
         return weak, True  # "CA $100 - CA $120"
     marked = low.dollar or high.dollar
     word = low.currency_word or high.currency_word
-    context_start = doc.context_start(candidate.start)
-    if (word and word.startswith("peso")) or doc.pesos_near(context_start, candidate.start):
+    if (word and word.startswith("peso")) or (
+        doc.mentions_pesos and doc.pesos_near(doc.context_start(candidate.start), candidate.start)
+    ):
         return _peso_currency(doc.text[max(0, candidate.start - 400) : candidate.end + 200], default_currency), True
     scoped = doc.scope_currency(candidate.start)
     if scoped:

@@ -125,7 +125,9 @@ MULTIPLIER_VALUES = {
 _PERIOD_WORD = (
     r"(?:(?:/[ ]?|\bper[ ]+|\ban?[ ]+|\beach[ ]+)(?P<unit>hours?|hrs?|h|years?|yrs?|annum|months?|mos?|mths?|weeks?|wks?|days?)(?![A-Za-z])"
     r"|/[ ]?(?P<slash_adverb>hourly|monthly|annually|yearly|weekly|daily)"
-    r"|(?P<adverb>hourly|monthly|annually|yearly|weekly|daily|annual|per[ ]+annum|p\.[ ]?a\.|p/a)(?![A-Za-z]))"
+    r"|(?P<adverb>hourly|monthly|annually|yearly|weekly|daily|annual|per[ ]+annum|p\.[ ]?a\.|p/a)(?![A-Za-z])"
+    # The same in the other languages postings come in: "/Monat", "por mês", "im Jahr", "par mois".
+    r"|(?:/[ ]?|\b(?:pro|por|par|al|im|je|na)[ ]+)(?P<foreign>monat|mes|mês|mois|miesiąc|stunde|std|hora|heure|godz\w*|godzinę|jahr|año|ano|rok)(?![A-Za-z]))"
 )
 _TAIL_TOKEN = re.compile(
     rf"""
@@ -168,12 +170,16 @@ UNIT_PERIOD = {
     "monthly": "month",
     "week": "week", "weeks": "week", "wk": "week", "wks": "week", "weekly": "week",
     "day": "day", "days": "day", "daily": "day",
+    "monat": "month", "mes": "month", "mês": "month", "mois": "month", "miesiąc": "month",
+    "stunde": "hour", "std": "hour", "hora": "hour", "heure": "hour", "godzinę": "hour",
+    "jahr": "year", "año": "year", "ano": "year", "rok": "year",
 }
 
 
 def _period_of(match: re.Match) -> str:
-    word = match.group("unit") or match.group("slash_adverb") or match.group("adverb")
-    return UNIT_PERIOD[re.sub(r"\s+", " ", word.lower())]
+    word = match.group("unit") or match.group("slash_adverb") or match.group("adverb") or match.group("foreign")
+    word = re.sub(r"\s+", " ", word.lower())
+    return UNIT_PERIOD.get(word) or ("hour" if word.startswith("godz") else "year")
 
 
 @dataclass(slots=True)
@@ -540,7 +546,9 @@ _KEYWORDS = [
     # A pay period said in words somewhere in the sentence ("the expected hourly rate is ...").
     # Scanned together with the keywords to save a pass; the basis slot holds the period.
     ("period", "hour", [r"hourly", r"per[ ]hour", r"an[ ]hour", r"hour[ ]rate"]),
-    ("period", "month", [r"monthly", r"per[ ]month", r"a[ ]month", r"mensual\w*", r"miesięczn\w*"]),
+    ("period", "month", [
+        r"monthly", r"per[ ]month", r"a[ ]month", r"mensual\w*", r"miesięczn\w*", r"monatlich\w*", r"mensuel\w*",
+    ]),
     ("period", "year", [
         r"annual(?:ly)?", r"yearly", r"per[ ](?:year|annum)", r"a[ ]year", r"anual\w*", r"annuel\w*",
         r"jährlich\w*", r"roczn\w*",
@@ -601,6 +609,7 @@ _AFTER_BASIS = [
 _AFTER_PERIOD = re.compile(
     r"\b(?:(?P<hour>hourly|per[ ]hour|an[ ]hour)|(?P<month>monthly|per[ ]month|a[ ]month)"
     r"|(?P<year>annually|per[ ](?:year|annum)|a[ ]year)|(?P<week>weekly|per[ ]week)|(?P<day>daily|per[ ]day))\b"
+    r"|\b(?:pro|por|par|al|im)[ ](?:(?P<month_>monat|mes|mês|mois)|(?P<year_>jahr|año|ano|an)|(?P<hour_>stunde|hora|heure))\b"
 )
 
 # "All figures cited below in CAD", "(in CAD)": a bare "$" after this is that currency. Found by
@@ -839,8 +848,10 @@ def _resolve_period(doc: _Document, candidate: _Candidate, currency: str, siblin
         if _fits(candidate, currency, period, NARROW_BOUNDS):
             return period, False
     after = _AFTER_PERIOD.search(doc.lower, candidate.end, doc.sentence_end(candidate.end, 80))
-    if after and _fits(candidate, currency, after.lastgroup, NARROW_BOUNDS):
-        return after.lastgroup, False
+    if after:
+        period = after.lastgroup.rstrip("_")
+        if _fits(candidate, currency, period, NARROW_BOUNDS):
+            return period, False
     for sibling in siblings:
         period = sibling.high.period or sibling.low.period
         if period and _fits(candidate, currency, period, NARROW_BOUNDS):

@@ -147,6 +147,25 @@ AMAZON_AND_NETFLIX = cases(
     ),
 )
 
+OTHER_LANGUAGES = cases(
+    ("Wir zahlen 4.000 - 5.500 € brutto im Monat", [(4000, 5500, "EUR", "month")]),
+    ("Gehalt: 60.000 - 70.000 € pro Jahr", [(60000, 70000, "EUR", "year")]),
+    ("Salário: R$ 8.000 - R$ 12.000 por mês", [(8000, 12000, "BRL", "month")]),
+    ("Sueldo: $30,000 - $40,000 MXN al mes", [(30000, 40000, "MXN", "month")]),
+    ("Stawka: 120-150 zł/godz.", [(120, 150, "PLN", "hour")]),
+    ("RAL tra i € 35k ed i € 45k", [(35000, 45000, "EUR", "year")]),
+)
+
+PAY_NEXT_TO_OTHER_MONEY = cases(
+    ("Salary: $80,000 - $100,000 + 10% bonus", [(80000, 100000, *USD_YEAR)]),
+    ("We offer $5,000 relocation and a salary of $120k–$140k", [(120000, 140000, *USD_YEAR)]),
+    ("The salary is $130,000 to $150,000 USD, plus a $10,000 signing bonus.", [(130000, 150000, *USD_YEAR)]),
+    ("Range: $145,000 - $165,000. Stipend: $1,000 per year for learning.", [(145000, 165000, *USD_YEAR)]),
+    ("Our Series A raised $12M from investors; the salary is $140k-$160k.", [(140000, 160000, *USD_YEAR)]),
+    ("Range: $150,000 - $190,000. We anchor offers at the mid point ($170k).", [(150000, 190000, *USD_YEAR)]),
+    ("* Base: $150,000\n* Base + Bonus Target: $180,000", [(150000, 150000, *USD_YEAR), (180000, 180000, *USD_YEAR)]),
+)
+
 NEGATIVES = cases(
     ("We offer a 401(k) with a 4% match.", []),
     ("Our 401k match is capped at $6,000 per year.", []),
@@ -222,6 +241,16 @@ def test_several_tiers(text, expected):
 
 @pytest.mark.parametrize("text, expected", AMAZON_AND_NETFLIX)
 def test_amazon_and_netflix_phrasings(text, expected):
+    assert summary(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", OTHER_LANGUAGES)
+def test_other_languages(text, expected):
+    assert summary(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", PAY_NEXT_TO_OTHER_MONEY)
+def test_pay_next_to_other_money(text, expected):
     assert summary(text) == expected
 
 

@@ -469,6 +469,8 @@ def _join(text: str, low: _Amount, high: _Amount) -> _Candidate | None:
     if low.period and high.period and low.period != high.period:
         return None
     lo, hi = low.value, high.value
+    if lo <= 0 or hi <= 0:
+        return None  # "0 up to 1000", "$0 - $5": not a pay range
     # "$120-150K", "$130k - 150k": a multiplier on the high end applies to a bare low end.
     if high.has_multiplier and not low.has_multiplier and lo * high.multiplier <= hi:
         lo *= high.multiplier

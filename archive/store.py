@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
 
@@ -44,9 +44,6 @@ class CrawlSummary:
     closed: int = 0
     with_pay: int = 0
     dropped: int = 0
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def utc_now() -> str:
@@ -94,13 +91,12 @@ def _comparable(item: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _previous_comparable(db: Database, version_id: int) -> dict[str, Any]:
-    row = db.execute(
+    cursor = db.execute(
         "SELECT v.*, d.text AS description FROM posting_versions v "
         "LEFT JOIN descriptions d ON d.hash = v.description_hash WHERE v.id = ?",
         [version_id],
-    ).fetchone()
-    columns = [c[0] for c in db.execute("SELECT v.*, NULL AS description FROM posting_versions v LIMIT 0").description]
-    previous = dict(zip(columns, row))
+    )
+    previous = dict(zip([column[0] for column in cursor.description], cursor.fetchone()))
     previous["locations"] = json.loads(previous["locations"] or "[]")
     previous["pay_ranges"] = [
         dict(zip(PAY_RANGE_KEYS, pay))

@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 import pytest
 
 from scrapers.extract import ashby
+from scrapers.extract.common import country_code
 from scrapers.extract.common import PageShapeError
 from tests.conftest import fixture_json
 from tests.spider_helpers import json_response, make_spider, split_output
@@ -117,9 +118,11 @@ def test_missing_fields_give_none_not_errors():
 
 
 @pytest.mark.parametrize("name, code", [("USA", "US"), ("United States", "US"), ("United Kingdom", "GB"),
-                                        ("Canada", "CA"), ("de", "DE"), ("UK", "GB"), ("Atlantis", None), (None, None)])
+                                        ("Canada", "CA"), ("de", "DE"), ("UK", "GB"), ("U.S.A.", "US"),
+                                        ("Korea, Republic of", "KR"), ("CAN", "CA"), ("GBR", "GB"),
+                                        ("Atlantis", None), (None, None)])
 def test_country_codes(name, code):
-    assert ashby.country_code(name) == code
+    assert country_code(name) == code
 
 
 def test_board_without_jobs_list_is_a_shape_error():

@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from scrapers.extract.common import (
+    ALPHA3_CODES,
     PageShapeError,
     clean_inline,
     html_to_text,
@@ -36,15 +37,6 @@ PAGE_SIZE = 100  # the API refuses result_limit above 100
 RESULT_WINDOW = 10_000  # no result past offset + limit = 10,000 in one search
 CATEGORY_FACET = "business_category_facet"
 
-# ISO 3166 alpha-3 (search.json `country_code`) to alpha-2, for the countries Amazon hires most in;
-# `locations[].countryIso2a` is used first when the reply has it.
-_ALPHA3 = {
-    "USA": "US", "CAN": "CA", "GBR": "GB", "IRL": "IE", "DEU": "DE", "FRA": "FR", "ESP": "ES",
-    "ITA": "IT", "NLD": "NL", "LUX": "LU", "POL": "PL", "CZE": "CZ", "ROU": "RO", "SWE": "SE",
-    "IND": "IN", "CHN": "CN", "JPN": "JP", "SGP": "SG", "AUS": "AU", "BRA": "BR", "MEX": "MX",
-    "ISR": "IL", "ZAF": "ZA", "ARE": "AE", "SAU": "SA", "EGY": "EG", "TUR": "TR", "KOR": "KR",
-    "CRI": "CR", "COL": "CO", "PHL": "PH", "VNM": "VN", "NZL": "NZ", "AUT": "AT", "BEL": "BE",
-}
 _SPACES = re.compile(r"\s+")
 _APPROXIMATELY = re.compile(r"^(?:about|over|almost)\s+", re.IGNORECASE)
 _PAY_PHRASE = re.compile(
@@ -103,7 +95,7 @@ def parse_job(raw: dict[str, Any], *, company: str, scraped_at: datetime) -> Job
     countries = unique(country for _, country in places)
     country = countries[0] if len(countries) == 1 else None
     if country is None and not countries:
-        country = _ALPHA3.get(str(raw.get("country_code") or "").strip().upper())
+        country = ALPHA3_CODES.get(str(raw.get("country_code") or "").strip().upper())
     return JobPosting(
         platform=PLATFORM,
         company=company,

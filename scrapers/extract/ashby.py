@@ -16,6 +16,7 @@ from typing import Any
 from scrapers.extract.common import (
     PageShapeError,
     clean_inline,
+    country_code,
     html_to_text,
     iso_timestamp,
     structured_pay,
@@ -36,39 +37,6 @@ EMPLOYMENT_TYPES = {
 }
 
 # Country names as Ashby (and JSON-LD postal addresses) write them -> ISO 3166 alpha-2.
-COUNTRY_CODES = {
-    "united states": "US", "united states of america": "US", "usa": "US", "us": "US", "u.s.": "US",
-    "u.s.a.": "US", "america": "US",
-    "canada": "CA", "mexico": "MX", "brazil": "BR", "argentina": "AR", "chile": "CL", "colombia": "CO",
-    "peru": "PE", "costa rica": "CR",
-    "united kingdom": "GB", "uk": "GB", "great britain": "GB", "england": "GB", "scotland": "GB",
-    "wales": "GB", "northern ireland": "GB", "ireland": "IE", "france": "FR", "germany": "DE",
-    "deutschland": "DE", "spain": "ES", "portugal": "PT", "italy": "IT", "netherlands": "NL",
-    "the netherlands": "NL", "belgium": "BE", "luxembourg": "LU", "switzerland": "CH", "austria": "AT",
-    "sweden": "SE", "norway": "NO", "denmark": "DK", "finland": "FI", "iceland": "IS", "poland": "PL",
-    "czech republic": "CZ", "czechia": "CZ", "slovakia": "SK", "hungary": "HU", "romania": "RO",
-    "bulgaria": "BG", "greece": "GR", "croatia": "HR", "serbia": "RS", "slovenia": "SI", "estonia": "EE",
-    "latvia": "LV", "lithuania": "LT", "ukraine": "UA", "turkey": "TR", "türkiye": "TR", "cyprus": "CY",
-    "malta": "MT", "israel": "IL", "united arab emirates": "AE", "uae": "AE", "saudi arabia": "SA",
-    "qatar": "QA", "egypt": "EG", "south africa": "ZA", "nigeria": "NG", "kenya": "KE", "morocco": "MA",
-    "india": "IN", "pakistan": "PK", "bangladesh": "BD", "sri lanka": "LK", "china": "CN",
-    "hong kong": "HK", "taiwan": "TW", "japan": "JP", "south korea": "KR", "korea": "KR",
-    "republic of korea": "KR", "singapore": "SG", "malaysia": "MY", "indonesia": "ID",
-    "philippines": "PH", "thailand": "TH", "vietnam": "VN", "viet nam": "VN", "australia": "AU",
-    "new zealand": "NZ",
-}
-
-
-def country_code(value: Any) -> str | None:
-    """ISO alpha-2 for a country name or code; None when it is not one we know."""
-    name = clean_inline(value)
-    if not name:
-        return None
-    if re.fullmatch(r"[A-Za-z]{2}", name) and name.lower() not in ("uk",):
-        return name.upper()
-    return COUNTRY_CODES.get(name.lower().rstrip("."), COUNTRY_CODES.get(name.lower()))
-
-
 def board_jobs(data: Any) -> list[Any]:
     if not isinstance(data, dict) or not isinstance(data.get("jobs"), list):
         raise PageShapeError("Ashby job board reply has no 'jobs' list")

@@ -31,6 +31,7 @@ from typing import Any
 from scrapers.extract.common import (
     PageShapeError,
     clean_inline,
+    country_code,
     html_to_text,
     parse_text_date,
     unique,
@@ -45,18 +46,6 @@ _POSTING_ID = re.compile(r"_([^_/]+)/?$")
 _N_LOCATIONS = re.compile(r"^\d+\s+locations?$", re.IGNORECASE)
 
 # A few country names as Workday (and Phenom) spell them → ISO alpha-2; the detail's alpha2Code wins.
-COUNTRY_CODES = {
-    "united states of america": "US", "united states": "US", "usa": "US", "us": "US",
-    "canada": "CA", "can": "CA", "united kingdom": "GB", "gbr": "GB", "uk": "GB",
-    "ireland": "IE", "irl": "IE", "australia": "AU", "aus": "AU", "new zealand": "NZ", "nzl": "NZ",
-    "india": "IN", "ind": "IN", "germany": "DE", "deu": "DE", "france": "FR", "fra": "FR",
-    "spain": "ES", "esp": "ES", "italy": "IT", "ita": "IT", "netherlands": "NL", "nld": "NL",
-    "japan": "JP", "jpn": "JP", "singapore": "SG", "sgp": "SG", "mexico": "MX", "mex": "MX",
-    "brazil": "BR", "bra": "BR", "poland": "PL", "pol": "PL", "china": "CN", "chn": "CN",
-    "korea, republic of": "KR", "south korea": "KR", "kor": "KR", "philippines": "PH", "phl": "PH",
-    "israel": "IL", "isr": "IL", "switzerland": "CH", "che": "CH", "sweden": "SE", "swe": "SE",
-    "hong kong": "HK", "hkg": "HK", "argentina": "AR", "arg": "AR", "colombia": "CO", "col": "CO",
-}
 
 # Pay-bearing blocks: a pay word and an amount in the same block (or an amount right after a
 # block that names pay: "The pay range for this role is:" / "$120,000 - $150,000").
@@ -251,16 +240,6 @@ def pay_paragraphs(description_html: str | None) -> str | None:
     if not chosen:
         return None
     return "\n".join(blocks[index] for index in sorted(set(chosen)))
-
-
-def country_code(value: Any) -> str | None:
-    """An ISO alpha-2 code from a code or a (common) country name; None when unknown."""
-    text = clean_inline(value)
-    if not text:
-        return None
-    if re.fullmatch(r"[A-Za-z]{2}", text):
-        return text.upper()
-    return COUNTRY_CODES.get(text.lower())
 
 
 def _country(info: dict[str, Any]) -> str | None:

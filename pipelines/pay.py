@@ -176,17 +176,20 @@ UNIT_PERIOD = {
 }
 
 
+_WHITESPACE = re.compile(r"\s+")
+
+
 def _period_of(match: re.Match) -> str:
-    word = match.group("unit") or match.group("slash_adverb") or match.group("adverb") or match.group("foreign")
-    word = re.sub(r"\s+", " ", word.lower())
+    unit, slash_adverb, adverb, foreign = match.group("unit", "slash_adverb", "adverb", "foreign")
+    word = _WHITESPACE.sub(" ", (unit or slash_adverb or adverb or foreign).lower())
     return UNIT_PERIOD.get(word) or ("hour" if word.startswith("godz") else "year")
 
 
 @dataclass(slots=True)
 class _Amount:
+    # Built positionally in _read_amount (the hottest constructor here): keep the field order.
     start: int  # where the amount expression starts (currency prefix included)
     end: int  # one past its tail (suffix code / period included)
-    number_end: int  # one past the digits and multiplier
     value: float
     has_multiplier: bool
     multiplier: float
@@ -197,7 +200,6 @@ class _Amount:
     dollar: bool  # a bare "$": what it means is decided later
     currency_word: str | None  # "pesos", "euros" after the number
     period: str | None  # a period written on the amount
-    plus: bool  # "$100k+"
 
 
 _SEPARATORS = re.compile(r"[.,]")
@@ -324,11 +326,17 @@ def _read_head(text: str, number_start: int) -> tuple[int, str | None, str | Non
 
 
 def _read_amount(text: str, match: re.Match) -> _Amount | None:
+    token, suffix, plus, tail = match.group("number", "mult", "plus", "tail")
+    if token.isdigit():  # the common case, without a call
+        if len(token) > 15:
+            return None
+        value, is_fraction, grouped = float(token), False, False
+    else:
+        parsed = _parse_number(token)
+        if parsed is None:
+            return None
+        value, is_fraction, grouped = parsed
     number_start, position = match.span("number")
-    parsed = _parse_number(match.group("number"))
-    if parsed is None:
-        return None
-    value, is_fraction, grouped = parsed
     length = len(text)
 
     head = _read_head(text, number_start)
@@ -340,18 +348,16 @@ def _read_amount(text: str, match: re.Match) -> _Amount | None:
         start, currency, weak_currency, dollar = head
 
     # Multiplier right after the digits.
-    multiplier, has_multiplier = 1.0, False
-    suffix = match.group("mult")
     if suffix:
         multiplier, has_multiplier = MULTIPLIER_VALUES[suffix.strip().lower()], True
         position = match.end("mult")
-    number_end = position
-    plus = position < length and text[position] == "+"
-    if plus:
+    else:
+        multiplier, has_multiplier = 1.0, False
+    if plus:  # "$100k+"
         position += 1
     if position < length:
         following = text[position]
-        if following == "%" or text.startswith(" %", position):
+        if following == "%" or (following == " " and text.startswith(" %", position)):
             return None  # a percentage
         if (
             following.isalpha()
@@ -363,7 +369,7 @@ def _read_amount(text: str, match: re.Match) -> _Amount | None:
     # Tail: currency codes, currency words, periods, gross/net, in any order.
     period = currency_word = None
     end = position
-    for _ in range(5 if match.group("tail") is not None else 0):
+    for _ in range(5 if tail is not None else 0):
         peek = _next_visible(text, end)
         if not peek or not (peek.isalpha() or peek in _TAIL_FIRST_CHARS):
             break
@@ -397,10 +403,8 @@ def _read_amount(text: str, match: re.Match) -> _Amount | None:
                 currency_word = word
         end = token.end()
     return _Amount(
-        start=start, end=end, number_end=number_end, value=value * multiplier,
-        has_multiplier=has_multiplier, multiplier=multiplier, is_fraction=is_fraction,
-        grouped=grouped or has_multiplier, currency=currency, weak_currency=weak_currency,
-        dollar=dollar, currency_word=currency_word, period=period, plus=plus,
+        start, end, value * multiplier, has_multiplier, multiplier, is_fraction, grouped or has_multiplier,
+        currency, weak_currency, dollar, currency_word, period,
     )
 
 
@@ -426,24 +430,20 @@ _LOOSE_OPENER = re.compile(r"(?<![A-Za-z])(?i:from|between)[ \t*_]*(?:\(\w{3}\)[
 MAX_RANGE_RATIO = 12  # "$100,000 - $700,000" is wide; "$5 - $150,000" is two different things
 
 
-@dataclass(slots=True)
 class _Candidate:
-    low: _Amount
-    high: _Amount
-    min: float
-    max: float
+    """One amount, or two joined into a range; ``start``/``end`` span both (plain attributes, not
+    properties: they are read many times per candidate)."""
 
-    @property
-    def is_range(self) -> bool:
-        return self.low is not self.high
+    __slots__ = ("low", "high", "min", "max", "start", "end", "is_range")
 
-    @property
-    def start(self) -> int:
-        return self.low.start
-
-    @property
-    def end(self) -> int:
-        return self.high.end
+    def __init__(self, low: _Amount, high: _Amount, minimum: float, maximum: float) -> None:
+        self.low = low
+        self.high = high
+        self.min = minimum
+        self.max = maximum
+        self.start = low.start
+        self.end = high.end
+        self.is_range = low is not high
 
 
 def _explicit_currency(amount: _Amount) -> str | None:
@@ -659,10 +659,18 @@ class _Document:
         self._pesos = None
 
     @property
-    def keywords(self) -> tuple[list[int], list[re.Match]]:
+    def keywords(self) -> tuple[list[int], list[int], list[str], list[str | None]]:
+        """Parallel lists over the keywords in ``keyword_span``: ends, starts, kinds, bases/periods."""
         if self._keywords is None:
-            matches = list(_KEYWORD.finditer(self.lower, *self.keyword_span))
-            self._keywords = ([m.end() for m in matches], matches)
+            ends, starts, kinds, values = [], [], [], []
+            for match in _KEYWORD.finditer(self.lower, *self.keyword_span):
+                kind, value = _keyword_meaning(match.group())
+                start, end = match.span()
+                ends.append(end)
+                starts.append(start)
+                kinds.append(kind)
+                values.append(value)
+            self._keywords = (ends, starts, kinds, values)
         return self._keywords
 
     @property
@@ -677,7 +685,14 @@ class _Document:
     @property
     def line_starts(self) -> list[int]:
         if self._line_starts is None:
-            self._line_starts = [0] + [m.end() for m in re.finditer(r"\n", self.text)]
+            # str.find beats a regex scan here: newlines are few and the text is short.
+            starts = [0]
+            find = self.text.find
+            newline = find("\n")
+            while newline >= 0:
+                starts.append(newline + 1)
+                newline = find("\n", newline + 1)
+            self._line_starts = starts
         return self._line_starts
 
     @property
@@ -737,18 +752,15 @@ class _Document:
             return start
         return max(self.line_start(previous_end - 1), position - 240)
 
-    def keywords_between(self, start: int, end: int) -> list[re.Match]:
-        ends, matches = self.keywords
-        return matches[bisect_left(ends, start + 1) : bisect_right(ends, end)]
+    def keywords_between(self, start: int, end: int) -> range:
+        """Indexes (into the ``keywords`` lists) of the keywords ending after ``start``, up to ``end``."""
+        ends = self.keywords[0]
+        return range(bisect_left(ends, start + 1), bisect_right(ends, end))
 
-    def periods_between(self, start: int, end: int) -> list[tuple[re.Match, str]]:
-        """(match, period) for period words said between ``start`` and ``end``."""
-        found = []
-        for match in self.keywords_between(start, end):
-            kind, period = _keyword_meaning(match.group())
-            if kind == "period" and match.start() >= start:
-                found.append((match, period))
-        return found
+    def periods_between(self, start: int, end: int) -> list[str]:
+        """The period words said between ``start`` and ``end``, in text order."""
+        _, starts, kinds, values = self.keywords
+        return [values[i] for i in self.keywords_between(start, end) if kinds[i] == "period" and starts[i] >= start]
 
     def scope_currency(self, position: int) -> str | None:
         ends, codes = self.scopes
@@ -800,12 +812,13 @@ def _after_phrase(lower: str, position: int) -> str:
     return window[: stop.start()] if stop else window
 
 
-def _nearest_keyword(doc: _Document, start: int, end: int, single: bool) -> re.Match | None:
-    for match in reversed(doc.keywords_between(start, end)):
-        kind = _keyword_meaning(match.group())[0]
+def _nearest_keyword_kind(doc: _Document, start: int, end: int, single: bool) -> str | None:
+    kinds = doc.keywords[2]
+    for index in reversed(doc.keywords_between(start, end)):
+        kind = kinds[index]
         if kind == "period" or (kind == "single_neg" and not single):
             continue
-        return match
+        return kind
     return None
 
 
@@ -846,7 +859,7 @@ def _resolve_period(doc: _Document, candidate: _Candidate, currency: str, siblin
         return (stated, False) if _fits(candidate, currency, stated, WIDE_BOUNDS) else (None, False)
     sentence_start = doc.context_start(candidate.start)
     before = doc.periods_between(sentence_start, candidate.start)
-    for _, period in reversed(before):
+    for period in reversed(before):
         if _fits(candidate, currency, period, NARROW_BOUNDS):
             return period, False
     after = _AFTER_PERIOD.search(doc.lower, candidate.end, doc.sentence_end(candidate.end, 80))
@@ -869,8 +882,7 @@ def _is_pay(doc: _Document, candidate: _Candidate, currency_marked: bool) -> boo
     if after and _AFTER_NEG.search(after):
         return False
     context_start = doc.context_start(candidate.start)
-    nearest = _nearest_keyword(doc, context_start, candidate.start, single)
-    nearest_kind = _keyword_meaning(nearest.group())[0] if nearest else None
+    nearest_kind = _nearest_keyword_kind(doc, context_start, candidate.start, single)
     if nearest_kind in ("neg", "single_neg"):
         return False
     period = candidate.high.period or candidate.low.period
@@ -901,9 +913,10 @@ def _resolve_basis(doc: _Document, candidate: _Candidate) -> str:
         for pattern, basis in _AFTER_BASIS:
             if pattern.search(after):
                 return basis
-    for match in reversed(doc.keywords_between(max(0, candidate.start - KEYWORD_LOOKBACK), candidate.start)):
-        kind, basis = _keyword_meaning(match.group())
-        if basis and kind != "period":
+    _, _, kinds, values = doc.keywords
+    for index in reversed(doc.keywords_between(max(0, candidate.start - KEYWORD_LOOKBACK), candidate.start)):
+        basis = values[index]
+        if basis and kinds[index] != "period":
             return basis
     following = doc.lower[candidate.end : candidate.end + 260]
     if "total" in following and _NETFLIX_TOTAL.search(following):

@@ -632,6 +632,37 @@ _NETFLIX_TOTAL = re.compile(  # over the lower-cased text
 _SENTENCE_END = re.compile(r"[.!?;](?=[\s*_])|\n[ \t]*\n")
 
 
+def _sentence_ends(text: str) -> list[int]:
+    """Where sentences end: the ends of the ``_SENTENCE_END`` matches not preceded by a capital.
+
+    ``_SENTENCE_END`` is the definition (the tests check the two agree); this finds the same
+    positions with str.find, several times faster than a regex scan on a posting-sized text.
+    """
+    ends = []
+    find = text.find
+    for char in ".!?;":
+        at = find(char)
+        while at >= 0:
+            following = text[at + 1 : at + 2]
+            if following and (following.isspace() or following in "*_") and (at == 0 or text[at - 1] not in _UPPER):
+                ends.append(at + 1)
+            at = find(char, at + 1)
+    # Paragraph breaks: a newline, spaces or tabs, a newline. Like finditer, a newline that closes
+    # a break cannot open the next one.
+    opener = -1
+    at = find("\n")
+    while at >= 0:
+        if opener >= 0 and not text[opener + 1 : at].strip(" \t"):
+            if opener == 0 or text[opener - 1] not in _UPPER:
+                ends.append(at + 1)
+            opener = -1
+        else:
+            opener = at
+        at = find("\n", at + 1)
+    ends.sort()
+    return ends
+
+
 _LETTER = re.compile(r"[A-Za-z]")
 
 
@@ -676,10 +707,7 @@ class _Document:
     @property
     def sentence_ends(self) -> list[int]:
         if self._sentence_ends is None:
-            text = self.text
-            self._sentence_ends = [
-                m.end() for m in _SENTENCE_END.finditer(text) if m.start() == 0 or text[m.start() - 1] not in _UPPER
-            ]
+            self._sentence_ends = _sentence_ends(self.text)
         return self._sentence_ends
 
     @property

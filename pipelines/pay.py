@@ -62,6 +62,7 @@ ISO_CODES = (
     "LKR BDT GHS ISK RSD"
 ).split()
 _CODE_PATTERN = "|".join(sorted(ISO_CODES + ["URU", "RMB", "NIS"], key=len, reverse=True))
+_ISO_CODE_SET = frozenset(ISO_CODES) | {"URU", "RMB", "NIS"}
 
 SYMBOL_CURRENCY = {
     "£": "GBP", "￡": "GBP", "€": "EUR", "¥": "JPY", "￥": "JPY", "₹": "INR", "₩": "KRW", "₱": "PHP",
@@ -158,9 +159,23 @@ _NUMBER = re.compile(
     r"(?P<number>\d(?<![\d.,]\d)(?:\d{0,2}(?:[ \u00a0\u202f]\d{3})++(?![\d,.]?\d)|\d*+(?:[.,]\d++)*+))"
     + "(?P<mult>" + _unnamed(_MULTIPLIER.pattern) + ")?"
     + r"(?P<plus>\+)?"
-    + "(?P<tail>(?=" + _unnamed(_TAIL_TOKEN.pattern) + "|" + _TAIL_NOTE.pattern + "))?",
+    + "(?P<tail>)",
     re.X,
 )
+
+
+
+def _ascii_variant(pattern: re.Pattern) -> re.Pattern:
+    """The same regex with re.ASCII, used on texts that are pure ASCII (``str.isascii()`` is free).
+
+    On an ASCII subject \\d, \\w and \\b mean exactly what they mean in Unicode mode, and sre
+    tests them faster. (\\s would differ on \\x1c-\\x1f, so patterns using it are not switched.)
+    """
+    assert "\\s" not in pattern.pattern and "\\S" not in pattern.pattern
+    return re.compile(pattern.pattern, (pattern.flags & ~re.UNICODE) | re.ASCII)
+
+
+_NUMBER_ASCII = _ascii_variant(_NUMBER)
 
 UNIT_PERIOD = {
     "hour": "hour", "hours": "hour", "hr": "hour", "hrs": "hour", "h": "hour", "hourly": "hour",
@@ -209,6 +224,12 @@ _GLUED_CODE = re.compile(rf"(?:{_CODE_PATTERN})(?![A-Za-z])")
 _HEAD_LAST_CHARS = frozenset("$＄).ABCDEFGHIJKLMNOPQRSTUVWXYZ" + _SYMBOL_PATTERN)
 # Characters that can start something in an amount's tail ("/hr", "USD", "per year", "€", "(USD)").
 _TAIL_FIRST_CHARS = frozenset("/(" + _SYMBOL_PATTERN)
+# The ASCII characters a tail token can start with (after markup): "/", "(", the first letters of
+# its period, currency-word and gross/net words in either case, and the first letters of the
+# codes. Most numbers are followed by a word such as "to" or "years"; this rules them out without
+# running _TAIL_TOKEN. Non-ASCII characters always get the regex (case folding is wider there).
+_TAIL_WORD_INITIALS = "paehmywdijnzrgb"
+_TAIL_START_ASCII = frozenset("/(" + _TAIL_WORD_INITIALS + _TAIL_WORD_INITIALS.upper() + "".join(c[0] for c in _ISO_CODE_SET))
 _SPACE_OR_MARKUP = " \t*_"
 
 
@@ -258,7 +279,6 @@ def _previous_visible(text: str, position: int, limit: int = 8) -> str:
     return text[position - 1] if position > stop else ""
 
 
-_ISO_CODE_SET = frozenset(ISO_CODES) | {"URU", "RMB", "NIS"}
 _UPPER = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 # Spaced dollar prefixes that are also common abbreviations ("CA $" = California?) only count when
 # the other end of the range agrees; see _Amount.weak_currency.
@@ -369,9 +389,11 @@ def _read_amount(text: str, match: re.Match) -> _Amount | None:
     # Tail: currency codes, currency words, periods, gross/net, in any order.
     period = currency_word = None
     end = position
-    for _ in range(5 if tail is not None else 0):
+    for _ in range(5):
         peek = _next_visible(text, end)
         if not peek or not (peek.isalpha() or peek in _TAIL_FIRST_CHARS):
+            break
+        if peek.isascii() and peek not in _TAIL_START_ASCII:
             break
         token = _TAIL_TOKEN.match(text, end)
         if token is None:
@@ -575,6 +597,7 @@ def _build_keyword_regex() -> re.Pattern:
 
 
 _KEYWORD = _build_keyword_regex()
+_KEYWORD_ASCII = _ascii_variant(_KEYWORD)
 _KEYWORD_TESTS = [
     (re.compile(pattern), kind, basis) for kind, basis, patterns in _KEYWORDS for pattern in patterns
 ]
@@ -601,10 +624,12 @@ _AFTER_NEG = re.compile(
 _AFTER_POS = re.compile(
     r"\b(?:salary|base|basic|ote|on[- ]target|earnings|compensation|pay|wages?|total[ ]target[ ]cash|income|rate)\b"
 )
+# (substrings one of which every match contains, checked first because that is cheap; the
+# pattern; the basis)
 _AFTER_BASIS = [
-    (re.compile(r"\b(?:ote|on[- ]target)\b"), "ote"),
-    (re.compile(r"\btotal\b"), "total"),
-    (re.compile(r"\b(?:base|basic)\b"), "base"),
+    (("ote", "target"), re.compile(r"\b(?:ote|on[- ]target)\b"), "ote"),
+    (("total",), re.compile(r"\btotal\b"), "total"),
+    (("bas",), re.compile(r"\b(?:base|basic)\b"), "base"),
 ]
 
 # After an amount, only unambiguous phrasing counts ("annual" there is usually "annual bonus").
@@ -694,7 +719,8 @@ class _Document:
         """Parallel lists over the keywords in ``keyword_span``: ends, starts, kinds, bases/periods."""
         if self._keywords is None:
             ends, starts, kinds, values = [], [], [], []
-            for match in _KEYWORD.finditer(self.lower, *self.keyword_span):
+            pattern = _KEYWORD_ASCII if self.lower.isascii() else _KEYWORD
+            for match in pattern.finditer(self.lower, *self.keyword_span):
                 kind, value = _keyword_meaning(match.group())
                 start, end = match.span()
                 ends.append(end)
@@ -880,13 +906,14 @@ def _peso_currency(window: str, default_currency: str) -> str:
     return "MXN"
 
 
-def _resolve_period(doc: _Document, candidate: _Candidate, currency: str, siblings: list[_Candidate]) -> tuple[str | None, bool]:
-    """(period, inferred from magnitude?)"""
+def _resolve_period(
+    doc: _Document, candidate: _Candidate, currency: str, context_start: int, candidates: list[_Candidate], index: int
+) -> tuple[str | None, bool]:
+    """(period, inferred from magnitude?) of ``candidate``, which is ``candidates[index]``."""
     stated = candidate.high.period or candidate.low.period
     if stated:
         return (stated, False) if _fits(candidate, currency, stated, WIDE_BOUNDS) else (None, False)
-    sentence_start = doc.context_start(candidate.start)
-    before = doc.periods_between(sentence_start, candidate.start)
+    before = doc.periods_between(context_start, candidate.start)
     for period in reversed(before):
         if _fits(candidate, currency, period, NARROW_BOUNDS):
             return period, False
@@ -895,7 +922,11 @@ def _resolve_period(doc: _Document, candidate: _Candidate, currency: str, siblin
         period = after.lastgroup.rstrip("_")
         if _fits(candidate, currency, period, NARROW_BOUNDS):
             return period, False
-    for sibling in siblings:
+    sentence_end = doc.sentence_end(candidate.end)
+    for later in range(index + 1, len(candidates)):  # the later candidates in the same sentence
+        sibling = candidates[later]
+        if sibling.start >= sentence_end:
+            break
         period = sibling.high.period or sibling.low.period
         if period and _fits(candidate, currency, period, NARROW_BOUNDS):
             return period, False
@@ -903,13 +934,11 @@ def _resolve_period(doc: _Document, candidate: _Candidate, currency: str, siblin
     return inferred, inferred is not None
 
 
-def _is_pay(doc: _Document, candidate: _Candidate, currency_marked: bool) -> bool:
-    text = doc.text
+def _is_pay(doc: _Document, candidate: _Candidate, currency_marked: bool, after: str, context_start: int) -> bool:
+    """``after``: the phrase right after the amount; ``context_start``: where its clause starts."""
     single = not candidate.is_range
-    after = _after_phrase(doc.lower, candidate.end)
     if after and _AFTER_NEG.search(after):
         return False
-    context_start = doc.context_start(candidate.start)
     nearest_kind = _nearest_keyword_kind(doc, context_start, candidate.start, single)
     if nearest_kind in ("neg", "single_neg"):
         return False
@@ -935,11 +964,10 @@ def _is_pay(doc: _Document, candidate: _Candidate, currency_marked: bool) -> boo
     return written_currency and period is not None  # "$47K USD/yr", "2.2M ARS/mo."
 
 
-def _resolve_basis(doc: _Document, candidate: _Candidate) -> str:
-    after = _after_phrase(doc.lower, candidate.end)
+def _resolve_basis(doc: _Document, candidate: _Candidate, after: str) -> str:
     if after:
-        for pattern, basis in _AFTER_BASIS:
-            if pattern.search(after):
+        for hints, pattern, basis in _AFTER_BASIS:
+            if (hints[0] in after or hints[-1] in after) and pattern.search(after):
                 return basis
     _, _, kinds, values = doc.keywords
     for index in reversed(doc.keywords_between(max(0, candidate.start - KEYWORD_LOOKBACK), candidate.start)):
@@ -961,7 +989,9 @@ _LABEL_TRAILING_GENERIC = re.compile(
 )
 _LABEL_FOR = re.compile(r"(?i)\b(?:for|in)[ ]+(?:the[ ]+)?(?:states?[ ]+of[ ]+|working[ ]+locations[ ]+in[ ]+)?([^,:;]{2,60}?)(?:[ ]+(?:is|are|will[ ]be)\b|,)")
 _LABEL_MARKUP = re.compile(r"[*_`#>{}]+")
+_LABEL_MARKUP_CHARS = frozenset("*_`#>{}")
 _LABEL_BULLET = re.compile(r"^[\s·•\-–+]+")
+_LABEL_BULLET_CHARS = frozenset("·•-–+")
 _LABEL_VERB = re.compile(r"(?i)\b(?:is|are|will be)\b")
 _LABEL_LEAD = re.compile(r"(?i)^(?:based in|for|in|located in)\s+")
 _LABEL_CAPITAL = re.compile(r"[A-Z]")
@@ -986,7 +1016,11 @@ def _label(doc: _Document, candidate: _Candidate) -> str | None:
     prefix = text[clause_start : candidate.start]
     if not _LETTER.search(prefix):
         return None
-    prefix = _LABEL_BULLET.sub("", _LABEL_MARKUP.sub(" ", prefix)).strip()
+    if _LABEL_MARKUP_CHARS.intersection(prefix):
+        prefix = _LABEL_MARKUP.sub(" ", prefix)
+    if prefix[:1] in _LABEL_BULLET_CHARS or prefix[:1].isspace():
+        prefix = _LABEL_BULLET.sub("", prefix)
+    prefix = prefix.strip()
     label = None
     colon = _label_before_separator(prefix)
     if colon and "." not in colon[-3:]:
@@ -1037,7 +1071,7 @@ def parse_pay(text: str, *, default_currency: str = "USD") -> list[PayRange]:
     if not text:
         return []
     amounts = []
-    for count, match in enumerate(_NUMBER.finditer(text)):
+    for count, match in enumerate((_NUMBER_ASCII if text.isascii() else _NUMBER).finditer(text)):
         if count == MAX_NUMBERS_READ:
             break
         amount = _read_amount(text, match)
@@ -1053,30 +1087,21 @@ def parse_pay(text: str, *, default_currency: str = "USD") -> list[PayRange]:
     # Context is read at most KEYWORD_LOOKBACK characters before a candidate.
     doc = _Document(text, (max(0, promising[0][1].start - KEYWORD_LOOKBACK), promising[-1][1].start))
     results: list[PayRange] = []
+    lower = doc.lower
     for index, candidate in promising:
         currency, marked = _resolve_currency(doc, candidate, default_currency)
-        if not _is_pay(doc, candidate, marked):
+        after = _after_phrase(lower, candidate.end)
+        context_start = doc.context_start(candidate.start)
+        if not _is_pay(doc, candidate, marked, after, context_start):
             continue
-        sentence_end = doc.sentence_end(candidate.end)
-        siblings = []  # later candidates in the same sentence (bounded: the sentence is)
-        for later in range(index + 1, len(candidates)):
-            if candidates[later].start >= sentence_end:
-                break
-            siblings.append(candidates[later])
-        period, inferred = _resolve_period(doc, candidate, currency, siblings)
+        period, inferred = _resolve_period(doc, candidate, currency, context_start, candidates, index)
         if period is None or not _fits(candidate, currency, period, WIDE_BOUNDS):
             continue
         results.append(
             PayRange(
-                min=round(candidate.min, 2),
-                max=round(candidate.max, 2),
-                currency=currency,
-                period=period,
-                basis=_resolve_basis(doc, candidate),
-                label=_label(doc, candidate),
-                raw=text[candidate.start : candidate.end],
-                source="text",
-                period_inferred=inferred,
+                round(candidate.min, 2), round(candidate.max, 2), currency, period,
+                _resolve_basis(doc, candidate, after), _label(doc, candidate),
+                text[candidate.start : candidate.end], "text", inferred,
             )
         )
     return results

@@ -118,3 +118,14 @@ def test_sentence_ends_match_their_regex_definition(text):
         m.end() for m in _SENTENCE_END.finditer(text) if m.start() == 0 or text[m.start() - 1] not in _UPPER
     ]
     assert _sentence_ends(text) == expected
+
+
+@SETTINGS
+@given(st.characters(max_codepoint=127), PAYISH_TEXT)
+def test_tail_tokens_only_start_with_the_gated_characters(first, rest):
+    from pipelines.pay import _TAIL_NOTE, _TAIL_START_ASCII, _TAIL_TOKEN
+
+    if first in " \t*_" or first in _TAIL_START_ASCII:
+        return
+    text = first + rest
+    assert _TAIL_TOKEN.match(text) is None and _TAIL_NOTE.match(text) is None

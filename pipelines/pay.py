@@ -32,12 +32,11 @@ import logging
 import os
 import re
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
 from importlib.machinery import EXTENSION_SUFFIXES
 from pathlib import Path
 from typing import Callable
 
-from pipelines.payrange import ANNUAL_FACTORS, PayRange
+from pipelines.payrange import PayRange
 
 __all__ = ["PayRange", "parse_pay", "parse_pay_python", "default_currency_for_country", "IMPLEMENTATION"]
 
@@ -209,21 +208,38 @@ def _period_of(match: re.Match) -> str:
     return UNIT_PERIOD.get(word) or ("hour" if word.startswith("godz") else "year")
 
 
-@dataclass(slots=True)
 class _Amount:
-    # Built positionally in _read_amount (the hottest constructor here): keep the field order.
-    start: int  # where the amount expression starts (currency prefix included)
-    end: int  # one past its tail (suffix code / period included)
-    value: float
-    has_multiplier: bool
-    multiplier: float
-    is_fraction: bool  # "139.00", "25.40": written with a decimal part
-    grouped: bool  # written with thousands separators
-    currency: str | None  # from a code, symbol or prefixed dollar ("CA$")
-    weak_currency: str | None  # "CA $" (spaced: could be California) counts only if the partner agrees
-    dollar: bool  # a bare "$": what it means is decided later
-    currency_word: str | None  # "pesos", "euros" after the number
-    period: str | None  # a period written on the amount
+    """A number read from the text with what is glued to it.
+
+    A plain class rather than a dataclass: it is built for every number in the text, and mypyc
+    compiles a plain class into a native one with a direct constructor.
+    """
+
+    __slots__ = (
+        "start", "end", "value", "has_multiplier", "multiplier", "is_fraction", "grouped", "currency",
+        "weak_currency", "dollar", "currency_word", "period",
+    )
+
+    def __init__(
+        self, start: int, end: int, value: float, has_multiplier: bool, multiplier: float, is_fraction: bool,
+        grouped: bool, currency: str | None, weak_currency: str | None, dollar: bool, currency_word: str | None,
+        period: str | None,
+    ) -> None:
+        self.start = start  # where the amount expression starts (currency prefix included)
+        self.end = end  # one past its tail (suffix code / period included)
+        self.value = value
+        self.has_multiplier = has_multiplier
+        self.multiplier = multiplier
+        self.is_fraction = is_fraction  # "139.00", "25.40": written with a decimal part
+        self.grouped = grouped  # written with thousands separators
+        self.currency = currency  # from a code, symbol or prefixed dollar ("CA$")
+        self.weak_currency = weak_currency  # "CA $" (spaced: could be California) counts only if the partner agrees
+        self.dollar = dollar  # a bare "$": what it means is decided later
+        self.currency_word = currency_word  # "pesos", "euros" after the number
+        self.period = period  # a period written on the amount
+
+    def __repr__(self) -> str:
+        return f"_Amount({self.value!r} at {self.start}-{self.end}, currency={self.currency or self.weak_currency!r})"
 
 
 _SEPARATORS = re.compile(r"[.,]")
@@ -458,6 +474,11 @@ _TIGHT_GAP = re.compile(
 _LOOSE_GAP = re.compile(r"[^\d\n.;!?$€£]{0,120}?(?<![A-Za-z])(?i:up[ ]to|to|and)[ \t*_]*")
 _LOOSE_OPENER = re.compile(r"(?<![A-Za-z])(?i:from|between)[ \t*_]*(?:\(\w{3}\)[ \t*_]*)?\Z")
 
+# The gaps most ranges have, accepted without running _TIGHT_GAP (each is checked against it below).
+_COMMON_TIGHT_GAPS = frozenset(["-", " - ", "- ", " -", "\\-", " \\- ", "–", " – ", "—", " — ", " to ", " and "])
+if not all(_TIGHT_GAP.fullmatch(gap) for gap in _COMMON_TIGHT_GAPS):
+    raise ValueError("_COMMON_TIGHT_GAPS holds a gap _TIGHT_GAP does not accept")
+
 MAX_RANGE_RATIO = 12  # "$100,000 - $700,000" is wide; "$5 - $150,000" is two different things
 
 
@@ -486,12 +507,14 @@ def _join(text: str, low: _Amount, high: _Amount) -> _Candidate | None:
     if low.end > high.start:
         return None
     gap_start, gap_end = low.end, high.start
-    gap_ok = _TIGHT_GAP.fullmatch(text, gap_start, gap_end) is not None
+    gap_ok = (gap_end - gap_start <= 5 and text[gap_start:gap_end] in _COMMON_TIGHT_GAPS) or (
+        _TIGHT_GAP.fullmatch(text, gap_start, gap_end) is not None
+    )
     if not gap_ok and gap_end - gap_start <= 140:
         gap_ok = (
-            _LOOSE_GAP.fullmatch(text, gap_start, gap_end) is not None
+            (high.dollar or high.currency is not None)
             and _LOOSE_OPENER.search(text, max(0, low.start - 30), low.start) is not None
-            and (high.dollar or high.currency is not None)
+            and _LOOSE_GAP.fullmatch(text, gap_start, gap_end) is not None
         )
     if not gap_ok:
         return None
@@ -647,6 +670,17 @@ _AFTER_PERIOD = re.compile(
     r"|(?P<year>annually|per[ ](?:year|annum)|a[ ]year)|(?P<week>weekly|per[ ]week)|(?P<day>daily|per[ ]day))\b"
     r"|\b(?:pro|por|par|al|im)[ ](?:(?P<month_>monat|mes|mês|mois)|(?P<year_>jahr|año|ano|an)|(?P<hour_>stunde|hora|heure))\b"
 )
+
+# Every _AFTER_PERIOD match contains one of these; a window with none of them is not searched.
+_AFTER_PERIOD_HINTS = ("hour", "month", "annu", "year", "week", "dai", "day", "pro ", "por ", "par ", "al ", "im ")
+
+
+def _may_state_period(window: str) -> bool:
+    for hint in _AFTER_PERIOD_HINTS:
+        if hint in window:
+            return True
+    return False
+
 
 # "All figures cited below in CAD", "(in CAD)": a bare "$" after this is that currency. Found by
 # the literal "in CODE" first (cheap), then confirmed by a noun shortly before it.
@@ -931,7 +965,12 @@ def _resolve_period(
     for period in reversed(before):
         if _fits(candidate, currency, period, NARROW_BOUNDS):
             return period, False
-    after = _AFTER_PERIOD.search(doc.lower, candidate.end, doc.sentence_end(candidate.end, 80))
+    stop = doc.sentence_end(candidate.end, 80)
+    after = (
+        _AFTER_PERIOD.search(doc.lower, candidate.end, stop)
+        if _may_state_period(doc.lower[candidate.end : stop])
+        else None
+    )
     if after:
         period = (after.lastgroup or "").rstrip("_")
         if _fits(candidate, currency, period, NARROW_BOUNDS):
@@ -1001,9 +1040,18 @@ _LABEL_GENERIC = re.compile(
 _LABEL_TRAILING_GENERIC = re.compile(
     r"(?i)(?:[ ]+(?:base|basic|annual|hourly|salary|pay|compensation|comp|cash|wage|hiring|starting|target|range|ranges|band|rate|per|year|hour|month)){1,6}$"
 )
+_LABEL_TRAILING_WORDS = frozenset(
+    "base basic annual hourly salary pay compensation comp cash wage hiring starting target range ranges band "
+    "rate per year hour month".split()
+)
 _LABEL_FOR = re.compile(r"(?i)\b(?:for|in)[ ]+(?:the[ ]+)?(?:states?[ ]+of[ ]+|working[ ]+locations[ ]+in[ ]+)?([^,:;]{2,60}?)(?:[ ]+(?:is|are|will[ ]be)\b|,)")
+# _LABEL_FOR for lower-cased ASCII text: "\b" written as a look-behind after the first letter, so
+# the regex starts with a two-letter character set.
+_LABEL_FOR_LOWER_ASCII = re.compile(
+    r"(?:f(?<![0-9a-z_]f)or|i(?<![0-9a-z_]i)n)[ ]+(?:the[ ]+)?(?:states?[ ]+of[ ]+|working[ ]+locations[ ]+in[ ]+)?([^,:;]{2,60}?)(?:[ ]+(?:is|are|will[ ]be)\b|,)",
+    re.ASCII,
+)
 _LABEL_MARKUP = re.compile(r"[*_`#>{}]+")
-_LABEL_MARKUP_CHARS = frozenset("*_`#>{}")
 _LABEL_BULLET = re.compile(r"^[\s·•\-–+]+")
 _LABEL_BULLET_CHARS = frozenset("·•-–+")
 _LABEL_VERB = re.compile(r"(?i)\b(?:is|are|will be)\b")
@@ -1023,6 +1071,39 @@ def _label_before_separator(prefix: str) -> str | None:
     return label or None
 
 
+# Cheap exact pre-checks for the case-insensitive label regexes, which _label runs for nearly every
+# range. They only answer "cannot match" for ASCII text, where (?i) is plain ASCII case folding
+# (Unicode folding also pairs "ı" with "i", "ſ" with "s", "K" with "k"); otherwise the regex decides.
+def _may_contain_verb(label: str) -> bool:
+    if not label.isascii():
+        return True
+    lower = label.lower()
+    return "is" in lower or "are" in lower or "will be" in lower
+
+
+def _label_after_for_or_in(prefix: str) -> str | None:
+    """"California" from "In the state of California, the range is": a capitalised name."""
+    if prefix.isascii():
+        # The same search over the lower-cased text, where sre can jump from "f" to "i" instead
+        # of trying a case-insensitive \b at every position; the label is cut from the original.
+        found = _LABEL_FOR_LOWER_ASCII.search(prefix.lower())
+        label = prefix[found.start(1) : found.end(1)] if found else None
+    else:
+        match = _LABEL_FOR.search(prefix)
+        label = match.group(1) if match else None
+    return label if label and _LABEL_CAPITAL.match(label) else None
+
+
+def _without_trailing_generic(label: str) -> str:
+    """``label`` minus trailing generic words ("Zone A base salary range" -> "Zone A")."""
+    if label.isascii() and not label.endswith("\n"):
+        last_space = label.rfind(" ")
+        if last_space < 0 or label[last_space + 1 :].lower() not in _LABEL_TRAILING_WORDS:
+            return label  # the regex needs " <generic word>" at the very end
+    match = _LABEL_TRAILING_GENERIC.search(label)
+    return label if match is None else label[: match.start()] + label[match.end() :]
+
+
 def _label(doc: _Document, candidate: _Candidate) -> str | None:
     """The tier a range applies to when the text names one: "Zone A", "Colorado", "Senior"."""
     text = doc.text
@@ -1030,7 +1111,7 @@ def _label(doc: _Document, candidate: _Candidate) -> str | None:
     prefix = text[clause_start : candidate.start]
     if not _LETTER.search(prefix):
         return None
-    if _LABEL_MARKUP_CHARS.intersection(prefix):
+    if "*" in prefix or "_" in prefix or "`" in prefix or "#" in prefix or ">" in prefix or "{" in prefix or "}" in prefix:
         prefix = _LABEL_MARKUP.sub(" ", prefix)
     if prefix[:1] in _LABEL_BULLET_CHARS or prefix[:1].isspace():
         prefix = _LABEL_BULLET.sub("", prefix)
@@ -1039,17 +1120,18 @@ def _label(doc: _Document, candidate: _Candidate) -> str | None:
     colon = _label_before_separator(prefix)
     if colon and "." not in colon[-3:]:
         label = colon
-        if _LABEL_VERB.search(label):  # "The anticipated starting pay range for Colorado is:"
+        if _may_contain_verb(label) and _LABEL_VERB.search(label):  # "The anticipated starting pay range for Colorado is:"
             inner = _LABEL_FOR.search(label + " is")
             label = inner.group(1) if inner else None
     else:
-        inner = _LABEL_FOR.search(prefix)  # "In the state of California, the ... range is"
-        if inner and _LABEL_CAPITAL.match(inner.group(1)):
-            label = inner.group(1)
+        label = _label_after_for_or_in(prefix)  # "In the state of California, the ... range is"
     if not label:
         return None
-    label = _LABEL_LEAD.sub("", label.strip())
-    label = _LABEL_TRAILING_GENERIC.sub("", label).strip(" ,.-–")
+    label = label.strip()
+    lead = _LABEL_LEAD.match(label)
+    if lead:
+        label = label[lead.end() :]
+    label = _without_trailing_generic(label).strip(" ,.-–")
     if (
         not label or len(label) > 60 or label.lower().startswith("this ")
         or _LABEL_GENERIC.match(label) or _THREE_DIGITS.search(label)

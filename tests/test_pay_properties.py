@@ -129,3 +129,37 @@ def test_tail_tokens_only_start_with_the_gated_characters(first, rest):
         return
     text = first + rest
     assert _TAIL_TOKEN.match(text) is None and _TAIL_NOTE.match(text) is None
+
+
+LABEL_TEXT = st.lists(
+    st.one_of(
+        st.sampled_from(["for ", "In ", "in the ", "FOR ", "Zone A", " base", " salary", " range", " is", " are",
+                         ",", ":", " ", "California", "ı", "ſ", "İ", "\n", " will be", "based in "]),
+        st.text(max_size=4),
+    ),
+    max_size=20,
+).map("".join)
+
+
+@SETTINGS
+@given(LABEL_TEXT)
+def test_label_shortcuts_agree_with_their_regexes(text):
+    from pipelines import pay
+
+    stripped = text.strip()
+    assert pay._without_trailing_generic(stripped) == pay._LABEL_TRAILING_GENERIC.sub("", stripped)
+    if pay._LABEL_VERB.search(text):
+        assert pay._may_contain_verb(text)
+    match = pay._LABEL_FOR.search(text)
+    expected = match.group(1) if match and pay._LABEL_CAPITAL.match(match.group(1)) else None
+    assert pay._label_after_for_or_in(text) == expected
+
+
+@SETTINGS
+@given(PAYISH_TEXT)
+def test_period_hints_cover_every_period_phrase(text):
+    from pipelines.pay import _AFTER_PERIOD, _may_state_period
+
+    lower = text.lower()
+    if _AFTER_PERIOD.search(lower):
+        assert _may_state_period(lower)

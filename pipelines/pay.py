@@ -152,23 +152,17 @@ _TAIL_TOKEN = re.compile(
 )
 _TAIL_NOTE = re.compile(r"[ \t*_]*\([^()\n]{1,30}\)")  # "(+ VAT / B2B)" before a period or code
 
-# A number with what is glued to its right, in one regex so the common case (a bare number followed
-# by ordinary words) costs one C-level match: "21 250" (space-grouped thousands) or digits with ,
-# and . separators; then a multiplier ("k", "M", "million"), a "+", and a zero-width look at whether
-# a tail (period / currency / gross) follows, which is then read token by token in Python.
-# Starting with a literal digit lets the engine skip ahead quickly; possessive quantifiers keep long
-# digit runs linear.
-def _unnamed(pattern: str) -> str:
-    return re.sub(r"\?P<\w+>", "?:", pattern)
-
-
-_NUMBER = re.compile(
-    r"(?P<number>\d(?<![\d.,]\d)(?:\d{0,2}(?:[ \u00a0\u202f]\d{3})++(?![\d,.]?\d)|\d*+(?:[.,]\d++)*+))"
-    + "(?P<mult>" + _unnamed(_MULTIPLIER.pattern) + ")?"
-    + r"(?P<plus>\+)?"
-    + "(?P<tail>)",
-    re.X,
-)
+# A number: "21 250" (space-grouped thousands) or digits with , and . separators. What is glued to
+# its right (a multiplier such as "k" or "million", a "+", a tail of periods and currencies) is read
+# in _read_amount, only where the next character allows it.
+# Starting with a digit lets the engine skip ahead quickly; possessive quantifiers keep long digit
+# runs linear.
+_NUMBER = re.compile(r"\d(?<![\d.,]\d)(?:\d{0,2}(?:[ \u00a0\u202f]\d{3})++(?![\d,.]?\d)|\d*+(?:[.,]\d++)*+)")
+# Characters after which a multiplier can follow a number: its first letter, or a space before a
+# word. _read_amount runs _MULTIPLIER only there (or at any non-ASCII character, where case folding
+# is wider); elsewhere it cannot match.
+_MULTIPLIER_FIRST = frozenset("kKmMbBt")
+_MULTIPLIER_WORD_FIRST = frozenset("tTmMbB")
 
 
 
@@ -371,7 +365,7 @@ def _read_head(text: str, number_start: int) -> tuple[int, str | None, str | Non
 
 
 def _read_amount(text: str, match: re.Match) -> _Amount | None:
-    token, suffix, plus, tail = match.group("number", "mult", "plus", "tail")
+    token = match.group()
     if token.isdigit():  # the common case, without a call
         if len(token) > 15:
             return None
@@ -381,7 +375,8 @@ def _read_amount(text: str, match: re.Match) -> _Amount | None:
         if parsed is None:
             return None
         value, is_fraction, grouped = parsed
-    number_start, position = match.span("number")
+    number_start = match.start()
+    position = number_start + len(token)
     length = len(text)
 
     head = _read_head(text, number_start)
@@ -393,12 +388,20 @@ def _read_amount(text: str, match: re.Match) -> _Amount | None:
         start, currency, weak_currency, dollar = head
 
     # Multiplier right after the digits.
-    if suffix:
-        multiplier, has_multiplier = MULTIPLIER_VALUES[suffix.strip().lower()], True
-        position = match.end("mult")
-    else:
-        multiplier, has_multiplier = 1.0, False
-    if plus:  # "$100k+"
+    multiplier, has_multiplier = 1.0, False
+    if position < length:
+        following = text[position]
+        if (
+            following in _MULTIPLIER_FIRST
+            or not following.isascii()
+            or (following == " " and position + 1 < length
+                and (text[position + 1] in _MULTIPLIER_WORD_FIRST or not text[position + 1].isascii()))
+        ):
+            suffix = _MULTIPLIER.match(text, position)
+            if suffix is not None:
+                multiplier, has_multiplier = MULTIPLIER_VALUES[suffix.group().strip().lower()], True
+                position = suffix.end()
+    if position < length and text[position] == "+":  # "$100k+"
         position += 1
     if position < length:
         following = text[position]
@@ -625,7 +628,9 @@ def _build_keyword_regex() -> re.Pattern:
         for pattern in patterns:
             by_first_char.setdefault(pattern[0], []).append(pattern[1:])
     branches = "|".join(f"{re.escape(char)}(?:{'|'.join(rest)})" for char, rest in by_first_char.items())
-    return re.compile(rf"\b(?:{branches})(?!\w)")
+    # The look-ahead turns away word ends (where \b also holds) before the many-way branch is tried.
+    first_chars = re.escape("".join(sorted(by_first_char)))
+    return re.compile(rf"\b(?=[{first_chars}])(?:{branches})(?!\w)")
 
 
 _KEYWORD = _build_keyword_regex()
@@ -1094,6 +1099,26 @@ def _label_after_for_or_in(prefix: str) -> str | None:
     return label if label and _LABEL_CAPITAL.match(label) else None
 
 
+# What a generic label can start with (after non-word characters): each _LABEL_GENERIC word, cut
+# where its spelling varies. A necessary condition only; _may_be_generic leaves the rest to the regex.
+_LABEL_GENERIC_STARTS = tuple(
+    "the our us u.s. annual yearly estimated expected anticipated starting target new hiring typical full "
+    "overall base basic salar pay compensation comp cash wage rate hourly monthly range band gross net total "
+    "ote on earnings bonus and for this role position is are of in offered details transparency together with "
+    "benefits peso dollars euro per year hour month".split()
+)
+
+
+def _may_be_generic(label: str) -> bool:
+    if not label.isascii():
+        return True
+    lower = label.lower()
+    index, length = 0, len(lower)
+    while index < length and not (lower[index].isalnum() or lower[index] == "_"):
+        index += 1
+    return index == length or lower.startswith(_LABEL_GENERIC_STARTS, index)
+
+
 def _without_trailing_generic(label: str) -> str:
     """``label`` minus trailing generic words ("Zone A base salary range" -> "Zone A")."""
     if label.isascii() and not label.endswith("\n"):
@@ -1134,7 +1159,7 @@ def _label(doc: _Document, candidate: _Candidate) -> str | None:
     label = _without_trailing_generic(label).strip(" ,.-–")
     if (
         not label or len(label) > 60 or label.lower().startswith("this ")
-        or _LABEL_GENERIC.match(label) or _THREE_DIGITS.search(label)
+        or (_may_be_generic(label) and _LABEL_GENERIC.match(label)) or _THREE_DIGITS.search(label)
     ):
         return None
     return label

@@ -163,3 +163,13 @@ def test_period_hints_cover_every_period_phrase(text):
     lower = text.lower()
     if _AFTER_PERIOD.search(lower):
         assert _may_state_period(lower)
+
+
+@SETTINGS
+@given(st.characters(max_codepoint=127), st.characters(max_codepoint=127), PAYISH_TEXT)
+def test_multipliers_only_start_where_the_gate_looks(first, second, rest):
+    from pipelines.pay import _MULTIPLIER, _MULTIPLIER_FIRST, _MULTIPLIER_WORD_FIRST
+
+    if first in _MULTIPLIER_FIRST or (first == " " and second in _MULTIPLIER_WORD_FIRST):
+        return
+    assert _MULTIPLIER.match(first + second + rest) is None

@@ -1182,6 +1182,12 @@ def _worth_a_look(candidate: _Candidate, default_currency: str, mentions_pesos: 
     return True
 
 
+def _to_cents(value: float) -> float:
+    """``round(value, 2)``, skipping the call for whole numbers (most pay figures), which it returns
+    unchanged anyway: float rounding goes through a decimal string and is one of the costlier steps."""
+    return value if value % 1.0 == 0.0 else round(value, 2)
+
+
 # A guard for pathological input (megabytes of "$1,000,000 - "): only the first this-many numbers
 # are read. Real postings have a few dozen; the per-number work is small but not free.
 MAX_NUMBERS_READ = 2_000
@@ -1224,7 +1230,7 @@ def parse_pay_python(text: str, *, default_currency: str = "USD") -> list[PayRan
             continue
         results.append(
             PayRange(
-                round(candidate.min, 2), round(candidate.max, 2), currency, period,
+                _to_cents(candidate.min), _to_cents(candidate.max), currency, period,
                 _resolve_basis(doc, candidate, after), _label(doc, candidate),
                 text[candidate.start : candidate.end], "text", inferred,
             )

@@ -411,3 +411,18 @@ def test_results_are_payrange_text_source_and_deterministic():
     first, second = parse_pay(text), parse_pay(text)
     assert first == second
     assert all(isinstance(r, PayRange) and r.source == "text" for r in first)
+
+
+def test_payrange_init_matches_its_fields():
+    """PayRange.__init__ is written by hand (for speed); it must take exactly the dataclass fields."""
+    import dataclasses
+    import inspect
+
+    from pipelines.payrange import PayRange
+
+    parameters = list(inspect.signature(PayRange.__init__).parameters.values())[1:]
+    fields = dataclasses.fields(PayRange)
+    assert [p.name for p in parameters] == [f.name for f in fields]
+    for parameter, field in zip(parameters, fields):
+        expected = inspect.Parameter.empty if field.default is dataclasses.MISSING else field.default
+        assert parameter.default == expected, field.name

@@ -71,8 +71,8 @@ ISO_CODES: Final = (
     "CZK HUF RON BGN ZAR ILS TRY AED SAR QAR MYR PHP IDR THB VND KRW TWD NGN KES EGP UAH RUB PKR "
     "LKR BDT GHS ISK RSD"
 ).split()
-_CODE_PATTERN: Final = "|".join(sorted(ISO_CODES + ["URU", "RMB", "NIS"], key=len, reverse=True))
 _ISO_CODE_SET: Final = frozenset(ISO_CODES) | {"URU", "RMB", "NIS"}
+_CODE_PATTERN: Final = "|".join(sorted(_ISO_CODE_SET, key=lambda code: (-len(code), code)))
 
 SYMBOL_CURRENCY: Final = {
     "£": "GBP", "￡": "GBP", "€": "EUR", "¥": "JPY", "￥": "JPY", "₹": "INR", "₩": "KRW", "₱": "PHP",
@@ -242,8 +242,6 @@ class _Amount:
 _SEPARATORS: Final = re.compile(r"[.,]")
 _NON_DIGITS: Final = re.compile(r"\D")
 _GLUED_CODE: Final = re.compile(rf"(?:{_CODE_PATTERN})(?![A-Za-z])")
-# Characters that can end a currency marker written before a number ("$", "€", "USD", "(USD)", "Rs.").
-_HEAD_LAST_CHARS: Final = frozenset("$＄).ABCDEFGHIJKLMNOPQRSTUVWXYZ" + _SYMBOL_PATTERN)
 # Characters that can start something in an amount's tail ("/hr", "USD", "per year", "€", "(USD)").
 _TAIL_FIRST_CHARS: Final = frozenset("/(" + _SYMBOL_PATTERN)
 # The ASCII characters a tail token can start with (after markup): "/", "(", the first letters of
@@ -291,14 +289,6 @@ def _next_visible(text: str, position: int, limit: int = 8) -> str:
     while position < end and text[position] in _SPACE_OR_MARKUP:
         position += 1
     return text[position] if position < end else ""
-
-
-def _previous_visible(text: str, position: int, limit: int = 8) -> str:
-    """The last character before ``position`` that is not a space or markdown emphasis."""
-    stop = max(0, position - limit)
-    while position > stop and text[position - 1] in _SPACE_OR_MARKUP:
-        position -= 1
-    return text[position - 1] if position > stop else ""
 
 
 _UPPER: Final = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
@@ -504,10 +494,6 @@ class _Candidate:
         self.is_range = low is not high
 
 
-def _explicit_currency(amount: _Amount) -> str | None:
-    return amount.currency
-
-
 def _join(text: str, low: _Amount, high: _Amount) -> _Candidate | None:
     """The range low–high, or None when the two amounts are not one range."""
     if low.end > high.start:
@@ -708,11 +694,23 @@ _NETFLIX_TOTAL: Final = re.compile(  # over the lower-cased text
 _SENTENCE_END: Final = re.compile(r"[.!?;](?=[\s*_])|\n[ \t]*\n")
 
 
-def _sentence_ends(text: str) -> list[int]:
+def _newlines(text: str) -> list[int]:
+    """Positions of every "\\n" (str.find beats a regex scan: newlines are few, texts short)."""
+    found = []
+    find = text.find
+    at = find("\n")
+    while at >= 0:
+        found.append(at)
+        at = find("\n", at + 1)
+    return found
+
+
+def _sentence_ends(text: str, newlines: list[int] | None = None) -> list[int]:
     """Where sentences end: the ends of the ``_SENTENCE_END`` matches not preceded by a capital.
 
     ``_SENTENCE_END`` is the definition (the tests check the two agree); this finds the same
     positions with str.find, several times faster than a regex scan on a posting-sized text.
+    ``newlines`` (from ``_newlines``) saves finding them again.
     """
     ends = []
     find = text.find
@@ -726,15 +724,13 @@ def _sentence_ends(text: str) -> list[int]:
     # Paragraph breaks: a newline, spaces or tabs, a newline. Like finditer, a newline that closes
     # a break cannot open the next one.
     opener = -1
-    at = find("\n")
-    while at >= 0:
+    for at in _newlines(text) if newlines is None else newlines:
         if opener >= 0 and not text[opener + 1 : at].strip(" \t"):
             if opener == 0 or text[opener - 1] not in _UPPER:
                 ends.append(at + 1)
             opener = -1
         else:
             opener = at
-        at = find("\n", at + 1)
     ends.sort()
     return ends
 
@@ -761,6 +757,7 @@ class _Document:
         self._context_starts: dict[int, int] = {}
         self.mentions_pesos = "peso" in self.lower
         self._sentence_ends: list[int] | None = None
+        self._newlines: list[int] | None = None
         self._line_starts: list[int] | None = None
         self._scopes: tuple[list[int], list[str]] | None = None
         self._pesos: list[int] | None = None
@@ -784,20 +781,19 @@ class _Document:
     @property
     def sentence_ends(self) -> list[int]:
         if self._sentence_ends is None:
-            self._sentence_ends = _sentence_ends(self.text)
+            self._sentence_ends = _sentence_ends(self.text, self.newlines)
         return self._sentence_ends
+
+    @property
+    def newlines(self) -> list[int]:
+        if self._newlines is None:
+            self._newlines = _newlines(self.text)
+        return self._newlines
 
     @property
     def line_starts(self) -> list[int]:
         if self._line_starts is None:
-            # str.find beats a regex scan here: newlines are few and the text is short.
-            starts = [0]
-            find = self.text.find
-            newline = find("\n")
-            while newline >= 0:
-                starts.append(newline + 1)
-                newline = find("\n", newline + 1)
-            self._line_starts = starts
+            self._line_starts = [0] + [newline + 1 for newline in self.newlines]
         return self._line_starts
 
     @property
@@ -1252,7 +1248,6 @@ def parse_pay_python(text: str, *, default_currency: str = "USD") -> list[PayRan
 # (tests/test_pay_compiled.py checks that whenever the build is present).
 
 ParsePay = Callable[..., "list[PayRange]"]
-COMPILED_MODULE: Final = "pipelines._pay_compiled"
 
 
 def _load_compiled() -> tuple[ParsePay, str]:

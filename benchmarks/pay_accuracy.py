@@ -72,19 +72,19 @@ def load_dev_passages(corpus: Path) -> list[tuple[str, str, list[Range]]]:
 # --- extractors under test ---------------------------------------------------------------
 
 
-def paywatch_extract(text: str) -> list[Range]:
-    return [
-        {"min": r.min, "max": r.max, "currency": r.currency, "period": r.period, "basis": r.basis}
-        for r in parse_pay(text)
-    ]
+def ranges_from(parse: Callable[[str], list]) -> Extractor:
+    def extract(text: str) -> list[Range]:
+        return [
+            {"min": r.min, "max": r.max, "currency": r.currency, "period": r.period, "basis": r.basis}
+            for r in parse(text)
+        ]
+
+    return extract
 
 
-def paywatch_python_extract(text: str) -> list[Range]:
-    """The pure-Python reference parser (what runs where the compiled build is missing)."""
-    return [
-        {"min": r.min, "max": r.max, "currency": r.currency, "period": r.period, "basis": r.basis}
-        for r in parse_pay_python(text)
-    ]
+paywatch_extract = ranges_from(parse_pay)
+# The pure-Python reference parser (what runs where the compiled build is missing).
+paywatch_python_extract = ranges_from(parse_pay_python)
 
 
 JOBSPY_PERIODS = {"hourly": "hour", "monthly": "month", "yearly": "year", "weekly": "week", "daily": "day"}

@@ -30,7 +30,7 @@ from typing import Any, Callable
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from pipelines.roles import classify_role  # noqa: E402
+from pipelines.role_classifier import classify_role  # noqa: E402
 
 TARGETS = {"role_acc": 0.92, "role_macro_f1": 0.88, "ai_f1": 0.95, "seniority_acc": 0.95}
 

@@ -12,7 +12,8 @@ from typing import Any
 from itemadapter import ItemAdapter
 
 from pipelines.base import PaywatchPipeline
-from pipelines.pay import default_currency_for_country, parse_pay
+from pipelines.pay_parser import parse_pay
+from scrapers.extract.countries import default_currency_for_country
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from typing import Any
 from itemadapter import ItemAdapter
 
 from pipelines.base import PaywatchPipeline
-from pipelines.roles import classify_role
+from pipelines.role_classifier import classify_role
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 import pytest
 
 from scrapers.extract import ashby
-from scrapers.extract.common import country_code
+from scrapers.extract.countries import country_code
 from scrapers.extract.common import PageShapeError
 from tests.conftest import fixture_json
 from tests.spider_helpers import json_response, make_spider, split_output

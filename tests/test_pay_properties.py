@@ -8,7 +8,7 @@ import time
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from pipelines.pay import parse_pay
+from pipelines.pay_parser import parse_pay
 
 # Fragments that look like pay text, so the generator hits the interesting paths (currencies,
 # multipliers, connectors, periods, markdown, separators) far more often than random Unicode would.
@@ -112,7 +112,7 @@ SENTENCE_TEXT = st.lists(
 @given(SENTENCE_TEXT)
 @example("U.S. pay.\n\n\nNext\n \n\nend; ok!\t")
 def test_sentence_ends_match_their_regex_definition(text):
-    from pipelines.pay import _SENTENCE_END, _UPPER, _sentence_ends
+    from pipelines.pay_parser import _SENTENCE_END, _UPPER, _sentence_ends
 
     expected = [
         m.end() for m in _SENTENCE_END.finditer(text) if m.start() == 0 or text[m.start() - 1] not in _UPPER
@@ -123,7 +123,7 @@ def test_sentence_ends_match_their_regex_definition(text):
 @SETTINGS
 @given(st.characters(max_codepoint=127), PAYISH_TEXT)
 def test_tail_tokens_only_start_with_the_gated_characters(first, rest):
-    from pipelines.pay import _TAIL_NOTE, _TAIL_START_ASCII, _TAIL_TOKEN
+    from pipelines.pay_parser import _TAIL_NOTE, _TAIL_START_ASCII, _TAIL_TOKEN
 
     if first in " \t*_" or first in _TAIL_START_ASCII:
         return
@@ -144,7 +144,7 @@ LABEL_TEXT = st.lists(
 @SETTINGS
 @given(LABEL_TEXT)
 def test_label_shortcuts_agree_with_their_regexes(text):
-    from pipelines import pay
+    from pipelines import pay_parser as pay
 
     stripped = text.strip()
     assert pay._without_trailing_generic(stripped) == pay._LABEL_TRAILING_GENERIC.sub("", stripped)
@@ -158,7 +158,7 @@ def test_label_shortcuts_agree_with_their_regexes(text):
 @SETTINGS
 @given(PAYISH_TEXT)
 def test_period_hints_cover_every_period_phrase(text):
-    from pipelines.pay import _AFTER_PERIOD, _may_state_period
+    from pipelines.pay_parser import _AFTER_PERIOD, _may_state_period
 
     lower = text.lower()
     if _AFTER_PERIOD.search(lower):
@@ -168,7 +168,7 @@ def test_period_hints_cover_every_period_phrase(text):
 @SETTINGS
 @given(st.characters(max_codepoint=127), st.characters(max_codepoint=127), PAYISH_TEXT)
 def test_multipliers_only_start_where_the_gate_looks(first, second, rest):
-    from pipelines.pay import _MULTIPLIER, _MULTIPLIER_FIRST, _MULTIPLIER_WORD_FIRST
+    from pipelines.pay_parser import _MULTIPLIER, _MULTIPLIER_FIRST, _MULTIPLIER_WORD_FIRST
 
     if first in _MULTIPLIER_FIRST or (first == " " and second in _MULTIPLIER_WORD_FIRST):
         return

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from pipelines.roles import (
+from pipelines.role_classifier import (
     ROLE_TYPES,
     RULES_PATH,
     SENIORITIES,

@@ -22,13 +22,13 @@ from datetime import datetime
 from typing import Any
 
 from scrapers.extract.common import (
-    ALPHA3_CODES,
     PageShapeError,
     clean_inline,
     html_to_text,
     parse_text_date,
     unique,
 )
+from scrapers.extract.countries import ALPHA3_CODES
 from scrapers.items import JobPosting
 
 PLATFORM = "amazon"

@@ -16,12 +16,12 @@ from typing import Any
 from scrapers.extract.common import (
     PageShapeError,
     clean_inline,
-    country_code,
     html_to_text,
     iso_timestamp,
     structured_pay,
     unique,
 )
+from scrapers.extract.countries import country_code
 from scrapers.items import JobPosting
 
 PLATFORM = "ashby"

@@ -17,7 +17,8 @@ from typing import Any, Iterator
 import extruct
 from parsel import Selector
 
-from scrapers.extract.common import clean_inline, country_code, html_to_text, iso_timestamp, structured_pay, unique
+from scrapers.extract.common import clean_inline, html_to_text, iso_timestamp, structured_pay, unique
+from scrapers.extract.countries import country_code
 from scrapers.extract.smartrecruiters import pay_section_text
 from scrapers.items import JobPosting
 

@@ -34,12 +34,12 @@ from typing import Any
 from scrapers.extract.common import (
     PageShapeError,
     clean_inline,
-    country_code,
     html_to_text,
     iso_timestamp,
     unique,
 )
 from scrapers.extract.workday import pay_paragraphs
+from scrapers.extract.countries import country_code
 from scrapers.items import JobPosting
 
 PLATFORM = "phenom"

@@ -31,11 +31,11 @@ from typing import Any
 from scrapers.extract.common import (
     PageShapeError,
     clean_inline,
-    country_code,
     html_to_text,
     parse_text_date,
     unique,
 )
+from scrapers.extract.countries import country_code
 from scrapers.items import JobPosting
 
 PLATFORM = "workday"

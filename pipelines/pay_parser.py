@@ -27,40 +27,18 @@ See docs/PAY.md for the rules and the known limits.
 
 from __future__ import annotations
 
-import hashlib
-import logging
-import os
 import re
 from bisect import bisect_left, bisect_right
-from importlib.machinery import EXTENSION_SUFFIXES
-from pathlib import Path
-from typing import Callable, Final
+from typing import Final
 
-from pipelines.payrange import PayRange
+from scrapers.items import PayRange
 
-__all__ = ["PayRange", "parse_pay", "parse_pay_python", "default_currency_for_country", "IMPLEMENTATION"]
-
-logger = logging.getLogger(__name__)
-
-# Module constants are annotated Final: they are never rebound, and the compiled build (see the end
-# of this module) then reads them as C statics instead of looking them up in the module dict.
+__all__ = ["PayRange", "parse_pay"]
 
 
 # --------------------------------------------------------------------------------------------
 # Currencies
 # --------------------------------------------------------------------------------------------
-
-# What a bare "$" means in a posting for a given country (ISO 3166 alpha-2). Anything not listed
-# (including countries that do not use a dollar or peso sign) reads "$" as US dollars.
-DOLLAR_CURRENCY_BY_COUNTRY: Final = {
-    "US": "USD", "PR": "USD", "EC": "USD", "SV": "USD", "PA": "USD", "TL": "USD", "FM": "USD",
-    "MH": "USD", "PW": "USD", "ZW": "USD", "VG": "USD", "TC": "USD", "BQ": "USD",
-    "CA": "CAD", "AU": "AUD", "NZ": "NZD", "MX": "MXN", "SG": "SGD", "HK": "HKD", "AR": "ARS",
-    "CL": "CLP", "CO": "COP", "UY": "UYU", "CU": "CUP", "DO": "DOP", "TW": "TWD", "BR": "BRL",
-    "JM": "JMD", "BS": "BSD", "BB": "BBD", "BZ": "BZD", "BM": "BMD", "KY": "KYD", "TT": "TTD",
-    "GY": "GYD", "SR": "SRD", "FJ": "FJD", "SB": "SBD", "LR": "LRD", "NA": "NAD", "BN": "BND",
-    "KI": "AUD", "NR": "AUD", "TV": "AUD", "CK": "NZD", "NU": "NZD",
-}
 
 PESO_CURRENCIES: Final = {"MXN", "ARS", "CLP", "COP", "UYU", "CUP", "DOP", "PHP"}
 
@@ -105,13 +83,6 @@ USD_VALUE: Final = {
     "PKR": 0.0036, "LKR": 0.0033, "BDT": 0.0085, "GHS": 0.065, "ISK": 0.0072, "RSD": 0.0092,
     "CUP": 0.042, "DOP": 0.017, "JMD": 0.0064, "TTD": 0.15,
 }
-
-
-def default_currency_for_country(country_code: str | None) -> str:
-    """The currency a bare "$" means in a posting located in ``country_code`` (ISO alpha-2)."""
-    if not country_code:
-        return "USD"
-    return DOLLAR_CURRENCY_BY_COUNTRY.get(country_code.strip().upper(), "USD")
 
 
 def _normalise_code(code: str) -> str:
@@ -1192,12 +1163,8 @@ def _to_cents(value: float) -> float:
 MAX_NUMBERS_READ: Final = 2_000
 
 
-def parse_pay_python(text: str, *, default_currency: str = "USD") -> list[PayRange]:
-    """Every pay figure or range stated in ``text``, in text order (see the module docstring).
-
-    This is the reference implementation; ``parse_pay`` is this function, or the same source
-    compiled with mypyc when that build is installed (see the end of this module).
-    """
+def parse_pay(text: str, *, default_currency: str = "USD") -> list[PayRange]:
+    """Every pay figure or range stated in ``text``, in text order (see the module docstring)."""
     if not text:
         return []
     amounts = []
@@ -1235,39 +1202,3 @@ def parse_pay_python(text: str, *, default_currency: str = "USD") -> list[PayRan
             )
         )
     return results
-
-
-# --------------------------------------------------------------------------------------------
-# The compiled build
-# --------------------------------------------------------------------------------------------
-# setup.py compiles a copy of this file with mypyc into pipelines._pay_compiled (about 1.5x
-# faster: the parser's own logic runs as C, the regexes are the same). The copy records the
-# SHA-256 of the source it was built from, and is used only when that matches this file, so an
-# edited pay.py is never shadowed by a stale build. Without a C compiler, or with
-# PAYWATCH_PURE_PYTHON=1, parse_pay is the Python function above; the outputs are the same
-# (tests/test_pay_compiled.py checks that whenever the build is present).
-
-ParsePay = Callable[..., "list[PayRange]"]
-
-
-def _load_compiled() -> tuple[ParsePay, str]:
-    if __name__ != "pipelines.pay":  # this is the compiled copy itself
-        return parse_pay_python, "compiled"
-    if os.environ.get("PAYWATCH_PURE_PYTHON"):
-        return parse_pay_python, "python (PAYWATCH_PURE_PYTHON is set)"
-    try:
-        from pipelines import _pay_compiled  # type: ignore[attr-defined]
-    except ImportError:
-        return parse_pay_python, "python (no compiled build installed)"
-    built_from = getattr(_pay_compiled, "SOURCE_SHA256", None)
-    if not str(getattr(_pay_compiled, "__file__", "")).endswith(tuple(EXTENSION_SUFFIXES)):
-        return parse_pay_python, "python (the compiled build failed; only its source copy is installed)"
-    if built_from != hashlib.sha256(Path(__file__).read_bytes()).hexdigest():
-        logger.warning("pipelines/pay.py changed since the compiled parser was built; using the Python one "
-                       "(reinstall with `pip install -e .` to rebuild it)")
-        return parse_pay_python, "python (the compiled build is stale)"
-    return _pay_compiled.parse_pay_python, "compiled"
-
-
-parse_pay: ParsePay
-parse_pay, IMPLEMENTATION = _load_compiled()

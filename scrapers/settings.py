@@ -35,12 +35,16 @@ DOWNLOAD_TIMEOUT = 60
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+# Just after RetryMiddleware (550): sees a 429/503 first and slows the host as Retry-After asks.
+DOWNLOADER_MIDDLEWARES = {"scrapers.middlewares.RetryAfterMiddleware": 560}
 # A crawl of one company must end: a hard ceiling on wall time and pages.
 CLOSESPIDER_TIMEOUT = 3600
 CLOSESPIDER_PAGECOUNT = 20000
 
 LOG_LEVEL = "INFO"
+# Nothing listens that need not: no telnet console, no RemoteControl endpoint (on by default in 2.19).
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
 

@@ -7,7 +7,6 @@ from scrapy.http import Request
 
 from scrapers.extract import eightfold
 from scrapers.extract.common import PageShapeError
-from scrapers.platforms.eightfold import RetryAfterMiddleware, retry_after_seconds
 from tests.conftest import fixture_json
 from tests.spider_helpers import json_response, make_spider, split_output
 
@@ -130,7 +129,7 @@ def test_spider_is_polite():
     spider = netflix_spider()
     assert spider.custom_settings["DOWNLOAD_DELAY"] >= 1
     assert 429 in spider.settings.getlist("RETRY_HTTP_CODES")
-    assert "scrapers.platforms.eightfold.RetryAfterMiddleware" in spider.custom_settings["DOWNLOADER_MIDDLEWARES"]
+    assert "scrapers.middlewares.RetryAfterMiddleware" in spider.settings.getdict("DOWNLOADER_MIDDLEWARES")
 
 
 def test_list_pages_ask_for_details_and_paginate_to_the_end_and_no_further():
@@ -212,30 +211,3 @@ def test_non_dict_and_idless_positions():
     assert [(item.ref, item.title) for item in items] == [(None, "No id")]  # dropped later by validation
     assert len(requests) == 1
     assert spider.crawler.stats.get_value("paywatch/response/malformed_posting") == 1
-
-
-def test_retry_after_is_parsed_and_slows_the_host_slot():
-    assert retry_after_seconds(b"30") == 30.0
-    assert retry_after_seconds("100000") == 300.0  # capped
-    assert retry_after_seconds("Fri, 20 Nov 2026 03:00:45 GMT", now=CRAWL_TIME) == 45.0
-    assert retry_after_seconds("soon") is None and retry_after_seconds(None) is None
-
-    class Slot:
-        delay = 2.0
-
-    class Downloader:
-        slots = {"explore.jobs.netflix.net": Slot()}
-
-        def get_slot_key(self, request):
-            return "explore.jobs.netflix.net"
-
-    spider = netflix_spider()
-    crawler = spider.crawler
-    crawler.engine = type("Engine", (), {"downloader": Downloader()})()
-    middleware = RetryAfterMiddleware.from_crawler(crawler)
-    request = Request("https://explore.jobs.netflix.net/api/apply/v2/jobs?start=0")
-    response = json_response(request.url, {}, status=429, request=request)
-    response.headers["Retry-After"] = "20"
-    assert middleware.process_response(request, response) is response  # RetryMiddleware retries it
-    assert Downloader.slots["explore.jobs.netflix.net"].delay == 20.0
-    assert crawler.stats.get_value("paywatch/http/retry_after_honoured") == 1

@@ -28,10 +28,6 @@ class AmazonSpider(PlatformSpider):
     optional_ids = ("business_categories", "base_query")
     base_url_setting = "AMAZON_JOBS_URL"
     default_base_url = "https://www.amazon.jobs"
-    custom_settings = {
-        "DOWNLOAD_DELAY": 1.0,
-        "DOWNLOADER_MIDDLEWARES": {"scrapers.platforms.eightfold.RetryAfterMiddleware": 560},
-    }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

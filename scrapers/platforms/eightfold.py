@@ -7,14 +7,12 @@ A registry entry gives ``host`` (the tenant's careers host, e.g. ``explore.jobs.
 The list is read 10 positions at a time (``num`` above 10 is ignored) by ``start`` until
 ``start >= count`` or an empty page. The list leaves ``job_description`` empty, so each posting
 costs one detail request. Eightfold answers bursts with 429 + Retry-After: the spider keeps a
-modest DOWNLOAD_DELAY and ``RetryAfterMiddleware`` slows the host's slot by the Retry-After the
-server asks for before Scrapy's RetryMiddleware sends the retry.
+modest DOWNLOAD_DELAY, and ``scrapers.middlewares.RetryAfterMiddleware`` (on for every platform)
+slows the host's slot by what the server asks for before Scrapy's RetryMiddleware retries.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from typing import Any, AsyncIterator
 from urllib.parse import quote, urlencode
 
@@ -22,74 +20,12 @@ from scrapers.extract import eightfold as extract
 from scrapers.extract.common import PageShapeError
 from scrapers.platforms.base import PlatformSpider
 
-# The longest Retry-After honoured; a longer ask is treated as this (the retry still goes out).
-MAX_RETRY_AFTER = 300.0
-
-
-def retry_after_seconds(value: Any, *, now: datetime | None = None) -> float | None:
-    """Seconds a Retry-After header asks for (delta-seconds or an HTTP date), capped; None if unreadable."""
-    if isinstance(value, bytes):
-        value = value.decode("latin-1")
-    if not isinstance(value, str) or not value.strip():
-        return None
-    text = value.strip()
-    try:
-        seconds = float(text)
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(text)
-        except (TypeError, ValueError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=timezone.utc)
-        seconds = (when - (now or datetime.now(timezone.utc))).total_seconds()
-    if seconds != seconds or seconds < 0:  # NaN or a date in the past
-        return 0.0
-    return min(seconds, MAX_RETRY_AFTER)
-
-
-class RetryAfterMiddleware:
-    """On 429/503 with Retry-After, raise the host's download-slot delay to what the server asked.
-
-    Placed after RetryMiddleware (a higher number sees the response first), so the retry that
-    RetryMiddleware then schedules waits out the delay. AutoThrottle brings the delay back down
-    as later responses succeed.
-    """
-
-    STATUSES = (429, 503)
-
-    def __init__(self, crawler: Any) -> None:
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler: Any) -> "RetryAfterMiddleware":
-        return cls(crawler)
-
-    def process_response(self, request: Any, response: Any, spider: Any = None) -> Any:
-        if response.status not in self.STATUSES:
-            return response
-        wait = retry_after_seconds(response.headers.get(b"Retry-After"))
-        if not wait:
-            return response
-        downloader = getattr(getattr(self.crawler, "engine", None), "downloader", None)
-        if downloader is not None:
-            slot = downloader.slots.get(downloader.get_slot_key(request))
-            if slot is not None and slot.delay < wait:
-                slot.delay = wait
-        if self.crawler.stats is not None:
-            self.crawler.stats.inc_value("paywatch/http/retry_after_honoured")
-        return response
-
-
 class EightfoldSpider(PlatformSpider):
     platform = "eightfold"
     required_ids = ("host", "domain")
     base_url_setting = "EIGHTFOLD_BASE_URL"
     default_base_url = ""  # https://{host}; see base_url
-    custom_settings = {
-        "DOWNLOAD_DELAY": 2.0,
-        "DOWNLOADER_MIDDLEWARES": {"scrapers.platforms.eightfold.RetryAfterMiddleware": 560},
-    }
+    custom_settings = {"DOWNLOAD_DELAY": 2.0}
 
     @classmethod
     def host_key(cls, company) -> str:

@@ -1,0 +1,70 @@
+"""Downloader middlewares every paywatch crawl runs (enabled in scrapers/settings.py).
+
+``RetryAfterMiddleware``: Scrapy's RetryMiddleware retries 429/503 at once, whatever Retry-After the
+server sent (scrapy/scrapy issue #3849 is still open), so this middleware slows the host's download
+slot to what the server asked for before the retry goes out.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+# The longest Retry-After honoured; a longer ask is treated as this (the retry still goes out).
+MAX_RETRY_AFTER = 300.0
+
+
+def retry_after_seconds(value: Any, *, now: datetime | None = None) -> float | None:
+    """Seconds a Retry-After header asks for (delta-seconds or an HTTP date), capped; None if unreadable."""
+    if isinstance(value, bytes):
+        value = value.decode("latin-1")
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        seconds = (when - (now or datetime.now(timezone.utc))).total_seconds()
+    if seconds != seconds or seconds < 0:  # NaN or a date in the past
+        return 0.0
+    return min(seconds, MAX_RETRY_AFTER)
+
+
+class RetryAfterMiddleware:
+    """On 429/503 with Retry-After, raise the host's download-slot delay to what the server asked.
+
+    Placed after RetryMiddleware (a higher number sees the response first), so the retry that
+    RetryMiddleware then schedules waits out the delay. AutoThrottle brings the delay back down
+    as later responses succeed.
+    """
+
+    STATUSES = (429, 503)
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> "RetryAfterMiddleware":
+        return cls(crawler)
+
+    def process_response(self, request: Any, response: Any, spider: Any = None) -> Any:
+        if response.status not in self.STATUSES:
+            return response
+        wait = retry_after_seconds(response.headers.get(b"Retry-After"))
+        if not wait:
+            return response
+        downloader = getattr(getattr(self.crawler, "engine", None), "downloader", None)
+        if downloader is not None:
+            slot = downloader.slots.get(downloader.get_slot_key(request))
+            if slot is not None and slot.delay < wait:
+                slot.delay = wait
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value("paywatch/http/retry_after_honoured")
+        return response

@@ -1,0 +1,55 @@
+"""The downloader middlewares every crawl runs: Retry-After is honoured on every platform."""
+
+from datetime import datetime, timezone
+
+import pytest
+from scrapy.http import Request
+
+from scrapers.middlewares import RetryAfterMiddleware, retry_after_seconds
+from scrapers.platforms import PLATFORMS
+from tests.spider_helpers import json_response, make_spider
+
+CRAWL_TIME = datetime(2026, 11, 20, 3, 0, tzinfo=timezone.utc)
+
+
+def netflix_spider():
+    return make_spider("eightfold", "netflix", settings={"EIGHTFOLD_BASE_URL": "http://127.0.0.1:9/eightfold"},
+                       host="explore.jobs.netflix.net", domain="netflix.com")
+
+
+@pytest.mark.parametrize("platform", sorted(PLATFORMS))
+def test_every_platform_runs_the_retry_after_middleware_after_retries(platform):
+    ids = {key: "example" for key in PLATFORMS[platform].required_ids}
+    if platform == "jsonld":
+        ids["listing_url"] = "https://careers.example.com/jobs"
+    spider = make_spider(platform, **ids)  # project settings merged with the platform's custom_settings
+    middlewares = spider.settings.getdict("DOWNLOADER_MIDDLEWARES")
+    retry_priority = spider.settings.getdict("DOWNLOADER_MIDDLEWARES_BASE")["scrapy.downloadermiddlewares.retry.RetryMiddleware"]
+    assert middlewares["scrapers.middlewares.RetryAfterMiddleware"] > retry_priority  # sees the 429 first
+
+
+def test_retry_after_is_parsed_and_slows_the_host_slot():
+    assert retry_after_seconds(b"30") == 30.0
+    assert retry_after_seconds("100000") == 300.0  # capped
+    assert retry_after_seconds("Fri, 20 Nov 2026 03:00:45 GMT", now=CRAWL_TIME) == 45.0
+    assert retry_after_seconds("soon") is None and retry_after_seconds(None) is None
+
+    class Slot:
+        delay = 2.0
+
+    class Downloader:
+        slots = {"explore.jobs.netflix.net": Slot()}
+
+        def get_slot_key(self, request):
+            return "explore.jobs.netflix.net"
+
+    spider = netflix_spider()
+    crawler = spider.crawler
+    crawler.engine = type("Engine", (), {"downloader": Downloader()})()
+    middleware = RetryAfterMiddleware.from_crawler(crawler)
+    request = Request("https://explore.jobs.netflix.net/api/apply/v2/jobs?start=0")
+    response = json_response(request.url, {}, status=429, request=request)
+    response.headers["Retry-After"] = "20"
+    assert middleware.process_response(request, response) is response  # RetryMiddleware retries it
+    assert Downloader.slots["explore.jobs.netflix.net"].delay == 20.0
+    assert crawler.stats.get_value("paywatch/http/retry_after_honoured") == 1

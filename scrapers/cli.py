@@ -42,7 +42,7 @@ def project_settings(db: str | None, registry: str | None, overrides: Sequence[s
 
 
 def select_companies(registry: str | None, platforms=(), companies=(), sectors=()):
-    from scrapers.registry import load_registry
+    from scrapers.platforms import load_registry
 
     entries = load_registry(registry)
     known = {entry.slug for entry in entries}
@@ -200,7 +200,7 @@ def command_serve(args: argparse.Namespace) -> int:
 
 def command_companies(args: argparse.Namespace) -> int:
     from archive.diff import format_table
-    from scrapers.registry import load_registry
+    from scrapers.platforms import load_registry
 
     entries = load_registry(args.registry)
     rows = [{"slug": e.slug, "name": e.name, "sector": e.sector, "platform": e.platform} for e in entries]

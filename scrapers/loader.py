@@ -1,7 +1,8 @@
 """A SpiderLoader that adds one spider per registry entry to the hand-written ones.
 
 `scrapy list` then shows every registered company and `scrapy crawl <slug>` works. A module
-`scrapers/spiders/<slug>.py` with a hand-written subclass takes precedence over the generated class.
+`scrapers/spiders/<slug>.py` with a hand-written subclass of a platform spider takes precedence over
+the generated class; it names only its slug, and is bound here to that slug's registry entry.
 """
 
 from __future__ import annotations
@@ -9,8 +10,7 @@ from __future__ import annotations
 from scrapy.spiderloader import SpiderLoader
 from scrapy.settings import BaseSettings
 
-from scrapers.platforms import spider_class_for
-from scrapers.registry import load_registry
+from scrapers.platforms import load_registry, spider_class_for
 
 
 class RegistrySpiderLoader(SpiderLoader):
@@ -21,5 +21,9 @@ class RegistrySpiderLoader(SpiderLoader):
     def _load_all_spiders(self) -> None:
         super()._load_all_spiders()
         for company in load_registry(self.registry_path):
-            if company.slug not in self._spiders:
+            hand_written = self._spiders.get(company.slug)
+            if hand_written is None:
                 self._spiders[company.slug] = spider_class_for(company)
+            elif getattr(hand_written, "company", False) is None:
+                self._spiders[company.slug] = type(hand_written.__name__, (hand_written,),
+                                                   {"company": company, "__module__": hand_written.__module__})

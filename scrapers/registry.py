@@ -2,8 +2,9 @@
 
 Each entry names the company (slug, display name, sector), the careers platform it hires on, the
 identifiers that platform needs (a Greenhouse board token, a Lever site, ...) and its public careers
-page. `load_registry()` validates every entry against the platform's declared identifiers, so a bad
-entry fails when the registry is loaded, not at 3 a.m.
+page. ``read_registry()`` reads the file and checks what every entry needs; what each platform needs
+is checked by ``scrapers.platforms.load_registry()``, the one callers use, so a bad entry fails when
+the registry is loaded, not at 3 a.m. This module knows nothing of the platforms.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ class Company:
     # Platform identifiers (token, site, tenant, ...), as the platform's base spider declares them.
     ids: dict[str, Any] = field(default_factory=dict)
     notes: str | None = None
+    # Where the entry was read ("companies.toml, entry 3 (a24)"), for error messages.
+    where: str = field(default="", compare=False, repr=False)
 
 
 def default_registry_path() -> Path:
@@ -48,9 +51,8 @@ def resolve_registry_path(path: str | os.PathLike | None = None) -> Path:
     return Path(chosen) if chosen else default_registry_path()
 
 
-def load_registry(path: str | os.PathLike | None = None) -> list[Company]:
-    from scrapers.platforms import PLATFORMS  # the platform table imports spiders; keep it lazy
-
+def read_registry(path: str | os.PathLike | None = None) -> list[Company]:
+    """Every entry of the registry file, checked for what any entry needs (not yet for its platform)."""
     registry_path = resolve_registry_path(path)
     try:
         data = tomllib.loads(registry_path.read_text(encoding="utf-8"))
@@ -78,17 +80,6 @@ def load_registry(path: str | os.PathLike | None = None) -> list[Company]:
                 raise RegistryError(f"{where}: missing {key!r}")
         if entry["sector"] not in SECTORS:
             raise RegistryError(f"{where}: sector must be one of {', '.join(SECTORS)}, got {entry['sector']!r}")
-        platform = PLATFORMS.get(entry["platform"])
-        if platform is None:
-            known = ", ".join(sorted(PLATFORMS))
-            raise RegistryError(f"{where}: unknown platform {entry['platform']!r} (known: {known})")
-        ids = {key: value for key, value in entry.items() if key not in _ENTRY_KEYS}
-        unknown = set(ids) - set(platform.required_ids) - set(platform.optional_ids)
-        if unknown:
-            raise RegistryError(f"{where}: keys not used by {entry['platform']}: {', '.join(sorted(unknown))}")
-        missing = [key for key in platform.required_ids if not ids.get(key)]
-        if missing:
-            raise RegistryError(f"{where}: {entry['platform']} needs {', '.join(missing)}")
         companies.append(
             Company(
                 slug=slug,
@@ -96,8 +87,9 @@ def load_registry(path: str | os.PathLike | None = None) -> list[Company]:
                 sector=entry["sector"],
                 platform=entry["platform"],
                 careers_url=entry.get("careers_url"),
-                ids=ids,
+                ids={key: value for key, value in entry.items() if key not in _ENTRY_KEYS},
                 notes=entry.get("notes"),
+                where=where,
             )
         )
     return companies

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from scrapers.platforms import PLATFORMS, spider_class_for
-from scrapers.registry import SECTORS, RegistryError, load_registry
+from scrapers.platforms import load_registry
+from scrapers.registry import SECTORS, RegistryError
 from tests.spider_helpers import project_settings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -117,3 +118,25 @@ def test_companies_sharing_a_host_are_crawled_one_after_another():
     for company in workday:  # each Workday tenant has its own host
         assert [c.slug for c in groups[company.ids["host"]]] == [company.slug]
     assert sum(len(group) for group in groups.values()) == len(companies)
+
+
+def test_a_hand_written_spider_is_bound_to_its_registry_entry(tmp_path, monkeypatch):
+    package = tmp_path / "my_spiders"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "my_studio.py").write_text(
+        "from scrapers.platforms.greenhouse import GreenhouseSpider\n\n"
+        "class MyStudioSpider(GreenhouseSpider):\n    name = 'my_studio'\n\n"
+        "    def adjust_item(self, item, raw):\n        item.department = 'Tweaked'\n        return item\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    path = write_registry(tmp_path, '[[company]]\nslug = "my_studio"\nname = "My Studio"\nsector = "studio"\n'
+                                    'platform = "greenhouse"\ntoken = "mystudio"\n')
+    from scrapers.loader import RegistrySpiderLoader
+    from scrapy.settings import Settings
+
+    settings = Settings(project_settings())
+    settings.set("PAYWATCH_REGISTRY", str(path))
+    settings.set("SPIDER_MODULES", ["my_spiders"])
+    spider_cls = RegistrySpiderLoader(settings).load("my_studio")
+    assert spider_cls.__name__ == "MyStudioSpider" and spider_cls.company.ids == {"token": "mystudio"}
+    assert spider_cls.adjust_item.__qualname__ == "MyStudioSpider.adjust_item"

@@ -1,4 +1,4 @@
-"""The platform table: registry platform name -> base spider class.
+"""The platform table (registry platform name -> base spider class) and the registry checked against it.
 
 Adding a platform is one module in this package: a PlatformSpider subclass declaring ``platform``,
 its identifiers, ``base_url_setting`` and ``default_base_url``, with its extraction in
@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import os
 import pkgutil
 
 from scrapers.platforms.base import PlatformSpider
-from scrapers.registry import Company
+from scrapers.registry import Company, RegistryError, read_registry
 
 
 def _discover() -> dict[str, type[PlatformSpider]]:
@@ -41,3 +42,18 @@ def spider_class_for(company: Company) -> type[PlatformSpider]:
     base = PLATFORMS[company.platform]
     class_name = "".join(part.capitalize() for part in company.slug.split("_")) + "Spider"
     return type(class_name, (base,), {"name": company.slug, "company": company, "__module__": __name__})
+
+
+def load_registry(path: str | os.PathLike | None = None) -> list[Company]:
+    """The companies registry (``path``, else $PAYWATCH_REGISTRY, else the shipped one), every entry
+    checked against what its platform needs; a bad entry raises RegistryError naming it."""
+    companies = read_registry(path)
+    for company in companies:
+        platform = PLATFORMS.get(company.platform)
+        if platform is None:
+            known = ", ".join(sorted(PLATFORMS))
+            raise RegistryError(f"{company.where}: unknown platform {company.platform!r} (known: {known})")
+        problem = platform.entry_problem(company)
+        if problem:
+            raise RegistryError(f"{company.where}: {problem}")
+    return companies

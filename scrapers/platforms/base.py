@@ -18,7 +18,7 @@ from twisted.python.failure import Failure
 
 from scrapers.extract.common import PageShapeError
 from scrapers.items import JobPosting
-from scrapers.registry import Company, load_registry
+from scrapers.registry import Company
 
 T = TypeVar("T")
 
@@ -45,19 +45,27 @@ class PlatformSpider(scrapy.Spider):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         company = cls.__dict__.get("company")
-        if company is not None:
-            missing = [key for key in cls.required_ids if not company.ids.get(key)]
-            if missing:
-                raise TypeError(f"{cls.__name__}: {cls.platform} spider needs {', '.join(missing)}")
+        problem = cls.entry_problem(company) if company is not None else None
+        if problem:
+            raise TypeError(f"{cls.__name__}: {problem}")
+
+    @classmethod
+    def entry_problem(cls, company: Company) -> str | None:
+        """What is wrong with ``company``'s identifiers for this platform, or None. The registry
+        loader and spider-class creation both ask this, so an entry is judged in one place."""
+        unknown = set(company.ids) - set(cls.required_ids) - set(cls.optional_ids)
+        if unknown:
+            return f"keys not used by {cls.platform}: {', '.join(sorted(unknown))}"
+        missing = [key for key in cls.required_ids if not company.ids.get(key)]
+        if missing:
+            return f"{cls.platform} needs {', '.join(missing)}"
+        return None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.company is None:
-            # A hand-written spider names only its slug; its entry still comes from the registry.
-            entries = {entry.slug: entry for entry in load_registry()}
-            if self.name not in entries:
-                raise ValueError(f"spider {self.name!r} has no entry in the companies registry")
-            self.company = entries[self.name]
+            # The spider loader binds a hand-written spider to its registry entry (scrapers/loader.py).
+            raise ValueError(f"spider {self.name!r} has no entry in the companies registry")
         self.crawl_started_at = datetime.now(timezone.utc)
         self.failure_reasons: list[str] = []
         self._pages_seen: set[tuple[str, tuple[str, ...]]] = set()

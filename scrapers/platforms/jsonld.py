@@ -33,11 +33,12 @@ class JsonLdSpider(PlatformSpider):
     def host_key(cls, company) -> str:
         return urlsplit(str(company.ids.get("listing_url") or (company.ids.get("posting_urls") or [""])[0])).netloc
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        company = cls.__dict__.get("company")
-        if company is not None and not (company.ids.get("listing_url") or company.ids.get("posting_urls")):
-            raise TypeError(f"{cls.__name__}: jsonld spider needs listing_url or posting_urls")
+    @classmethod
+    def entry_problem(cls, company) -> str | None:
+        problem = super().entry_problem(company)
+        if problem is None and not (company.ids.get("listing_url") or company.ids.get("posting_urls")):
+            return "jsonld needs listing_url or posting_urls"
+        return problem
 
     # -- URLs -------------------------------------------------------------------------------------
     def local_url(self, url: str) -> str:

@@ -7,9 +7,13 @@ import csv
 import io
 import json
 from dataclasses import asdict, dataclass
-from typing import Any, Iterable
+from textwrap import shorten
+from typing import Iterable
 
 from sqlite_utils import Database
+from tabulate import tabulate
+
+TITLE_WIDTH = 48  # the pay column after it is what a reader came for; long titles are shortened
 
 
 @dataclass
@@ -113,23 +117,10 @@ def render(changes: Iterable[Change], fmt: str = "table") -> str:
         return buffer.getvalue()
     if not rows:
         return "no changes"
-    return format_table(
-        ["when", "company", "title", "change", "old → new"],
-        [[r["at"][:16].replace("T", " "), r["company"], r["title"] or "", r["kind"],
-          f"{r['old_pay'] or '—'} → {r['new_pay'] or '—'}"] for r in rows],
+    return tabulate(
+        [[r["at"][:16].replace("T", " "), r["company"], shorten(r["title"] or "", TITLE_WIDTH, placeholder="…"),
+          r["kind"], f"{r['old_pay'] or '—'} → {r['new_pay'] or '—'}"] for r in rows],
+        headers=["when", "company", "title", "change", "old → new"],
+        tablefmt="simple",
+        disable_numparse=True,
     )
-
-
-def format_table(headers: list[str], rows: list[list[Any]], max_width: int = 48) -> str:
-    """A plain aligned text table. Long cells are cut with an ellipsis, except in the last column,
-    which is left whole (it holds what the reader came for: the pay or the failure reason)."""
-    def cell(value: Any, last: bool) -> str:
-        text = "" if value is None else str(value)
-        return text if last or len(text) <= max_width else text[: max_width - 1] + "…"
-
-    table = [[cell(v, i == len(row) - 1) for i, v in enumerate(row)] for row in [headers, *rows]]
-    widths = [max(len(row[i]) for row in table) for i in range(len(headers))]
-    widths[-1] = min(widths[-1], max_width)  # the whole last cell still prints; it just sets no width
-    lines = ["  ".join(value.ljust(widths[i]) for i, value in enumerate(row)).rstrip() for row in table]
-    lines.insert(1, "  ".join("-" * width for width in widths))
-    return "\n".join(lines)

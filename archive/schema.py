@@ -188,12 +188,8 @@ def m002_views(db: Database) -> None:
     )
 
 
-def open_archive(path: str, *, read_only: bool = False) -> Database:
+def open_archive(path: str) -> Database:
     """The archive at ``path``, created or migrated, in WAL mode so Datasette can read while we write."""
-    if read_only:
-        import sqlite3
-
-        return Database(sqlite3.connect(f"file:{path}?mode=ro", uri=True))
     db = Database(path)
     if path != ":memory:":
         db.enable_wal()

@@ -19,12 +19,11 @@ from typing import Any, Iterable, Mapping
 from sqlite_utils import Database
 from w3lib.url import url_query_cleaner
 
-# Fields published by the posting itself. A change in any of them is a new version.
+# Fields published by the posting itself. A change in any of them is a new version. What paywatch
+# derives (parsed pay ranges, role type, AI flag, seniority) is stored with each version but not
+# hashed: a better parser or classifier must not make every posting look changed overnight.
 SOURCE_FIELDS = ("title", "url", "department", "locations", "country", "employment_type", "posted_at",
                  "description", "pay_text")
-# Fields paywatch derives. Stored with each version but not hashed: a better parser or classifier
-# must not make every posting in the archive look changed overnight.
-DERIVED_FIELDS = ("pay_ranges", "role_type", "ai_related", "seniority")
 PAY_RANGE_KEYS = ("min", "max", "currency", "period", "basis", "label")
 TRACKING_PARAMETERS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "gh_src", "source")
 
@@ -91,20 +90,15 @@ def _comparable(item: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _previous_comparable(db: Database, version_id: int) -> dict[str, Any]:
-    cursor = db.execute(
+    (previous,) = db.query(
         "SELECT v.*, d.text AS description FROM posting_versions v "
         "LEFT JOIN descriptions d ON d.hash = v.description_hash WHERE v.id = ?",
         [version_id],
     )
-    previous = dict(zip([column[0] for column in cursor.description], cursor.fetchone()))
     previous["locations"] = json.loads(previous["locations"] or "[]")
-    previous["pay_ranges"] = [
-        dict(zip(PAY_RANGE_KEYS, pay))
-        for pay in db.execute(
-            f"SELECT {', '.join(PAY_RANGE_KEYS)} FROM pay_ranges WHERE version_id = ? ORDER BY position",
-            [version_id],
-        ).fetchall()
-    ]
+    previous["pay_ranges"] = list(db.query(
+        f"SELECT {', '.join(PAY_RANGE_KEYS)} FROM pay_ranges WHERE version_id = ? ORDER BY position", [version_id]
+    ))
     return _comparable(previous)
 
 
@@ -271,16 +265,17 @@ def _ingest(db, company, platform, items, started_at, finished_at, status, failu
 def _store_descriptions(db: Database, texts: list[str | None]) -> None:
     """Each distinct description once, addressed by its hash (a version costs bytes, not kilobytes)."""
     by_hash = {text_hash(text): text for text in texts if text}
-    if not by_hash:
-        return
-    placeholders = ", ".join("?" * len(by_hash))
-    stored = {row[0] for row in db.execute(
-        f"SELECT hash FROM descriptions WHERE hash IN ({placeholders})", list(by_hash)
-    ).fetchall()}
-    db.table("descriptions").insert_all(
-        {"hash": key, "text": text} for key, text in by_hash.items() if key not in stored
-    )
+    db.table("descriptions").insert_all(({"hash": key, "text": text} for key, text in by_hash.items()), ignore=True)
 
 
 def _event(db: Database, posting_id: int, crawl_id: int, event: str, at: str) -> None:
     db.table("posting_events").insert({"posting_id": posting_id, "crawl_id": crawl_id, "event": event, "at": at})
+
+
+def crawl_records(db: Database, crawl_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """The ``crawls`` rows with these ids, by id (ids not in the archive are left out)."""
+    ids = list(crawl_ids)
+    if not ids:
+        return {}
+    rows = db.query(f"SELECT * FROM crawls WHERE id IN ({', '.join('?' * len(ids))})", ids)
+    return {row["id"]: row for row in rows}

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from scrapers.demo import DEMO_DIR, FAST_LOCAL_SETTINGS, replay_settings
-from scrapers.replay import ReplayServer
+from scrapers.demo.replay import ReplayServer
 
 REPO = Path(__file__).resolve().parents[1]
 REGISTRY = DEMO_DIR / "companies.toml"

@@ -105,7 +105,7 @@ def test_registry_entries_need_no_code_to_crawl(tmp_path):
 
 
 def test_companies_sharing_a_host_are_crawled_one_after_another():
-    from scrapers.cli import host_groups
+    from scrapers.crawl import host_groups
     from scrapers.loader import RegistrySpiderLoader
     from scrapy.settings import Settings
 

@@ -13,7 +13,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from scrapers.replay import ReplayServer
+from scrapers.demo.replay import ReplayServer
 
 DEMO_DIR = Path(__file__).parent
 NIGHTS = ("night1", "night2")

@@ -1,0 +1,43 @@
+"""The archive in Datasette: the shipped metadata adapted to a file, and the server command.
+
+Datasette names a database after its file's stem, so the metadata written for the database called
+``archive`` in ``metadata.yml`` is re-keyed to that stem. The server binds 127.0.0.1 only and is
+read-only: no write canned queries, no plugins that write.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml  # a Datasette dependency
+
+from archive.schema import open_archive
+
+HOST = "127.0.0.1"
+
+
+def metadata_for(db_path: str) -> dict[str, Any]:
+    """The shipped Datasette metadata, keyed by the database name Datasette gives this file."""
+    metadata = yaml.safe_load(resources.files("archive").joinpath("metadata.yml").read_text(encoding="utf-8"))
+    metadata["databases"] = {Path(db_path).stem: metadata["databases"]["archive"]}
+    return metadata
+
+
+def datasette_command(db_path: str, port: int, metadata_file: Path) -> list[str]:
+    return [sys.executable, "-m", "datasette", "serve", db_path, "--host", HOST, "--port", str(port),
+            "--metadata", str(metadata_file), "--setting", "sql_time_limit_ms", "5000"]
+
+
+def serve(db_path: str, port: int) -> int:
+    """Run Datasette on ``db_path`` until it stops; its exit code."""
+    open_archive(db_path).close()  # apply pending migrations before serving it read-only
+    with tempfile.TemporaryDirectory() as scratch:
+        metadata_file = Path(scratch) / "metadata.json"
+        metadata_file.write_text(json.dumps(metadata_for(db_path)), encoding="utf-8")
+        return subprocess.call(datasette_command(db_path, port, metadata_file))

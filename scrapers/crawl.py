@@ -1,0 +1,131 @@
+"""A night's crawl: the selected companies in one Scrapy process, each into the archive.
+
+Companies whose crawls talk to the same host (``PlatformSpider.host_key``) run one after another,
+because Scrapy's per-host politeness limits hold within one crawler, not across crawlers; different
+hosts run side by side. Each company's crawl is archived by its own pipeline when its spider closes;
+``run_crawl`` then reads each crawl's archived row back, so what it reports is what was recorded.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import partial
+from typing import Any, Callable, Iterable, Mapping
+
+from scrapy import signals
+from scrapy.crawler import AsyncCrawlerProcess
+from scrapy.settings import Settings
+
+from archive.schema import open_archive
+from archive.store import crawl_records
+from scrapers.platforms import load_registry
+from scrapers.registry import Company
+
+# Called as each company's crawl closes: (companies done, companies in all, slug, archived status, why closed).
+Progress = Callable[[int, int, str, str, str], None]
+
+
+class UnknownCompanies(ValueError):
+    """Company slugs asked for that the registry does not hold."""
+
+
+def project_settings(
+    db: str | None,
+    registry: str | None = None,
+    overrides: Mapping[str, str] | None = None,
+    log_level: str | None = None,
+) -> Settings:
+    """paywatch's Scrapy settings with what the command line set on top."""
+    settings = Settings()
+    settings.setmodule("scrapers.settings", priority="project")
+    if db is not None:
+        settings.set("PAYWATCH_DB", db, priority="cmdline")
+    if registry:
+        settings.set("PAYWATCH_REGISTRY", registry, priority="cmdline")
+        # Spider processes started by Scrapy itself read the registry from the environment.
+        os.environ["PAYWATCH_REGISTRY"] = registry
+    if log_level:
+        settings.set("LOG_LEVEL", log_level.upper(), priority="cmdline")
+    for key, value in (overrides or {}).items():
+        settings.set(key, value, priority="cmdline")
+    return settings
+
+
+def select_companies(
+    registry: str | None,
+    platforms: Iterable[str] = (),
+    companies: Iterable[str] = (),
+    sectors: Iterable[str] = (),
+) -> list[Company]:
+    """The registry entries matching every filter given (an empty filter matches all)."""
+    platforms, companies, sectors = set(platforms), list(companies), set(sectors)
+    entries = load_registry(registry)
+    unknown = [slug for slug in companies if slug not in {entry.slug for entry in entries}]
+    if unknown:
+        raise UnknownCompanies(f"not in the registry: {', '.join(unknown)}")
+    return [
+        entry for entry in entries
+        if (not platforms or entry.platform in platforms)
+        and (not companies or entry.slug in companies)
+        and (not sectors or entry.sector in sectors)
+    ]
+
+
+def host_groups(selected: Iterable[Company], load_spider: Callable[[str], Any]) -> dict[str, list[Company]]:
+    """Companies grouped by the host their crawl talks to (see PlatformSpider.host_key)."""
+    groups: dict[str, list[Company]] = {}
+    for company in selected:
+        groups.setdefault(load_spider(company.slug).host_key(company), []).append(company)
+    return groups
+
+
+def run_crawl(settings: Settings, selected: list[Company], progress: Progress | None = None) -> list[dict[str, Any]]:
+    """Crawl the selected companies in one process; one result per company, in ``selected`` order:
+    its archived ``crawls`` row, or a failed result when the crawl was never archived."""
+    process = AsyncCrawlerProcess(settings)
+    loader = process.spider_loader
+    finished: list[str] = []
+    crawlers = {}
+
+    def on_opened(spider: Any) -> None:
+        # Connected now, after the archive writer's own handler, so the status read is the archived one.
+        spider.crawler.signals.connect(on_closed, signal=signals.spider_closed)
+
+    def on_closed(spider: Any, reason: str) -> None:
+        finished.append(spider.name)
+        if progress is not None:
+            status = spider.crawler.stats.get_value("paywatch/archive/status", "not archived")
+            progress(len(finished), len(selected), spider.name, status, reason)
+
+    queues = []
+    for group in host_groups(selected, loader.load).values():
+        queue = []
+        for company in group:
+            crawler = process.create_crawler(loader.load(company.slug))
+            crawler.signals.connect(on_opened, signal=signals.spider_opened)
+            crawlers[company.slug] = crawler
+            queue.append(crawler)
+        queues.append(queue)
+
+    def crawl_next(queue: list[Any], _finished_task: Any = None) -> None:
+        if queue:
+            task = process.crawl(queue.pop(0))
+            task.add_done_callback(partial(crawl_next, queue))
+
+    for queue in queues:
+        crawl_next(queue)
+    process.start()
+
+    crawl_ids = {slug: crawler.stats.get_value("paywatch/archive/crawl_id") for slug, crawler in crawlers.items()}
+    db = open_archive(settings.get("PAYWATCH_DB"))
+    try:
+        archived = crawl_records(db, [crawl_id for crawl_id in crawl_ids.values() if crawl_id])
+    finally:
+        db.close()
+    return [
+        archived.get(crawl_ids[company.slug]) or {
+            "company": company.slug, "platform": company.platform, "status": "failed",
+            "failure_reason": "crawl was not archived (see the log)",
+        }
+        for company in selected
+    ]

@@ -17,7 +17,6 @@ from typing import Any, AsyncIterator
 from urllib.parse import urlencode
 
 from scrapers.extract import amazon as extract
-from scrapers.extract.common import PageShapeError
 from scrapers.platforms.base import PlatformSpider
 
 ALL = "*"  # the listing key of the unsplit search
@@ -28,10 +27,6 @@ class AmazonSpider(PlatformSpider):
     optional_ids = ("business_categories", "base_query")
     base_url_setting = "AMAZON_JOBS_URL"
     default_base_url = "https://www.amazon.jobs"
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._seen_refs: set[str] = set()
 
     @property
     def categories(self) -> list[str]:
@@ -64,14 +59,11 @@ class AmazonSpider(PlatformSpider):
                             cb_kwargs={"offset": offset, "category": category})
 
     def parse_page(self, response, offset: int, category: str):
-        data = self.load_json(response)  # read whole: a split needs the reply's facets too
-        if data is None:
+        # The whole reply is kept too: a split needs its facets.
+        page = self.read_page(response, lambda data: (data, *extract.search_page(data)))
+        if page is None:
             return
-        try:
-            jobs, hits = extract.search_page(data)
-        except PageShapeError as error:
-            self.mark_failed(f"{error} ({response.url})")
-            return
+        data, jobs, hits = page
         if category == ALL and offset == 0 and hits >= extract.RESULT_WINDOW:
             yield from self.split_by_category(data, hits, response.url)
             return
@@ -83,13 +75,9 @@ class AmazonSpider(PlatformSpider):
             return
         for raw in self.raw_postings(jobs):
             ref = extract.job_ref(raw)
-            if ref is not None:
-                if ref in self._seen_refs:
-                    self.crawler.stats.inc_value("paywatch/amazon/duplicate_posting")
-                    continue
-                self._seen_refs.add(ref)
-            item = extract.parse_job(raw, company=self.company_slug, scraped_at=self.crawl_started_at)
-            yield self.finish_item(item, raw)
+            if ref is not None and self.listed_before(ref, "paywatch/amazon/duplicate_posting"):
+                continue
+            yield self.build_item(extract.parse_job, raw)
         next_offset = offset + extract.PAGE_SIZE
         if (len(jobs) >= extract.PAGE_SIZE and next_offset < hits
                 and next_offset + extract.PAGE_SIZE <= extract.RESULT_WINDOW):

@@ -7,9 +7,6 @@ publishes. Postings marked ``isListed: false`` are skipped (counted ``paywatch/a
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator
-from urllib.parse import quote
-
 from scrapers.extract import ashby as extract
 from scrapers.platforms.base import PlatformSpider
 
@@ -19,18 +16,12 @@ class AshbySpider(PlatformSpider):
     required_ids = ("board",)
     base_url_setting = "ASHBY_API_URL"
     default_base_url = "https://api.ashbyhq.com"
-
-    async def start(self) -> AsyncIterator[Any]:
-        board = quote(str(self.company_id("board")), safe="")
-        url = f"{self.base_url}/posting-api/job-board/{board}?includeCompensation=true"
-        yield self.request(url, callback=self.parse_board)
+    board_path = "/posting-api/job-board/{board}?includeCompensation=true"
 
     def parse_board(self, response):
-        jobs = self.read_page(response, extract.board_jobs)
-        if jobs is None:
-            return
+        """The whole public board; unlisted postings are left out."""
         stats = self.crawler.stats
-        for raw in self.raw_postings(jobs):
+        for raw in self.raw_postings(self.read_page(response, extract.board_jobs) or []):
             if not extract.is_listed(raw):
                 stats.inc_value("paywatch/ashby/unlisted")
                 continue
@@ -39,5 +30,4 @@ class AshbySpider(PlatformSpider):
                 stats.inc_value("paywatch/ashby/no_compensation_block")
                 self.logger.warning("%s: Ashby posting %s has no compensation block; pay only from text",
                                     self.company_slug, raw.get("id"))
-            item = extract.parse_job(raw, company=self.company_slug, scraped_at=self.crawl_started_at)
-            yield self.finish_item(item, raw)
+            yield self.build_item(extract.parse_job, raw)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from typing import Any, Callable, ClassVar, Iterable, Iterator, TypeVar
+from typing import Any, AsyncIterator, Callable, ClassVar, Iterable, Iterator, TypeVar
+from urllib.parse import quote
 
 import scrapy
-from scrapy.http import Response
+from scrapy.http import JsonRequest, Response
 from twisted.python.failure import Failure
 
 from scrapers.extract.common import PageShapeError
@@ -29,7 +30,12 @@ class PlatformSpider(scrapy.Spider):
     - ``platform``: the registry's platform name;
     - ``required_ids`` / ``optional_ids``: the identifiers a registry entry must / may give;
     - ``base_url_setting``: the Scrapy setting holding the platform's base URL, and
-      ``default_base_url``: the real public endpoint used when that setting is not given.
+      ``default_base_url``: the real public endpoint used when that setting is not given;
+    - ``host_id``: the registry identifier naming the host a company's crawl talks to, when each
+      company has its own (a Workday tenant's host); None when the whole platform is one host;
+    - ``board_path``, for platforms whose one reply lists the whole board (Greenhouse, Ashby): its
+      path after the base URL, ``{id}`` standing for the entry's URL-quoted identifiers; the reply
+      goes to ``parse_board``. Platforms that page or read details override ``start()``.
 
     Hooks a company subclass may override: ``adjust_raw_posting(raw)`` (the platform's dict for one
     posting, before extraction) and ``adjust_item(item, raw)`` (the finished JobPosting).
@@ -40,6 +46,8 @@ class PlatformSpider(scrapy.Spider):
     optional_ids: ClassVar[tuple[str, ...]] = ()
     base_url_setting: ClassVar[str]
     default_base_url: ClassVar[str]
+    host_id: ClassVar[str | None] = None
+    board_path: ClassVar[str] = ""
     company: ClassVar[Company | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -69,12 +77,13 @@ class PlatformSpider(scrapy.Spider):
         self.crawl_started_at = datetime.now(timezone.utc)
         self.failure_reasons: list[str] = []
         self._pages_seen: set[tuple[str, tuple[str, ...]]] = set()
+        self._postings_listed: set[str] = set()
 
     @classmethod
     def host_key(cls, company: Company) -> str:
         """What host a crawl of this company talks to. Companies sharing one are crawled one after
         another, because Scrapy's per-host limits apply within one crawler, not across crawlers."""
-        return cls.platform
+        return str(company.ids.get(cls.host_id)) if cls.host_id else cls.platform
 
     # -- wiring -------------------------------------------------------------------------------
     @property
@@ -87,6 +96,17 @@ class PlatformSpider(scrapy.Spider):
     @property
     def base_url(self) -> str:
         return str(self.settings.get(self.base_url_setting) or self.default_base_url).rstrip("/")
+
+    def quoted_id(self, key: str) -> str:
+        """A registry identifier made safe for a URL path or query."""
+        return quote(str(self.company_id(key)), safe="")
+
+    async def start(self) -> AsyncIterator[Any]:
+        ids = {key: self.quoted_id(key) for key in self.company.ids}
+        yield self.request(self.base_url + self.board_path.format(**ids), callback=self.parse_board)
+
+    def parse_board(self, response: Response) -> Iterator[Any]:
+        raise NotImplementedError(f"{type(self).__name__} sets board_path but has no parse_board")
 
     def adjust_raw_posting(self, raw: dict[str, Any]) -> dict[str, Any]:
         return raw
@@ -119,16 +139,17 @@ class PlatformSpider(scrapy.Spider):
             self.mark_failed(f"malformed JSON from {response.url}: {error}")
             return None
 
-    def read_page(self, response: Response, reader: Callable[[Any], T]) -> T | None:
+    def read_page(self, response: Response, reader: Callable[[Any], T], about: str = "") -> T | None:
         """What ``reader`` finds in the page's JSON, or None (crawl marked failed) when the page is
-        not JSON or lacks the structure the reader needs (``PageShapeError``)."""
+        not JSON or lacks the structure the reader needs (``PageShapeError``). ``about`` is added to
+        the failure reason after the URL (e.g. which posting the page was for)."""
         data = self.load_json(response)
         if data is None:
             return None
         try:
             return reader(data)
         except PageShapeError as error:
-            self.mark_failed(f"{error} ({response.url})")
+            self.mark_failed(f"{error} ({response.url}{about})")
             return None
 
     def raw_postings(self, postings: Iterable[Any]) -> Iterator[dict[str, Any]]:
@@ -152,10 +173,26 @@ class PlatformSpider(scrapy.Spider):
         self._pages_seen.add(key)
         return True
 
-    def finish_item(self, item: JobPosting | None, raw: dict[str, Any]) -> JobPosting | None:
+    def listed_before(self, ref: str, duplicate_stat: str) -> bool:
+        """True (counted under ``duplicate_stat``) when this crawl already listed the posting ``ref``:
+        pages and facet splits overlap, and a posting is handed over once."""
+        if ref in self._postings_listed:
+            self.crawler.stats.inc_value(duplicate_stat)
+            return True
+        self._postings_listed.add(ref)
+        return False
+
+    def build_item(self, parse: Callable[..., JobPosting | None], *sources: Any, raw: dict[str, Any] | None = None,
+                   **context: Any) -> JobPosting | None:
+        """``parse(*sources, company=..., scraped_at=..., **context)``, finished by ``adjust_item``
+        (which sees ``raw``, by default the first source: the platform's dict for the posting)."""
+        item = parse(*sources, company=self.company_slug, scraped_at=self.crawl_started_at, **context)
         if item is None:
             return None
-        return self.adjust_item(item, raw)
+        return self.adjust_item(item, sources[0] if raw is None else raw)
 
-    def request(self, url: str, callback: Any, **kwargs: Any) -> scrapy.Request:
+    def request(self, url: str, callback: Any, *, data: Any = None, **kwargs: Any) -> scrapy.Request:
+        """A request whose failure fails the crawl; with ``data``, a POST of that JSON body."""
+        if data is not None:
+            return JsonRequest(url, data=data, method="POST", callback=callback, errback=self.on_request_error, **kwargs)
         return scrapy.Request(url, callback=callback, errback=self.on_request_error, **kwargs)

@@ -17,7 +17,6 @@ from typing import Any, AsyncIterator
 from urllib.parse import quote, urlencode
 
 from scrapers.extract import eightfold as extract
-from scrapers.extract.common import PageShapeError
 from scrapers.platforms.base import PlatformSpider
 
 class EightfoldSpider(PlatformSpider):
@@ -25,15 +24,8 @@ class EightfoldSpider(PlatformSpider):
     required_ids = ("host", "domain")
     base_url_setting = "EIGHTFOLD_BASE_URL"
     default_base_url = ""  # https://{host}; see base_url
+    host_id = "host"
     custom_settings = {"DOWNLOAD_DELAY": 2.0}
-
-    @classmethod
-    def host_key(cls, company) -> str:
-        return str(company.ids.get("host"))
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._listed_refs: set[str] = set()
 
     @property
     def site_url(self) -> str:
@@ -70,14 +62,12 @@ class EightfoldSpider(PlatformSpider):
             ref = extract.position_ref(raw)
             if ref is None:
                 # No id: no detail to ask for; the validation pipeline drops it with a counted reason.
-                yield self.finish_item(self._item(raw, None), raw)
+                yield self._item(raw, None)
                 continue
-            if ref in self._listed_refs:
-                self.crawler.stats.inc_value("paywatch/eightfold/duplicate_position")
+            if self.listed_before(ref, "paywatch/eightfold/duplicate_position"):
                 continue
-            self._listed_refs.add(ref)
             if raw.get("job_description"):
-                yield self.finish_item(self._item(raw, None), raw)  # the list already has it
+                yield self._item(raw, None)  # the list already has it
             else:
                 yield self.detail_request(ref, raw)
         next_start = start + extract.PAGE_SIZE
@@ -85,18 +75,12 @@ class EightfoldSpider(PlatformSpider):
             yield self.list_request(start=next_start)
 
     def parse_detail(self, response, listed: dict[str, Any]):
-        data = self.load_json(response)
-        detail = None
-        if data is not None:
-            try:
-                detail = extract.detail_position(data)
-            except PageShapeError as error:
-                self.logger.warning("%s: %s (%s)", self.company_slug, error, response.url)
-                self.crawler.stats.inc_value("paywatch/eightfold/detail_without_description")
-                self.mark_failed(f"{error} ({response.url})")
+        detail = self.read_page(response, extract.detail_position)
+        if detail is None:
+            self.crawler.stats.inc_value("paywatch/eightfold/detail_without_description")
         # The posting is still recorded from its list entry when its detail is unusable.
-        yield self.finish_item(self._item(listed, detail), {**listed, **(detail or {})})
+        yield self._item(listed, detail)
 
     def _item(self, listed: dict[str, Any], detail: dict[str, Any] | None):
-        return extract.parse_position(listed, detail, company=self.company_slug,
-                                      scraped_at=self.crawl_started_at, site_url=self.site_url)
+        return self.build_item(extract.parse_position, listed, detail, raw={**listed, **(detail or {})},
+                               site_url=self.site_url)

@@ -31,7 +31,8 @@ class JsonLdSpider(PlatformSpider):
 
     @classmethod
     def host_key(cls, company) -> str:
-        return urlsplit(str(company.ids.get("listing_url") or (company.ids.get("posting_urls") or [""])[0])).netloc
+        urls = company.ids.get("posting_urls") or [""]
+        return urlsplit(str(company.ids.get("listing_url") or (urls if isinstance(urls, list) else [urls])[0])).netloc
 
     @classmethod
     def entry_problem(cls, company) -> str | None:
@@ -102,9 +103,6 @@ class JsonLdSpider(PlatformSpider):
             self.crawler.stats.inc_value("paywatch/jsonld/no_jobposting")
             self.logger.warning("%s: no schema.org JobPosting on %s; skipped", self.company_slug, page_url)
             return
-        for raw in postings:
-            raw = self.adjust_raw_posting(raw)
-            item = extract.parse_job_posting(raw, page_url=page_url, company=self.company_slug,
-                                             scraped_at=self.crawl_started_at)
-            yield self.finish_item(item, raw)
+        for raw in self.raw_postings(postings):
+            yield self.build_item(extract.parse_job_posting, raw, page_url=page_url)
 

@@ -8,7 +8,6 @@ read with ``skip``/``limit`` until a short page.
 from __future__ import annotations
 
 from typing import Any, AsyncIterator
-from urllib.parse import quote
 
 from scrapers.extract import lever as extract
 from scrapers.platforms.base import PlatformSpider
@@ -35,7 +34,7 @@ class LeverSpider(PlatformSpider):
         yield self.page_request(skip=0)
 
     def page_request(self, skip: int):
-        site = quote(str(self.company_id("site")), safe="")
+        site = self.quoted_id("site")
         url = f"{self.base_url}/v0/postings/{site}?mode=json&skip={skip}&limit={self.page_size}"
         return self.request(url, callback=self.parse_page, cb_kwargs={"skip": skip})
 
@@ -47,7 +46,6 @@ class LeverSpider(PlatformSpider):
         if not self.page_is_new("postings", refs):
             return
         for raw in self.raw_postings(postings):
-            item = extract.parse_posting(raw, company=self.company_slug, scraped_at=self.crawl_started_at)
-            yield self.finish_item(item, raw)
+            yield self.build_item(extract.parse_posting, raw)
         if len(postings) >= self.page_size:
             yield self.page_request(skip=skip + self.page_size)

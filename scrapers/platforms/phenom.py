@@ -27,12 +27,10 @@ Crawl:
 
 from __future__ import annotations
 
-import json
 from typing import Any, AsyncIterator
 from urllib.parse import urlsplit
 
 from scrapers.extract import phenom as extract
-from scrapers.extract.common import PageShapeError
 from scrapers.platforms.base import PlatformSpider
 
 SEARCH_FIELDS = ["category", "country", "state", "city", "type"]
@@ -44,10 +42,7 @@ class PhenomSpider(PlatformSpider):
     optional_ids = ("locale_path", "ref_num", "lang", "country")
     base_url_setting = "PHENOM_BASE_URL"
     default_base_url = ""  # empty: the site itself
-
-    @classmethod
-    def host_key(cls, company) -> str:
-        return str(company.ids.get("site_url"))
+    host_id = "site_url"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -85,8 +80,7 @@ class PhenomSpider(PlatformSpider):
         return self.site.get(key) or self.company_id(id_key) or default
 
     def headers(self) -> dict[str, str]:
-        headers = {"Content-Type": "application/json", "Accept": "application/json",
-                   "Origin": self.site_url, "Referer": self.search_page_url}
+        headers = {"Accept": "application/json", "Origin": self.site_url, "Referer": self.search_page_url}
         if self.site.get("csrfToken"):
             headers["csrf-token"] = self.site["csrfToken"]
         return headers
@@ -113,23 +107,22 @@ class PhenomSpider(PlatformSpider):
         yield self.request(url, callback=self.parse_site_page, meta={"handle_httpstatus_list": [404]})
 
     def search_request(self, offset: int, total: int | None = None):
-        body = self.widget_body(
-            "refineSearch", "search-results",
-            **({"pageId": self.site["pageId"]} if self.site.get("pageId") else {}),
-            keywords="", global_=True, sortBy="", subsearch="", jobs=True, counts=True, all_fields=SEARCH_FIELDS,
-            selected_fields={}, locationData={}, clearAll=False, jdsource="facets", isSliderEnable=False,
-            size=self.page_size, **{"from": offset},
-        )
-        body["global"] = body.pop("global_")
-        return self.request(f"{self.base_url}/widgets", callback=self.parse_search, method="POST",
-                            body=json.dumps(body), headers=self.headers(),
-                            cb_kwargs={"offset": offset, "total": total})
+        search = {
+            "keywords": "", "global": True, "sortBy": "", "subsearch": "", "jobs": True, "counts": True,
+            "all_fields": SEARCH_FIELDS, "selected_fields": {}, "locationData": {}, "clearAll": False,
+            "jdsource": "facets", "isSliderEnable": False, "size": self.page_size, "from": offset,
+        }
+        if self.site.get("pageId"):
+            search["pageId"] = self.site["pageId"]
+        return self.request(f"{self.base_url}/widgets", callback=self.parse_search,
+                            data=self.widget_body("refineSearch", "search-results", **search),
+                            headers=self.headers(), cb_kwargs={"offset": offset, "total": total})
 
     def detail_request(self, raw: dict[str, Any]):
         extra = {key: raw[key] for key in ("jobSeqNo", "jobId") if raw.get(key)}
-        body = self.widget_body("jobDetail", "job", **extra)
-        return self.request(f"{self.base_url}/widgets", callback=self.parse_detail, method="POST",
-                            body=json.dumps(body), headers=self.headers(), cb_kwargs={"raw": raw})
+        return self.request(f"{self.base_url}/widgets", callback=self.parse_detail,
+                            data=self.widget_body("jobDetail", "job", **extra), headers=self.headers(),
+                            cb_kwargs={"raw": raw})
 
     # -- callbacks -----------------------------------------------------------------------------
     def parse_site_page(self, response):
@@ -160,22 +153,15 @@ class PhenomSpider(PlatformSpider):
                 yield self.detail_request(raw)
             else:
                 self.crawler.stats.inc_value("paywatch/phenom/job_without_id")
-                yield self.finish_item(self._item(raw, None), raw)
+                yield self._item(raw, None)
         next_offset = offset + len(jobs)
         if jobs and next_offset < total:
             yield self.search_request(next_offset, total)
 
     def parse_detail(self, response, raw: dict[str, Any]):
-        data = self.load_json(response)
-        detail = None
-        if data is not None:
-            try:
-                detail = extract.job_detail(data)
-            except PageShapeError as error:
-                self.mark_failed(f"{error} ({response.url}, job {extract.job_ref(raw)})")
+        detail = self.read_page(response, extract.job_detail, about=f", job {extract.job_ref(raw)}")
         # Even when the detail failed, the search entry (title, teaser) is a posting that exists.
-        yield self.finish_item(self._item(raw, detail), raw)
+        yield self._item(raw, detail)
 
     def _item(self, raw: dict[str, Any], detail: dict[str, Any] | None):
-        return extract.parse_job(raw, detail, company=self.company_slug, scraped_at=self.crawl_started_at,
-                                 site_url=self.site_url, locale_path=self.locale_path)
+        return self.build_item(extract.parse_job, raw, detail, site_url=self.site_url, locale_path=self.locale_path)

@@ -29,7 +29,7 @@ class SmartRecruitersSpider(PlatformSpider):
 
     @property
     def postings_url(self) -> str:
-        return f"{self.base_url}/v1/companies/{quote(str(self.company_id('company_id')), safe='')}/postings"
+        return f"{self.base_url}/v1/companies/{self.quoted_id('company_id')}/postings"
 
     async def start(self) -> AsyncIterator[Any]:
         yield self.page_request(offset=0)
@@ -50,8 +50,7 @@ class SmartRecruitersSpider(PlatformSpider):
             posting_id = raw.get("id")
             if posting_id in (None, ""):
                 # No id, no detail to ask for: yielded so the validator drops it with a counted reason.
-                item = extract.parse_posting(raw, None, company=self.company_slug, scraped_at=self.crawl_started_at)
-                yield self.finish_item(item, raw)
+                yield self.build_item(extract.parse_posting, raw, None)
                 continue
             url = f"{self.postings_url}/{quote(str(posting_id), safe='')}"
             yield self.request(url, callback=self.parse_detail, cb_kwargs={"listing": raw})
@@ -70,6 +69,4 @@ class SmartRecruitersSpider(PlatformSpider):
             self.crawler.stats.inc_value("paywatch/smartrecruiters/detail_missing_jobad")
             self.logger.warning("%s: SmartRecruiters posting %s has no jobAd sections; no description",
                                 self.company_slug, listing.get("id"))
-        raw = {**listing, **detail}
-        item = extract.parse_posting(listing, detail, company=self.company_slug, scraped_at=self.crawl_started_at)
-        yield self.finish_item(item, raw)
+        yield self.build_item(extract.parse_posting, listing, detail, raw={**listing, **detail})

@@ -31,8 +31,7 @@ Crawl:
 from __future__ import annotations
 
 import json
-from typing import Any, AsyncIterator
-from urllib.parse import quote
+from typing import Any, AsyncIterator, Callable, TypeVar
 
 from scrapers.extract import workday as extract
 from scrapers.extract.common import PageShapeError
@@ -40,6 +39,7 @@ from scrapers.platforms.base import PlatformSpider
 
 # Statuses Workday sends its JSON error body with; read in the callback so the message is kept.
 WORKDAY_ERROR_STATUSES = [400, 401, 403, 404, 406, 409, 410, 422]
+T = TypeVar("T")
 
 
 class WorkdaySpider(PlatformSpider):
@@ -47,14 +47,10 @@ class WorkdaySpider(PlatformSpider):
     required_ids = ("host", "tenant", "site")
     base_url_setting = "WORKDAY_BASE_URL"
     default_base_url = ""  # empty: https://{host}
-
-    @classmethod
-    def host_key(cls, company) -> str:
-        return str(company.ids.get("host"))
+    host_id = "host"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._external_paths_seen: set[str] = set()
         self._search_seen: dict[str, set[str]] = {}
 
     # -- wiring -------------------------------------------------------------------------------
@@ -69,8 +65,8 @@ class WorkdaySpider(PlatformSpider):
 
     @property
     def cxs_url(self) -> str:
-        tenant = quote(str(self.company_id("tenant")), safe="")
-        site = quote(str(self.company_id("site")), safe="")
+        tenant = self.quoted_id("tenant")
+        site = self.quoted_id("site")
         return f"{self.base_url}/wday/cxs/{tenant}/{site}"
 
     @property
@@ -78,8 +74,8 @@ class WorkdaySpider(PlatformSpider):
         return f"https://{self.host}/{self.company_id('site')}"
 
     def headers(self) -> dict[str, str]:
+        """What Workday's own web app sends (JsonRequest adds Content-Type to the searches)."""
         return {
-            "Content-Type": "application/json",
             "Accept": "application/json",
             "Accept-Language": "en-US",
             "Origin": f"https://{self.host}",
@@ -94,8 +90,7 @@ class WorkdaySpider(PlatformSpider):
         return self.request(
             f"{self.cxs_url}/jobs",
             callback=self.parse_search,
-            method="POST",
-            body=json.dumps(extract.search_body(applied, offset)),
+            data=extract.search_body(applied, offset),
             headers=self.headers(),
             meta={"handle_httpstatus_list": WORKDAY_ERROR_STATUSES},
             cb_kwargs={"applied": applied, "offset": offset, "total": total},
@@ -105,33 +100,29 @@ class WorkdaySpider(PlatformSpider):
         return self.request(
             f"{self.cxs_url}{posting['externalPath']}",
             callback=self.parse_detail,
-            headers={key: value for key, value in self.headers().items() if key != "Content-Type"},
+            headers=self.headers(),
             meta={"handle_httpstatus_list": WORKDAY_ERROR_STATUSES},
             cb_kwargs={"posting": posting},
         )
 
     # -- callbacks -----------------------------------------------------------------------------
-    def _read(self, response) -> Any | None:
-        """The reply as JSON; None (crawl failed) for malformed JSON or a Workday error."""
-        data = self.load_json(response)
-        if data is None:
-            return None
-        message = extract.error_message(data)
-        if message is not None or response.status >= 400:
-            self.crawler.stats.inc_value("paywatch/workday/error_reply")
-            self.mark_failed(f"Workday HTTP {response.status} {message or 'error'} ({response.url})")
-            return None
-        return data
+    def read_reply(self, response, reader: Callable[[Any], T]) -> T | None:
+        """What ``reader`` finds in a Workday reply; None (crawl failed) for malformed JSON, a reply
+        without the expected shape, or a Workday error (its error body, or an error status)."""
+        def unless_error(data: Any) -> T:
+            message = extract.error_message(data)
+            if message is not None or response.status >= 400:
+                self.crawler.stats.inc_value("paywatch/workday/error_reply")
+                raise PageShapeError(f"Workday HTTP {response.status} {message or 'error'}")
+            return reader(data)
+
+        return self.read_page(response, unless_error)
 
     def parse_search(self, response, applied: dict[str, list[str]], offset: int, total: int | None):
-        data = self._read(response)
-        if data is None:
+        page = self.read_reply(response, extract.jobs_page)
+        if page is None:
             return
-        try:
-            page_total, postings, facets = extract.jobs_page(data)
-        except PageShapeError as error:
-            self.mark_failed(f"{error} ({response.url})")
-            return
+        page_total, postings, facets = page
         listing = json.dumps(applied, sort_keys=True)
         if offset == 0:
             if page_total is None:
@@ -170,14 +161,10 @@ class WorkdaySpider(PlatformSpider):
                 self.crawler.stats.inc_value("paywatch/workday/posting_without_external_path")
                 self.logger.warning("%s: Workday posting without externalPath: %r", self.company_slug,
                                     raw.get("title"))
-                item = extract.parse_job(raw, None, company=self.company_slug, scraped_at=self.crawl_started_at,
-                                         public_site_url=self.public_site_url)
-                yield self.finish_item(item, raw)
+                yield self.build_item(extract.parse_job, raw, None, public_site_url=self.public_site_url)
                 continue
-            if path in self._external_paths_seen:
-                self.crawler.stats.inc_value("paywatch/workday/duplicate_across_searches")
+            if self.listed_before(path, "paywatch/workday/duplicate_across_searches"):
                 continue
-            self._external_paths_seen.add(path)
             yield self.detail_request(raw)
 
         next_offset = offset + extract.PAGE_SIZE
@@ -185,14 +172,6 @@ class WorkdaySpider(PlatformSpider):
             yield self.search_request(applied, offset=next_offset, total=total)
 
     def parse_detail(self, response, posting: dict[str, Any]):
-        data = self._read(response)
-        if data is None:
-            return
-        try:
-            info = extract.detail_info(data)
-        except PageShapeError as error:
-            self.mark_failed(f"{error} ({response.url})")
-            return
-        item = extract.parse_job(posting, info, company=self.company_slug, scraped_at=self.crawl_started_at,
-                                 public_site_url=self.public_site_url)
-        yield self.finish_item(item, posting)
+        info = self.read_reply(response, extract.detail_info)
+        if info is not None:
+            yield self.build_item(extract.parse_job, posting, info, public_site_url=self.public_site_url)

@@ -135,15 +135,15 @@ class _PlannedVersion:
 
 def _ingest(db, company, platform, items, started_at, finished_at, status, failure_reason, dropped, code_version):
     existing = {
-        row[1]: {"id": row[0], "closed_at": row[2], "current_version": row[3], "hash": row[4], "version_id": row[5]}
-        for row in db.execute(
+        row["ref"]: row
+        for row in db.query(
             """
-            SELECT p.id, p.ref, p.closed_at, p.current_version, v.content_hash, v.id
+            SELECT p.id, p.ref, p.closed_at, p.current_version, v.content_hash AS hash, v.id AS version_id
             FROM postings p JOIN posting_versions v ON v.posting_id = p.id AND v.version = p.current_version
             WHERE p.platform = ? AND p.company = ?
             """,
             [platform, company],
-        ).fetchall()
+        )
     }
 
     # Plan first, so the crawl row is written once with its final counts (crawls is append-only).

@@ -44,14 +44,6 @@ class RoleClass:
     seniority: str
     matched_rule: str | None = None
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "role_type": self.role_type,
-            "ai_related": self.ai_related,
-            "seniority": self.seniority,
-            "matched_rule": self.matched_rule,
-        }
-
 
 # --------------------------------------------------------------------------------------------
 # Text normalisation and pattern compilation

@@ -1,1 +1,2 @@
-"""The versioned SQLite archive: schema, ingestion of one company crawl, and queries (diff)."""
+"""The versioned SQLite archive: schema, ingestion of one company crawl, queries (diff) and Datasette.
+It knows nothing of Scrapy: it takes a Database and dicts."""

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Score pipelines.roles.classify_role against the hand-labeled role corpus (dev half).
+"""Score pipelines.role_classifier.classify_role against the hand-labeled role corpus (dev half).
 
     python benchmarks/role_accuracy.py [--corpus DIR] [--errors N] [--reps N] [--check]
 

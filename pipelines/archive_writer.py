@@ -1,4 +1,4 @@
-"""Append each company crawl to the archive: items are buffered and written in one transaction.
+"""Stage 900, ArchiveWriterPipeline: append each company crawl to the archive: items are buffered and written in one transaction.
 
 The write happens when the spider closes, once Scrapy has said why it closed. A crawl is recorded
 as complete only if it finished normally, the spider saw nothing wrong and it returned postings;

@@ -1,4 +1,4 @@
-"""Normalise strings: trimmed single-line title and department, de-duplicated locations."""
+"""Stage 200, CleanPipeline: normalise strings: trimmed single-line title and department, de-duplicated locations."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Pay ranges: platform fields first; else parse the pay text, else the description.
+"""Stage 300, PayRangePipeline: each posting's pay ranges. Platform fields first; else ``parse_pay``
+(pipelines/pay_parser.py) on the pay text, else on the description.
 
 A sentence the parser cannot read is counted and the item kept without ranges: a wrong number in
 the archive is worse than none, and one odd sentence must never stop a crawl.

@@ -1,4 +1,5 @@
-"""Role type, AI flag and seniority from the title and the platform's department."""
+"""Stage 400, RoleTypePipeline: role type, AI flag and seniority, by ``classify_role``
+(pipelines/role_classifier.py) on the title and the platform's department."""
 
 from __future__ import annotations
 

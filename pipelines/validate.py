@@ -1,4 +1,4 @@
-"""Drop postings that cannot be archived: no identity (ref) or no title. Duplicates in one crawl too."""
+"""Stage 100, ValidatePipeline: drop postings that cannot be archived: no identity (ref) or no title. Duplicates in one crawl too."""
 
 from __future__ import annotations
 

@@ -1,1 +1,2 @@
-"""paywatch crawling side: settings, the JobPosting item, the companies registry and the spiders."""
+"""paywatch's crawling side and its command line: the registry, the item types, pure extraction, the
+platform spiders, the night's crawl, the demo and the `paywatch` command (see docs/ARCHITECTURE.md)."""

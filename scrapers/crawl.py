@@ -8,7 +8,6 @@ hosts run side by side. Each company's crawl is archived by its own pipeline whe
 
 from __future__ import annotations
 
-import os
 from functools import partial
 from typing import Any, Callable, Iterable, Mapping
 
@@ -41,9 +40,7 @@ def project_settings(
     if db is not None:
         settings.set("PAYWATCH_DB", db, priority="cmdline")
     if registry:
-        settings.set("PAYWATCH_REGISTRY", registry, priority="cmdline")
-        # Spider processes started by Scrapy itself read the registry from the environment.
-        os.environ["PAYWATCH_REGISTRY"] = registry
+        settings.set("PAYWATCH_REGISTRY", registry, priority="cmdline")  # the spider loader reads it
     if log_level:
         settings.set("LOG_LEVEL", log_level.upper(), priority="cmdline")
     for key, value in (overrides or {}).items():

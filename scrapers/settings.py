@@ -63,8 +63,8 @@ PHENOM_BASE_URL = ""  # empty: the entry's site_url; else {PHENOM_BASE_URL}/{hos
 PHENOM_PAGE_SIZE = 50
 JSONLD_BASE_URL = None  # None: use the registry URLs as they are
 
-# The companies registry; a user can point paywatch at their own file (also `paywatch --registry PATH`
-# or the PAYWATCH_REGISTRY environment variable, which the spider module reads at import time).
+# The companies registry the spider loader reads; None: $PAYWATCH_REGISTRY, else the one shipped with
+# paywatch (`paywatch crawl --registry PATH` sets it).
 PAYWATCH_REGISTRY = None
 
 # Where the archive writer appends crawls; None disables archiving (e.g. `scrapy crawl x -O out.jsonl`).

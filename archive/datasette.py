@@ -8,6 +8,7 @@ read-only: no write canned queries, no plugins that write.
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import tempfile
@@ -35,9 +36,18 @@ def datasette_command(db_path: str, port: int, metadata_file: Path) -> list[str]
 
 
 def serve(db_path: str, port: int) -> int:
-    """Run Datasette on ``db_path`` until it stops; its exit code."""
+    """Run Datasette on ``db_path`` until it stops; its exit code. Stopping this process (SIGTERM)
+    stops Datasette too, so no server outlives the command that started it."""
     open_archive(db_path).close()  # apply pending migrations before serving it read-only
     with tempfile.TemporaryDirectory() as scratch:
         metadata_file = Path(scratch) / "metadata.json"
         metadata_file.write_text(json.dumps(metadata_for(db_path)), encoding="utf-8")
-        return subprocess.call(datasette_command(db_path, port, metadata_file))
+        server = subprocess.Popen(datasette_command(db_path, port, metadata_file))
+        previous = signal.signal(signal.SIGTERM, lambda *_: server.terminate())
+        try:
+            return server.wait()
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+            if server.poll() is None:
+                server.terminate()
+                server.wait(timeout=10)

@@ -54,3 +54,12 @@ def test_serve_exposes_the_archive_views_and_canned_queries(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=10)
+    # Stopping `paywatch serve` stops its Datasette: nothing is left listening on the port.
+    for _ in range(50):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+        except OSError:
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError(f"Datasette still listens on port {port} after paywatch serve stopped")

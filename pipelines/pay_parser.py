@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from typing import Final
 
 from scrapers.items import PayRange
 
@@ -40,39 +39,39 @@ __all__ = ["PayRange", "parse_pay"]
 # Currencies
 # --------------------------------------------------------------------------------------------
 
-PESO_CURRENCIES: Final = {"MXN", "ARS", "CLP", "COP", "UYU", "CUP", "DOP", "PHP"}
+PESO_CURRENCIES = {"MXN", "ARS", "CLP", "COP", "UYU", "CUP", "DOP", "PHP"}
 
 # ISO 4217 codes (and the odd non-standard spelling seen in postings) recognised next to a number.
-CODE_ALIASES: Final = {"URU": "UYU", "RMB": "CNY", "NIS": "ILS", "RM": "MYR", "RS": "INR", "RS.": "INR"}
-ISO_CODES: Final = (
+CODE_ALIASES = {"URU": "UYU", "RMB": "CNY", "NIS": "ILS", "RM": "MYR", "RS": "INR", "RS.": "INR"}
+ISO_CODES = (
     "USD CAD EUR GBP AUD NZD PLN MXN ARS UYU BRL CLP COP PEN INR JPY CNY SGD HKD CHF SEK NOK DKK "
     "CZK HUF RON BGN ZAR ILS TRY AED SAR QAR MYR PHP IDR THB VND KRW TWD NGN KES EGP UAH RUB PKR "
     "LKR BDT GHS ISK RSD"
 ).split()
-_ISO_CODE_SET: Final = frozenset(ISO_CODES) | {"URU", "RMB", "NIS"}
-_CODE_PATTERN: Final = "|".join(sorted(_ISO_CODE_SET, key=lambda code: (-len(code), code)))
+_ISO_CODE_SET = frozenset(ISO_CODES) | {"URU", "RMB", "NIS"}
+_CODE_PATTERN = "|".join(sorted(_ISO_CODE_SET, key=lambda code: (-len(code), code)))
 
-SYMBOL_CURRENCY: Final = {
+SYMBOL_CURRENCY = {
     "£": "GBP", "￡": "GBP", "€": "EUR", "¥": "JPY", "￥": "JPY", "₹": "INR", "₩": "KRW", "₱": "PHP",
     "₪": "ILS", "₺": "TRY", "₦": "NGN", "₴": "UAH", "₽": "RUB", "฿": "THB", "₫": "VND",
 }
-_SYMBOL_PATTERN: Final = "".join(SYMBOL_CURRENCY)
+_SYMBOL_PATTERN = "".join(SYMBOL_CURRENCY)
 
 # Letters glued to a "$": US$, CA$, C$, A$, NZ$ ...
-DOLLAR_PREFIX_CURRENCY: Final = {
+DOLLAR_PREFIX_CURRENCY = {
     "US": "USD", "USD": "USD", "CA": "CAD", "CAD": "CAD", "CDN": "CAD", "C": "CAD", "A": "AUD",
     "AU": "AUD", "AUD": "AUD", "NZ": "NZD", "NZD": "NZD", "MX": "MXN", "S": "SGD", "SG": "SGD",
     "HK": "HKD", "NT": "TWD", "R": "BRL", "AR": "ARS",
 }
 
-CURRENCY_WORDS: Final = {
+CURRENCY_WORDS = {
     "euro": "EUR", "euros": "EUR", "zł": "PLN", "złotych": "PLN", "zloty": "PLN", "pln": "PLN",
     "rupees": "INR", "reais": "BRL", "pounds": "GBP",
 }
 
 # Rough value of one unit in US dollars. Only used to judge magnitude ("is 24,150 a monthly or a
 # yearly figure in this currency?", "is this too small or too big to be pay?"), never for output.
-USD_VALUE: Final = {
+USD_VALUE = {
     "USD": 1, "CAD": 0.73, "AUD": 0.65, "NZD": 0.6, "EUR": 1.08, "GBP": 1.27, "PLN": 0.25,
     "MXN": 0.055, "ARS": 0.001, "UYU": 0.025, "BRL": 0.19, "CLP": 0.0011, "COP": 0.00025,
     "PEN": 0.27, "INR": 0.012, "JPY": 0.0067, "CNY": 0.14, "SGD": 0.74, "HKD": 0.128, "CHF": 1.12,
@@ -94,24 +93,24 @@ def _normalise_code(code: str) -> str:
 # Step 1: amounts
 # --------------------------------------------------------------------------------------------
 
-_MULTIPLIER: Final = re.compile(
+_MULTIPLIER = re.compile(
     r"(?:(?P<letter>[kK]|[mM]{1,2}|[bB]n?|tn)(?![A-Za-z])"
     r"|[ ]?(?P<word>(?i:thousand|million|mil|mio|billion|bn|trillion))(?![A-Za-z]))"
 )
-MULTIPLIER_VALUES: Final = {
+MULTIPLIER_VALUES = {
     "k": 1e3, "m": 1e6, "mm": 1e6, "b": 1e9, "bn": 1e9, "tn": 1e12,
     "thousand": 1e3, "million": 1e6, "mil": 1e6, "mio": 1e6, "billion": 1e9, "trillion": 1e12,
 }
 
 # One thing that may follow an amount: a pay period, a currency, or "gross"/"net".
-_PERIOD_WORD: Final = (
+_PERIOD_WORD = (
     r"(?:(?:/[ ]?|\bper[ ]+|\ban?[ ]+|\beach[ ]+)(?P<unit>hours?|hrs?|h|years?|yrs?|annum|months?|mos?|mths?|weeks?|wks?|days?)(?![A-Za-z])"
     r"|/[ ]?(?P<slash_adverb>hourly|monthly|annually|yearly|weekly|daily)"
     r"|(?P<adverb>hourly|monthly|annually|yearly|weekly|daily|annual|per[ ]+annum|p\.[ ]?a\.|p/a)(?![A-Za-z])"
     # The same in the other languages postings come in: "/Monat", "por mês", "im Jahr", "par mois".
     r"|(?:/[ ]?|\b(?:pro|por|par|al|im|je|na)[ ]+)(?P<foreign>monat|mes|mês|mois|miesiąc|stunde|std|hora|heure|godz\w*|godzinę|jahr|año|ano|rok)(?![A-Za-z]))"
 )
-_TAIL_TOKEN: Final = re.compile(
+_TAIL_TOKEN = re.compile(
     rf"""
     [ \t*_]*+
     (?:
@@ -124,19 +123,19 @@ _TAIL_TOKEN: Final = re.compile(
     """,
     re.X,
 )
-_TAIL_NOTE: Final = re.compile(r"[ \t*_]*\([^()\n]{1,30}\)")  # "(+ VAT / B2B)" before a period or code
+_TAIL_NOTE = re.compile(r"[ \t*_]*\([^()\n]{1,30}\)")  # "(+ VAT / B2B)" before a period or code
 
 # A number: "21 250" (space-grouped thousands) or digits with , and . separators. What is glued to
 # its right (a multiplier such as "k" or "million", a "+", a tail of periods and currencies) is read
 # in _read_amount, only where the next character allows it.
 # Starting with a digit lets the engine skip ahead quickly; possessive quantifiers keep long digit
 # runs linear.
-_NUMBER: Final = re.compile(r"\d(?<![\d.,]\d)(?:\d{0,2}(?:[ \u00a0\u202f]\d{3})++(?![\d,.]?\d)|\d*+(?:[.,]\d++)*+)")
+_NUMBER = re.compile(r"\d(?<![\d.,]\d)(?:\d{0,2}(?:[ \u00a0\u202f]\d{3})++(?![\d,.]?\d)|\d*+(?:[.,]\d++)*+)")
 # Characters after which a multiplier can follow a number: its first letter, or a space before a
 # word. _read_amount runs _MULTIPLIER only there (or at any non-ASCII character, where case folding
 # is wider); elsewhere it cannot match.
-_MULTIPLIER_FIRST: Final = frozenset("kKmMbBt")
-_MULTIPLIER_WORD_FIRST: Final = frozenset("tTmMbB")
+_MULTIPLIER_FIRST = frozenset("kKmMbBt")
+_MULTIPLIER_WORD_FIRST = frozenset("tTmMbB")
 
 
 
@@ -151,9 +150,9 @@ def _ascii_variant(pattern: re.Pattern) -> re.Pattern:
     return re.compile(pattern.pattern, (pattern.flags & ~re.UNICODE) | re.ASCII)
 
 
-_NUMBER_ASCII: Final = _ascii_variant(_NUMBER)
+_NUMBER_ASCII = _ascii_variant(_NUMBER)
 
-UNIT_PERIOD: Final = {
+UNIT_PERIOD = {
     "hour": "hour", "hours": "hour", "hr": "hour", "hrs": "hour", "h": "hour", "hourly": "hour",
     "year": "year", "years": "year", "yr": "year", "yrs": "year", "annum": "year", "annually": "year",
     "yearly": "year", "annual": "year", "per annum": "year", "p.a.": "year", "p. a.": "year", "p/a": "year",
@@ -167,7 +166,7 @@ UNIT_PERIOD: Final = {
 }
 
 
-_WHITESPACE: Final = re.compile(r"\s+")
+_WHITESPACE = re.compile(r"\s+")
 
 
 def _period_of(match: re.Match) -> str:
@@ -177,11 +176,7 @@ def _period_of(match: re.Match) -> str:
 
 
 class _Amount:
-    """A number read from the text with what is glued to it.
-
-    A plain class rather than a dataclass: it is built for every number in the text, and mypyc
-    compiles a plain class into a native one with a direct constructor.
-    """
+    """A number read from the text with what is glued to it."""
 
     __slots__ = (
         "start", "end", "value", "has_multiplier", "multiplier", "is_fraction", "grouped", "currency",
@@ -210,18 +205,18 @@ class _Amount:
         return f"_Amount({self.value!r} at {self.start}-{self.end}, currency={self.currency or self.weak_currency!r})"
 
 
-_SEPARATORS: Final = re.compile(r"[.,]")
-_NON_DIGITS: Final = re.compile(r"\D")
-_GLUED_CODE: Final = re.compile(rf"(?:{_CODE_PATTERN})(?![A-Za-z])")
+_SEPARATORS = re.compile(r"[.,]")
+_NON_DIGITS = re.compile(r"\D")
+_GLUED_CODE = re.compile(rf"(?:{_CODE_PATTERN})(?![A-Za-z])")
 # Characters that can start something in an amount's tail ("/hr", "USD", "per year", "€", "(USD)").
-_TAIL_FIRST_CHARS: Final = frozenset("/(" + _SYMBOL_PATTERN)
+_TAIL_FIRST_CHARS = frozenset("/(" + _SYMBOL_PATTERN)
 # The ASCII characters a tail token can start with (after markup): "/", "(", the first letters of
 # its period, currency-word and gross/net words in either case, and the first letters of the
 # codes. Most numbers are followed by a word such as "to" or "years"; this rules them out without
 # running _TAIL_TOKEN. Non-ASCII characters always get the regex (case folding is wider there).
-_TAIL_WORD_INITIALS: Final = "paehmywdijnzrgb"
-_TAIL_START_ASCII: Final = frozenset("/(" + _TAIL_WORD_INITIALS + _TAIL_WORD_INITIALS.upper() + "".join(c[0] for c in _ISO_CODE_SET))
-_SPACE_OR_MARKUP: Final = " \t*_"
+_TAIL_WORD_INITIALS = "paehmywdijnzrgb"
+_TAIL_START_ASCII = frozenset("/(" + _TAIL_WORD_INITIALS + _TAIL_WORD_INITIALS.upper() + "".join(c[0] for c in _ISO_CODE_SET))
+_SPACE_OR_MARKUP = " \t*_"
 
 
 def _parse_number(token: str) -> tuple[float, bool, bool] | None:
@@ -262,10 +257,10 @@ def _next_visible(text: str, position: int, limit: int = 8) -> str:
     return text[position] if position < end else ""
 
 
-_UPPER: Final = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_UPPER = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 # Spaced dollar prefixes that are also common abbreviations ("CA $" = California?) only count when
 # the other end of the range agrees; see _Amount.weak_currency.
-_WEAK_SPACED_PREFIXES: Final = {"CA", "AU", "NZ", "MX", "SG", "HK", "AR", "NT"}
+_WEAK_SPACED_PREFIXES = {"CA", "AU", "NZ", "MX", "SG", "HK", "AR", "NT"}
 
 
 def _letters_before(text: str, end: int, most: int) -> int:
@@ -426,10 +421,10 @@ def _read_amount(text: str, match: re.Match) -> _Amount | None:
 # Step 2: ranges
 # --------------------------------------------------------------------------------------------
 
-_DASH: Final = r"(?:\\?[-‐‑‒–—―−~]|β€[“”\"]|â€[“”\"])"
-_CONNECTOR_WORD: Final = r"(?i:to|and|through|thru|until|till|up[ ]to|do|bis|à|a|al|au|e|ed|et|y|und|hasta|til)"
+_DASH = r"(?:\\?[-‐‑‒–—―−~]|β€[“”\"]|â€[“”\"])"
+_CONNECTOR_WORD = r"(?i:to|and|through|thru|until|till|up[ ]to|do|bis|à|a|al|au|e|ed|et|y|und|hasta|til)"
 # Only a connector between the two amounts: "-", " to ", " and ", "–$", "\-", "to a max", "ed i".
-_TIGHT_GAP: Final = re.compile(
+_TIGHT_GAP = re.compile(
     rf"""[ \t*_]*
     (?:\[[^\]\n]{{0,160}}\][ \t*_]*)?                 # "[minimum salary in our lowest market]"
     (?:{_DASH}|(?<![A-Za-z]){_CONNECTOR_WORD}(?![A-Za-z])(?:[ ](?i:i|il|la|the|le|los|las))?)
@@ -438,15 +433,15 @@ _TIGHT_GAP: Final = re.compile(
     re.X,
 )
 # "from $X/year in our lowest geographic market up to $Y/year": a short clause, then "to"/"and".
-_LOOSE_GAP: Final = re.compile(r"[^\d\n.;!?$€£]{0,120}?(?<![A-Za-z])(?i:up[ ]to|to|and)[ \t*_]*")
-_LOOSE_OPENER: Final = re.compile(r"(?<![A-Za-z])(?i:from|between)[ \t*_]*(?:\(\w{3}\)[ \t*_]*)?\Z")
+_LOOSE_GAP = re.compile(r"[^\d\n.;!?$€£]{0,120}?(?<![A-Za-z])(?i:up[ ]to|to|and)[ \t*_]*")
+_LOOSE_OPENER = re.compile(r"(?<![A-Za-z])(?i:from|between)[ \t*_]*(?:\(\w{3}\)[ \t*_]*)?\Z")
 
 # The gaps most ranges have, accepted without running _TIGHT_GAP (each is checked against it below).
-_COMMON_TIGHT_GAPS: Final = frozenset(["-", " - ", "- ", " -", "\\-", " \\- ", "–", " – ", "—", " — ", " to ", " and "])
+_COMMON_TIGHT_GAPS = frozenset(["-", " - ", "- ", " -", "\\-", " \\- ", "–", " – ", "—", " — ", " to ", " and "])
 if not all(_TIGHT_GAP.fullmatch(gap) for gap in _COMMON_TIGHT_GAPS):
     raise ValueError("_COMMON_TIGHT_GAPS holds a gap _TIGHT_GAP does not accept")
 
-MAX_RANGE_RATIO: Final = 12  # "$100,000 - $700,000" is wide; "$5 - $150,000" is two different things
+MAX_RANGE_RATIO = 12  # "$100,000 - $700,000" is wide; "$5 - $150,000" is two different things
 
 
 class _Candidate:
@@ -525,7 +520,7 @@ def _group(text: str, amounts: list[_Amount]) -> list[_Candidate]:
 # (kind, basis it implies, patterns). Each pattern starts with a literal lower-case character so the
 # compiled regex can branch on it. At one position the first pattern listed wins, so compounds come
 # before their parts ("base + bonus target" before "base" and "bonus").
-_KEYWORDS: Final = [
+_KEYWORDS = [
     ("pos", "total", [
         r"base(?:[ ]salary|[ ]pay)?[ ]*(?:\+|plus|and|&)[ ]*bonus(?:[ ]target)?",
         r"salary[ ]*(?:\+|plus|and|&)[ ]*bonus(?:[ ]target)?",
@@ -593,9 +588,9 @@ def _build_keyword_regex() -> re.Pattern:
     return re.compile(rf"\b(?=[{first_chars}])(?:{branches})(?!\w)")
 
 
-_KEYWORD: Final = _build_keyword_regex()
-_KEYWORD_ASCII: Final = _ascii_variant(_KEYWORD)
-_KEYWORD_TESTS: Final = [
+_KEYWORD = _build_keyword_regex()
+_KEYWORD_ASCII = _ascii_variant(_KEYWORD)
+_KEYWORD_TESTS = [
     (re.compile(pattern), kind, basis) for kind, basis, patterns in _KEYWORDS for pattern in patterns
 ]
 _keyword_meanings: dict[str, tuple[str, str | None]] = {}
@@ -612,32 +607,32 @@ def _keyword_meaning(word: str) -> tuple[str, str | None]:
 
 # The noun phrase right after an amount ("yearly bonus", "home office stipend", "salary"). These
 # run over the lower-cased text (see _KEYWORD for why).
-_AFTER_STOP: Final = re.compile(
+_AFTER_STOP = re.compile(
     r"[.;,:()\[\]{}+•|!?\n]|β€|\b(?:plus|and|or|with|depending|dependent|based|which|that|commensurate|regardless|including|inclusive|excluding|not|but|while|if|when|as|depends|subject|per[ ]year|per[ ]annum)\b"
 )
-_AFTER_NEG: Final = re.compile(
+_AFTER_NEG = re.compile(
     r"\b(?:bonus\w*|stipends?|allowances?|budgets?|credits?|reimburs\w*|subsid\w*|referral|sign[- ]?on|signing|relocation|funding|raised|round|series|valuation|revenues?|arr|mrr|gmv|sales|assets|aum|market[ ]cap|worth|value|valued|spend\w*|loans?|payments|transactions|contracts|deals|projects|invest\w*|capital|fees|costs?|premiums?|equity|stock|rsus?|options|grants?|gifts?|vouchers?|prizes?|awards?|workspace|home[ ]office|office|setup|set-up|equipment|wellness|fitness|gym|learning|education|tuition|training|conference|internet|phone|wifi|lunch|meals?|food|commuter|transit|parking|childcare|baby|family|fertility|therapy|charit\w*|nonprofit|donat\w*|users?|customers?|clients|employees|members|per[ ]employee|towards?|to[ ]spend|to[ ]build|cash[ ]back|match\w*|401|savings|game|tickets?|in[ ]the[ ]bank|deposit\w*|payouts?|commissions?)\b"
 )
-_AFTER_POS: Final = re.compile(
+_AFTER_POS = re.compile(
     r"\b(?:salary|base|basic|ote|on[- ]target|earnings|compensation|pay|wages?|total[ ]target[ ]cash|income|rate)\b"
 )
 # (substrings one of which every match contains, checked first because that is cheap; the
 # pattern; the basis)
-_AFTER_BASIS: Final = [
+_AFTER_BASIS = [
     (("ote", "target"), re.compile(r"\b(?:ote|on[- ]target)\b"), "ote"),
     (("total",), re.compile(r"\btotal\b"), "total"),
     (("bas",), re.compile(r"\b(?:base|basic)\b"), "base"),
 ]
 
 # After an amount, only unambiguous phrasing counts ("annual" there is usually "annual bonus").
-_AFTER_PERIOD: Final = re.compile(
+_AFTER_PERIOD = re.compile(
     r"\b(?:(?P<hour>hourly|per[ ]hour|an[ ]hour)|(?P<month>monthly|per[ ]month|a[ ]month)"
     r"|(?P<year>annually|per[ ](?:year|annum)|a[ ]year)|(?P<week>weekly|per[ ]week)|(?P<day>daily|per[ ]day))\b"
     r"|\b(?:pro|por|par|al|im)[ ](?:(?P<month_>monat|mes|mês|mois)|(?P<year_>jahr|año|ano|an)|(?P<hour_>stunde|hora|heure))\b"
 )
 
 # Every _AFTER_PERIOD match contains one of these; a window with none of them is not searched.
-_AFTER_PERIOD_HINTS: Final = ("hour", "month", "annu", "year", "week", "dai", "day", "pro ", "por ", "par ", "al ", "im ")
+_AFTER_PERIOD_HINTS = ("hour", "month", "annu", "year", "week", "dai", "day", "pro ", "por ", "par ", "al ", "im ")
 
 
 def _may_state_period(window: str) -> bool:
@@ -649,20 +644,20 @@ def _may_state_period(window: str) -> bool:
 
 # "All figures cited below in CAD", "(in CAD)": a bare "$" after this is that currency. Found by
 # the literal "in CODE" first (cheap), then confirmed by a noun shortly before it.
-_CURRENCY_SCOPE: Final = re.compile(rf"in(?<![A-Za-z]in)[ ]+(?P<code>{_CODE_PATTERN})(?![A-Za-z])")
-_SCOPE_NOUN: Final = re.compile(r"(?:figures|amounts|numbers|ranges?|salar(?:y|ies)|compensation|pay|rates?)\b[^.\n$]{0,40}\Z|\((?:all[ ])?\Z")
-_PESOS: Final = re.compile(r"(?<![a-z])pesos?(?![a-z])")  # over the lower-cased text
-PESO_COUNTRY_HINTS: Final = [
+_CURRENCY_SCOPE = re.compile(rf"in(?<![A-Za-z]in)[ ]+(?P<code>{_CODE_PATTERN})(?![A-Za-z])")
+_SCOPE_NOUN = re.compile(r"(?:figures|amounts|numbers|ranges?|salar(?:y|ies)|compensation|pay|rates?)\b[^.\n$]{0,40}\Z|\((?:all[ ])?\Z")
+_PESOS = re.compile(r"(?<![a-z])pesos?(?![a-z])")  # over the lower-cased text
+PESO_COUNTRY_HINTS = [
     (re.compile(r"(?i)argentin"), "ARS"), (re.compile(r"(?i)colombi"), "COP"),
     (re.compile(r"(?i)chile"), "CLP"), (re.compile(r"(?i)urugua"), "UYU"), (re.compile(r"(?i)m[eé]xic"), "MXN"),
 ]
 
-_NETFLIX_TOTAL: Final = re.compile(  # over the lower-cased text
+_NETFLIX_TOTAL = re.compile(  # over the lower-cased text
     r"(?:based[ ]on|reflects?|represents?|is|are)[ ](?:the[ ])?total[ ](?:target[ ])?(?:cash[ ])?comp"
 )
 
 # A sentence ends at . ! ? ; followed by a space or markdown, but not after a lone capital ("U.S.").
-_SENTENCE_END: Final = re.compile(r"[.!?;](?=[\s*_])|\n[ \t]*\n")
+_SENTENCE_END = re.compile(r"[.!?;](?=[\s*_])|\n[ \t]*\n")
 
 
 def _newlines(text: str) -> list[int]:
@@ -706,10 +701,10 @@ def _sentence_ends(text: str, newlines: list[int] | None = None) -> list[int]:
     return ends
 
 
-_LETTER: Final = re.compile(r"[A-Za-z]")
+_LETTER = re.compile(r"[A-Za-z]")
 
 
-KEYWORD_LOOKBACK: Final = 320  # the widest context window: a basis stated a few lines above a tier list
+KEYWORD_LOOKBACK = 320  # the widest context window: a basis stated a few lines above a tier list
 
 
 class _Document:
@@ -856,8 +851,8 @@ class _Document:
 
 # Plausible pay, in US-dollar equivalents per period. A period written on the amount gets the wide
 # bounds; one taken from the surrounding sentence or from magnitude must sit in the narrow band.
-WIDE_BOUNDS: Final = {"year": (1_000, 5_000_000), "month": (80, 500_000), "week": (20, 100_000), "day": (5, 20_000), "hour": (1, 2_500)}
-NARROW_BOUNDS: Final = {"year": (8_000, 5_000_000), "month": (300, 45_000), "week": (100, 12_000), "day": (40, 4_000), "hour": (5, 600)}
+WIDE_BOUNDS = {"year": (1_000, 5_000_000), "month": (80, 500_000), "week": (20, 100_000), "day": (5, 20_000), "hour": (1, 2_500)}
+NARROW_BOUNDS = {"year": (8_000, 5_000_000), "month": (300, 45_000), "week": (100, 12_000), "day": (40, 4_000), "hour": (5, 600)}
 
 
 def _usd(value: float, currency: str) -> float:
@@ -1009,30 +1004,30 @@ def _resolve_basis(doc: _Document, candidate: _Candidate, after: str) -> str:
 
 
 # Words that describe pay itself rather than a tier; a label made only of these is no label.
-_LABEL_GENERIC: Final = re.compile(
+_LABEL_GENERIC = re.compile(
     r"(?i)^(?:(?:the|our|us|u\.s\.|annual|yearly|estimated|expected|anticipated|starting|target|new[- ]hire|hiring|typical|full|overall|base|basic|salary|salaries|pay|compensation|comp|cash|wage|rate|hourly|monthly|range|ranges|band|gross|net|total|ote|on[- ]target|earnings|bonus|and|for|this|role|position|is|are|of|in|offered|details|transparency|together|with|benefits|pesos?|dollars|euros?|per|year|hour|month|\W)+)$"
 )
-_LABEL_TRAILING_GENERIC: Final = re.compile(
+_LABEL_TRAILING_GENERIC = re.compile(
     r"(?i)(?:[ ]+(?:base|basic|annual|hourly|salary|pay|compensation|comp|cash|wage|hiring|starting|target|range|ranges|band|rate|per|year|hour|month)){1,6}$"
 )
-_LABEL_TRAILING_WORDS: Final = frozenset(
+_LABEL_TRAILING_WORDS = frozenset(
     "base basic annual hourly salary pay compensation comp cash wage hiring starting target range ranges band "
     "rate per year hour month".split()
 )
-_LABEL_FOR: Final = re.compile(r"(?i)\b(?:for|in)[ ]+(?:the[ ]+)?(?:states?[ ]+of[ ]+|working[ ]+locations[ ]+in[ ]+)?([^,:;]{2,60}?)(?:[ ]+(?:is|are|will[ ]be)\b|,)")
+_LABEL_FOR = re.compile(r"(?i)\b(?:for|in)[ ]+(?:the[ ]+)?(?:states?[ ]+of[ ]+|working[ ]+locations[ ]+in[ ]+)?([^,:;]{2,60}?)(?:[ ]+(?:is|are|will[ ]be)\b|,)")
 # _LABEL_FOR for lower-cased ASCII text: "\b" written as a look-behind after the first letter, so
 # the regex starts with a two-letter character set.
-_LABEL_FOR_LOWER_ASCII: Final = re.compile(
+_LABEL_FOR_LOWER_ASCII = re.compile(
     r"(?:f(?<![0-9a-z_]f)or|i(?<![0-9a-z_]i)n)[ ]+(?:the[ ]+)?(?:states?[ ]+of[ ]+|working[ ]+locations[ ]+in[ ]+)?([^,:;]{2,60}?)(?:[ ]+(?:is|are|will[ ]be)\b|,)",
     re.ASCII,
 )
-_LABEL_MARKUP: Final = re.compile(r"[*_`#>{}]+")
-_LABEL_BULLET: Final = re.compile(r"^[\s·•\-–+]+")
-_LABEL_BULLET_CHARS: Final = frozenset("·•-–+")
-_LABEL_VERB: Final = re.compile(r"(?i)\b(?:is|are|will be)\b")
-_LABEL_LEAD: Final = re.compile(r"(?i)^(?:based in|for|in|located in)\s+")
-_LABEL_CAPITAL: Final = re.compile(r"[A-Z]")
-_THREE_DIGITS: Final = re.compile(r"\d{3}")
+_LABEL_MARKUP = re.compile(r"[*_`#>{}]+")
+_LABEL_BULLET = re.compile(r"^[\s·•\-–+]+")
+_LABEL_BULLET_CHARS = frozenset("·•-–+")
+_LABEL_VERB = re.compile(r"(?i)\b(?:is|are|will be)\b")
+_LABEL_LEAD = re.compile(r"(?i)^(?:based in|for|in|located in)\s+")
+_LABEL_CAPITAL = re.compile(r"[A-Z]")
+_THREE_DIGITS = re.compile(r"\d{3}")
 
 
 def _label_before_separator(prefix: str) -> str | None:
@@ -1071,7 +1066,7 @@ def _label_after_for_or_in(prefix: str) -> str | None:
 
 # What a generic label can start with (after non-word characters): each _LABEL_GENERIC word, cut
 # where its spelling varies. A necessary condition only; _may_be_generic leaves the rest to the regex.
-_LABEL_GENERIC_STARTS: Final = tuple(
+_LABEL_GENERIC_STARTS = tuple(
     "the our us u.s. annual yearly estimated expected anticipated starting target new hiring typical full "
     "overall base basic salar pay compensation comp cash wage rate hourly monthly range band gross net total "
     "ote on earnings bonus and for this role position is are of in offered details transparency together with "
@@ -1160,7 +1155,7 @@ def _to_cents(value: float) -> float:
 
 # A guard for pathological input (megabytes of "$1,000,000 - "): only the first this-many numbers
 # are read. Real postings have a few dozen; the per-number work is small but not free.
-MAX_NUMBERS_READ: Final = 2_000
+MAX_NUMBERS_READ = 2_000
 
 
 def parse_pay(text: str, *, default_currency: str = "USD") -> list[PayRange]:

@@ -127,30 +127,9 @@ _TAIL_NOTE = re.compile(r"[ \t*_]*\([^()\n]{1,30}\)")  # "(+ VAT / B2B)" before 
 
 # A number: "21 250" (space-grouped thousands) or digits with , and . separators. What is glued to
 # its right (a multiplier such as "k" or "million", a "+", a tail of periods and currencies) is read
-# in _read_amount, only where the next character allows it.
-# Starting with a digit lets the engine skip ahead quickly; possessive quantifiers keep long digit
-# runs linear.
+# in _read_amount. Starting with a digit lets the engine skip ahead quickly; possessive quantifiers
+# keep long digit runs linear.
 _NUMBER = re.compile(r"\d(?<![\d.,]\d)(?:\d{0,2}(?:[ \u00a0\u202f]\d{3})++(?![\d,.]?\d)|\d*+(?:[.,]\d++)*+)")
-# Characters after which a multiplier can follow a number: its first letter, or a space before a
-# word. _read_amount runs _MULTIPLIER only there (or at any non-ASCII character, where case folding
-# is wider); elsewhere it cannot match.
-_MULTIPLIER_FIRST = frozenset("kKmMbBt")
-_MULTIPLIER_WORD_FIRST = frozenset("tTmMbB")
-
-
-
-def _ascii_variant(pattern: re.Pattern) -> re.Pattern:
-    """The same regex with re.ASCII, used on texts that are pure ASCII (``str.isascii()`` is free).
-
-    On an ASCII subject \\d, \\w and \\b mean exactly what they mean in Unicode mode, and sre
-    tests them faster. (\\s would differ on \\x1c-\\x1f, so patterns using it are not switched.)
-    """
-    if "\\s" in pattern.pattern or "\\S" in pattern.pattern:
-        raise ValueError("an ASCII variant of a pattern using \\s would change what it matches")
-    return re.compile(pattern.pattern, (pattern.flags & ~re.UNICODE) | re.ASCII)
-
-
-_NUMBER_ASCII = _ascii_variant(_NUMBER)
 
 UNIT_PERIOD = {
     "hour": "hour", "hours": "hour", "hr": "hour", "hrs": "hour", "h": "hour", "hourly": "hour",
@@ -208,14 +187,6 @@ class _Amount:
 _SEPARATORS = re.compile(r"[.,]")
 _NON_DIGITS = re.compile(r"\D")
 _GLUED_CODE = re.compile(rf"(?:{_CODE_PATTERN})(?![A-Za-z])")
-# Characters that can start something in an amount's tail ("/hr", "USD", "per year", "€", "(USD)").
-_TAIL_FIRST_CHARS = frozenset("/(" + _SYMBOL_PATTERN)
-# The ASCII characters a tail token can start with (after markup): "/", "(", the first letters of
-# its period, currency-word and gross/net words in either case, and the first letters of the
-# codes. Most numbers are followed by a word such as "to" or "years"; this rules them out without
-# running _TAIL_TOKEN. Non-ASCII characters always get the regex (case folding is wider there).
-_TAIL_WORD_INITIALS = "paehmywdijnzrgb"
-_TAIL_START_ASCII = frozenset("/(" + _TAIL_WORD_INITIALS + _TAIL_WORD_INITIALS.upper() + "".join(c[0] for c in _ISO_CODE_SET))
 _SPACE_OR_MARKUP = " \t*_"
 
 
@@ -324,18 +295,11 @@ def _read_head(text: str, number_start: int) -> tuple[int, str | None, str | Non
 
 
 def _read_amount(text: str, match: re.Match) -> _Amount | None:
-    token = match.group()
-    if token.isdigit():  # the common case, without a call
-        if len(token) > 15:
-            return None
-        value, is_fraction, grouped = float(token), False, False
-    else:
-        parsed = _parse_number(token)
-        if parsed is None:
-            return None
-        value, is_fraction, grouped = parsed
-    number_start = match.start()
-    position = number_start + len(token)
+    parsed = _parse_number(match.group())
+    if parsed is None:
+        return None
+    value, is_fraction, grouped = parsed
+    number_start, position = match.span()
     length = len(text)
 
     head = _read_head(text, number_start)
@@ -348,23 +312,15 @@ def _read_amount(text: str, match: re.Match) -> _Amount | None:
 
     # Multiplier right after the digits.
     multiplier, has_multiplier = 1.0, False
-    if position < length:
-        following = text[position]
-        if (
-            following in _MULTIPLIER_FIRST
-            or not following.isascii()
-            or (following == " " and position + 1 < length
-                and (text[position + 1] in _MULTIPLIER_WORD_FIRST or not text[position + 1].isascii()))
-        ):
-            suffix = _MULTIPLIER.match(text, position)
-            if suffix is not None:
-                multiplier, has_multiplier = MULTIPLIER_VALUES[suffix.group().strip().lower()], True
-                position = suffix.end()
+    suffix = _MULTIPLIER.match(text, position)
+    if suffix is not None:
+        multiplier, has_multiplier = MULTIPLIER_VALUES[suffix.group().strip().lower()], True
+        position = suffix.end()
     if position < length and text[position] == "+":  # "$100k+"
         position += 1
     if position < length:
         following = text[position]
-        if following == "%" or (following == " " and text.startswith(" %", position)):
+        if following == "%" or text.startswith(" %", position):
             return None  # a percentage
         if (
             following.isalpha()
@@ -377,14 +333,11 @@ def _read_amount(text: str, match: re.Match) -> _Amount | None:
     period = currency_word = None
     end = position
     for _ in range(5):
-        peek = _next_visible(text, end)
-        if not peek or not (peek.isalpha() or peek in _TAIL_FIRST_CHARS):
-            break
-        if peek.isascii() and peek not in _TAIL_START_ASCII:
-            break
+        if not _next_visible(text, end):
+            break  # nothing visible in the next 8 characters: no (further) tail
         token = _TAIL_TOKEN.match(text, end)
         if token is None:
-            note = _TAIL_NOTE.match(text, end) if peek == "(" else None
+            note = _TAIL_NOTE.match(text, end)
             if note is None:
                 break
             token = _TAIL_TOKEN.match(text, note.end())
@@ -589,7 +542,6 @@ def _build_keyword_regex() -> re.Pattern:
 
 
 _KEYWORD = _build_keyword_regex()
-_KEYWORD_ASCII = _ascii_variant(_KEYWORD)
 _KEYWORD_TESTS = [
     (re.compile(pattern), kind, basis) for kind, basis, patterns in _KEYWORDS for pattern in patterns
 ]
@@ -733,8 +685,7 @@ class _Document:
         """Parallel lists over the keywords in ``keyword_span``: ends, starts, kinds, bases/periods."""
         if self._keywords is None:
             ends, starts, kinds, values = [], [], [], []
-            pattern = _KEYWORD_ASCII if self.lower.isascii() else _KEYWORD
-            for match in pattern.finditer(self.lower, *self.keyword_span):
+            for match in _KEYWORD.finditer(self.lower, *self.keyword_span):
                 kind, value = _keyword_meaning(match.group())
                 start, end = match.span()
                 ends.append(end)
@@ -1163,7 +1114,7 @@ def parse_pay(text: str, *, default_currency: str = "USD") -> list[PayRange]:
     if not text:
         return []
     amounts = []
-    for count, match in enumerate((_NUMBER_ASCII if text.isascii() else _NUMBER).finditer(text)):
+    for count, match in enumerate(_NUMBER.finditer(text)):
         if count == MAX_NUMBERS_READ:
             break
         amount = _read_amount(text, match)

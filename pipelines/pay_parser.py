@@ -610,49 +610,7 @@ _NETFLIX_TOTAL = re.compile(  # over the lower-cased text
 
 # A sentence ends at . ! ? ; followed by a space or markdown, but not after a lone capital ("U.S.").
 _SENTENCE_END = re.compile(r"[.!?;](?=[\s*_])|\n[ \t]*\n")
-
-
-def _newlines(text: str) -> list[int]:
-    """Positions of every "\\n" (str.find beats a regex scan: newlines are few, texts short)."""
-    found = []
-    find = text.find
-    at = find("\n")
-    while at >= 0:
-        found.append(at)
-        at = find("\n", at + 1)
-    return found
-
-
-def _sentence_ends(text: str, newlines: list[int] | None = None) -> list[int]:
-    """Where sentences end: the ends of the ``_SENTENCE_END`` matches not preceded by a capital.
-
-    ``_SENTENCE_END`` is the definition (the tests check the two agree); this finds the same
-    positions with str.find, several times faster than a regex scan on a posting-sized text.
-    ``newlines`` (from ``_newlines``) saves finding them again.
-    """
-    ends = []
-    find = text.find
-    for char in ".!?;":
-        at = find(char)
-        while at >= 0:
-            following = text[at + 1 : at + 2]
-            if following and (following.isspace() or following in "*_") and (at == 0 or text[at - 1] not in _UPPER):
-                ends.append(at + 1)
-            at = find(char, at + 1)
-    # Paragraph breaks: a newline, spaces or tabs, a newline. Like finditer, a newline that closes
-    # a break cannot open the next one.
-    opener = -1
-    for at in _newlines(text) if newlines is None else newlines:
-        if opener >= 0 and not text[opener + 1 : at].strip(" \t"):
-            if opener == 0 or text[opener - 1] not in _UPPER:
-                ends.append(at + 1)
-            opener = -1
-        else:
-            opener = at
-    ends.sort()
-    return ends
-
-
+_NEWLINE = re.compile(r"\n")
 _LETTER = re.compile(r"[A-Za-z]")
 
 
@@ -672,10 +630,8 @@ class _Document:
             lower = "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
         self.lower = lower
         self._keywords: tuple[list[int], list[int], list[str], list[str | None]] | None = None
-        self._context_starts: dict[int, int] = {}
         self.mentions_pesos = "peso" in self.lower
         self._sentence_ends: list[int] | None = None
-        self._newlines: list[int] | None = None
         self._line_starts: list[int] | None = None
         self._scopes: tuple[list[int], list[str]] | None = None
         self._pesos: list[int] | None = None
@@ -698,19 +654,16 @@ class _Document:
     @property
     def sentence_ends(self) -> list[int]:
         if self._sentence_ends is None:
-            self._sentence_ends = _sentence_ends(self.text, self.newlines)
+            text = self.text
+            self._sentence_ends = [
+                m.end() for m in _SENTENCE_END.finditer(text) if m.start() == 0 or text[m.start() - 1] not in _UPPER
+            ]
         return self._sentence_ends
-
-    @property
-    def newlines(self) -> list[int]:
-        if self._newlines is None:
-            self._newlines = _newlines(self.text)
-        return self._newlines
 
     @property
     def line_starts(self) -> list[int]:
         if self._line_starts is None:
-            self._line_starts = [0] + [newline + 1 for newline in self.newlines]
+            self._line_starts = [0] + [m.end() for m in _NEWLINE.finditer(self.text)]
         return self._line_starts
 
     @property
@@ -753,13 +706,9 @@ class _Document:
         It is the sentence, cut at the line start, unless the line holds nothing but bullets and
         markup before the amount: then the previous non-empty line (a heading) is included.
         """
-        cached = self._context_starts.get(position)
-        if cached is not None:
-            return cached
         start = max(self.sentence_start(position), self.line_start(position))
         if not _LETTER.search(self.text, start, position):
             start = self._heading_start(start, position)
-        self._context_starts[position] = start
         return start
 
     def _heading_start(self, start: int, position: int) -> int:

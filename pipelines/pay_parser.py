@@ -389,11 +389,6 @@ _TIGHT_GAP = re.compile(
 _LOOSE_GAP = re.compile(r"[^\d\n.;!?$€£]{0,120}?(?<![A-Za-z])(?i:up[ ]to|to|and)[ \t*_]*")
 _LOOSE_OPENER = re.compile(r"(?<![A-Za-z])(?i:from|between)[ \t*_]*(?:\(\w{3}\)[ \t*_]*)?\Z")
 
-# The gaps most ranges have, accepted without running _TIGHT_GAP (each is checked against it below).
-_COMMON_TIGHT_GAPS = frozenset(["-", " - ", "- ", " -", "\\-", " \\- ", "–", " – ", "—", " — ", " to ", " and "])
-if not all(_TIGHT_GAP.fullmatch(gap) for gap in _COMMON_TIGHT_GAPS):
-    raise ValueError("_COMMON_TIGHT_GAPS holds a gap _TIGHT_GAP does not accept")
-
 MAX_RANGE_RATIO = 12  # "$100,000 - $700,000" is wide; "$5 - $150,000" is two different things
 
 
@@ -418,9 +413,7 @@ def _join(text: str, low: _Amount, high: _Amount) -> _Candidate | None:
     if low.end > high.start:
         return None
     gap_start, gap_end = low.end, high.start
-    gap_ok = (gap_end - gap_start <= 5 and text[gap_start:gap_end] in _COMMON_TIGHT_GAPS) or (
-        _TIGHT_GAP.fullmatch(text, gap_start, gap_end) is not None
-    )
+    gap_ok = _TIGHT_GAP.fullmatch(text, gap_start, gap_end) is not None
     if not gap_ok and gap_end - gap_start <= 140:
         gap_ok = (
             (high.dollar or high.currency is not None)
@@ -536,9 +529,7 @@ def _build_keyword_regex() -> re.Pattern:
         for pattern in patterns:
             by_first_char.setdefault(pattern[0], []).append(pattern[1:])
     branches = "|".join(f"{re.escape(char)}(?:{'|'.join(rest)})" for char, rest in by_first_char.items())
-    # The look-ahead turns away word ends (where \b also holds) before the many-way branch is tried.
-    first_chars = re.escape("".join(sorted(by_first_char)))
-    return re.compile(rf"\b(?=[{first_chars}])(?:{branches})(?!\w)")
+    return re.compile(rf"\b(?:{branches})(?!\w)")
 
 
 _KEYWORD = _build_keyword_regex()
@@ -568,12 +559,10 @@ _AFTER_NEG = re.compile(
 _AFTER_POS = re.compile(
     r"\b(?:salary|base|basic|ote|on[- ]target|earnings|compensation|pay|wages?|total[ ]target[ ]cash|income|rate)\b"
 )
-# (substrings one of which every match contains, checked first because that is cheap; the
-# pattern; the basis)
 _AFTER_BASIS = [
-    (("ote", "target"), re.compile(r"\b(?:ote|on[- ]target)\b"), "ote"),
-    (("total",), re.compile(r"\btotal\b"), "total"),
-    (("bas",), re.compile(r"\b(?:base|basic)\b"), "base"),
+    (re.compile(r"\b(?:ote|on[- ]target)\b"), "ote"),
+    (re.compile(r"\btotal\b"), "total"),
+    (re.compile(r"\b(?:base|basic)\b"), "base"),
 ]
 
 # After an amount, only unambiguous phrasing counts ("annual" there is usually "annual bonus").
@@ -582,17 +571,6 @@ _AFTER_PERIOD = re.compile(
     r"|(?P<year>annually|per[ ](?:year|annum)|a[ ]year)|(?P<week>weekly|per[ ]week)|(?P<day>daily|per[ ]day))\b"
     r"|\b(?:pro|por|par|al|im)[ ](?:(?P<month_>monat|mes|mês|mois)|(?P<year_>jahr|año|ano|an)|(?P<hour_>stunde|hora|heure))\b"
 )
-
-# Every _AFTER_PERIOD match contains one of these; a window with none of them is not searched.
-_AFTER_PERIOD_HINTS = ("hour", "month", "annu", "year", "week", "dai", "day", "pro ", "por ", "par ", "al ", "im ")
-
-
-def _may_state_period(window: str) -> bool:
-    for hint in _AFTER_PERIOD_HINTS:
-        if hint in window:
-            return True
-    return False
-
 
 # "All figures cited below in CAD", "(in CAD)": a bare "$" after this is that currency. Found by
 # the literal "in CODE" first (cheap), then confirmed by a noun shortly before it.
@@ -835,12 +813,7 @@ def _resolve_period(
     for period in reversed(before):
         if _fits(candidate, currency, period, NARROW_BOUNDS):
             return period, False
-    stop = doc.sentence_end(candidate.end, 80)
-    after = (
-        _AFTER_PERIOD.search(doc.lower, candidate.end, stop)
-        if _may_state_period(doc.lower[candidate.end : stop])
-        else None
-    )
+    after = _AFTER_PERIOD.search(doc.lower, candidate.end, doc.sentence_end(candidate.end, 80))
     if after:
         period = (after.lastgroup or "").rstrip("_")
         if _fits(candidate, currency, period, NARROW_BOUNDS):
@@ -889,8 +862,8 @@ def _is_pay(doc: _Document, candidate: _Candidate, currency_marked: bool, after:
 
 def _resolve_basis(doc: _Document, candidate: _Candidate, after: str) -> str:
     if after:
-        for hints, pattern, basis in _AFTER_BASIS:
-            if (hints[0] in after or hints[-1] in after) and pattern.search(after):
+        for pattern, basis in _AFTER_BASIS:
+            if pattern.search(after):
                 return basis
     _, _, kinds, values = doc.keywords
     for index in reversed(doc.keywords_between(max(0, candidate.start - KEYWORD_LOOKBACK), candidate.start)):
@@ -898,7 +871,7 @@ def _resolve_basis(doc: _Document, candidate: _Candidate, after: str) -> str:
         if value and kinds[index] != "period":
             return value
     following = doc.lower[candidate.end : candidate.end + 260]
-    if "total" in following and _NETFLIX_TOTAL.search(following):
+    if _NETFLIX_TOTAL.search(following):
         return "total"
     return "unknown"
 

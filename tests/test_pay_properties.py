@@ -123,13 +123,3 @@ def test_label_shortcuts_agree_with_their_regexes(text):
     expected = match.group(1) if match and pay._LABEL_CAPITAL.match(match.group(1)) else None
     assert pay._label_after_for_or_in(text) == expected
 
-
-@SETTINGS
-@given(PAYISH_TEXT)
-def test_period_hints_cover_every_period_phrase(text):
-    from pipelines.pay_parser import _AFTER_PERIOD, _may_state_period
-
-    lower = text.lower()
-    if _AFTER_PERIOD.search(lower):
-        assert _may_state_period(lower)
-

@@ -883,20 +883,9 @@ _LABEL_GENERIC = re.compile(
 _LABEL_TRAILING_GENERIC = re.compile(
     r"(?i)(?:[ ]+(?:base|basic|annual|hourly|salary|pay|compensation|comp|cash|wage|hiring|starting|target|range|ranges|band|rate|per|year|hour|month)){1,6}$"
 )
-_LABEL_TRAILING_WORDS = frozenset(
-    "base basic annual hourly salary pay compensation comp cash wage hiring starting target range ranges band "
-    "rate per year hour month".split()
-)
 _LABEL_FOR = re.compile(r"(?i)\b(?:for|in)[ ]+(?:the[ ]+)?(?:states?[ ]+of[ ]+|working[ ]+locations[ ]+in[ ]+)?([^,:;]{2,60}?)(?:[ ]+(?:is|are|will[ ]be)\b|,)")
-# _LABEL_FOR for lower-cased ASCII text: "\b" written as a look-behind after the first letter, so
-# the regex starts with a two-letter character set.
-_LABEL_FOR_LOWER_ASCII = re.compile(
-    r"(?:f(?<![0-9a-z_]f)or|i(?<![0-9a-z_]i)n)[ ]+(?:the[ ]+)?(?:states?[ ]+of[ ]+|working[ ]+locations[ ]+in[ ]+)?([^,:;]{2,60}?)(?:[ ]+(?:is|are|will[ ]be)\b|,)",
-    re.ASCII,
-)
 _LABEL_MARKUP = re.compile(r"[*_`#>{}]+")
 _LABEL_BULLET = re.compile(r"^[\s·•\-–+]+")
-_LABEL_BULLET_CHARS = frozenset("·•-–+")
 _LABEL_VERB = re.compile(r"(?i)\b(?:is|are|will be)\b")
 _LABEL_LEAD = re.compile(r"(?i)^(?:based in|for|in|located in)\s+")
 _LABEL_CAPITAL = re.compile(r"[A-Z]")
@@ -914,59 +903,6 @@ def _label_before_separator(prefix: str) -> str | None:
     return label or None
 
 
-# Cheap exact pre-checks for the case-insensitive label regexes, which _label runs for nearly every
-# range. They only answer "cannot match" for ASCII text, where (?i) is plain ASCII case folding
-# (Unicode folding also pairs "ı" with "i", "ſ" with "s", "K" with "k"); otherwise the regex decides.
-def _may_contain_verb(label: str) -> bool:
-    if not label.isascii():
-        return True
-    lower = label.lower()
-    return "is" in lower or "are" in lower or "will be" in lower
-
-
-def _label_after_for_or_in(prefix: str) -> str | None:
-    """"California" from "In the state of California, the range is": a capitalised name."""
-    if prefix.isascii():
-        # The same search over the lower-cased text, where sre can jump from "f" to "i" instead
-        # of trying a case-insensitive \b at every position; the label is cut from the original.
-        found = _LABEL_FOR_LOWER_ASCII.search(prefix.lower())
-        label = prefix[found.start(1) : found.end(1)] if found else None
-    else:
-        match = _LABEL_FOR.search(prefix)
-        label = match.group(1) if match else None
-    return label if label and _LABEL_CAPITAL.match(label) else None
-
-
-# What a generic label can start with (after non-word characters): each _LABEL_GENERIC word, cut
-# where its spelling varies. A necessary condition only; _may_be_generic leaves the rest to the regex.
-_LABEL_GENERIC_STARTS = tuple(
-    "the our us u.s. annual yearly estimated expected anticipated starting target new hiring typical full "
-    "overall base basic salar pay compensation comp cash wage rate hourly monthly range band gross net total "
-    "ote on earnings bonus and for this role position is are of in offered details transparency together with "
-    "benefits peso dollars euro per year hour month".split()
-)
-
-
-def _may_be_generic(label: str) -> bool:
-    if not label.isascii():
-        return True
-    lower = label.lower()
-    index, length = 0, len(lower)
-    while index < length and not (lower[index].isalnum() or lower[index] == "_"):
-        index += 1
-    return index == length or lower.startswith(_LABEL_GENERIC_STARTS, index)
-
-
-def _without_trailing_generic(label: str) -> str:
-    """``label`` minus trailing generic words ("Zone A base salary range" -> "Zone A")."""
-    if label.isascii() and not label.endswith("\n"):
-        last_space = label.rfind(" ")
-        if last_space < 0 or label[last_space + 1 :].lower() not in _LABEL_TRAILING_WORDS:
-            return label  # the regex needs " <generic word>" at the very end
-    match = _LABEL_TRAILING_GENERIC.search(label)
-    return label if match is None else label[: match.start()] + label[match.end() :]
-
-
 def _label(doc: _Document, candidate: _Candidate) -> str | None:
     """The tier a range applies to when the text names one: "Zone A", "Colorado", "Senior"."""
     text = doc.text
@@ -974,30 +910,25 @@ def _label(doc: _Document, candidate: _Candidate) -> str | None:
     prefix = text[clause_start : candidate.start]
     if not _LETTER.search(prefix):
         return None
-    if "*" in prefix or "_" in prefix or "`" in prefix or "#" in prefix or ">" in prefix or "{" in prefix or "}" in prefix:
-        prefix = _LABEL_MARKUP.sub(" ", prefix)
-    if prefix[:1] in _LABEL_BULLET_CHARS or prefix[:1].isspace():
-        prefix = _LABEL_BULLET.sub("", prefix)
-    prefix = prefix.strip()
+    prefix = _LABEL_BULLET.sub("", _LABEL_MARKUP.sub(" ", prefix)).strip()
     label = None
     colon = _label_before_separator(prefix)
     if colon and "." not in colon[-3:]:
         label = colon
-        if _may_contain_verb(label) and _LABEL_VERB.search(label):  # "The anticipated starting pay range for Colorado is:"
+        if _LABEL_VERB.search(label):  # "The anticipated starting pay range for Colorado is:"
             inner = _LABEL_FOR.search(label + " is")
             label = inner.group(1) if inner else None
     else:
-        label = _label_after_for_or_in(prefix)  # "In the state of California, the ... range is"
+        inner = _LABEL_FOR.search(prefix)  # "In the state of California, the ... range is"
+        if inner and _LABEL_CAPITAL.match(inner.group(1)):
+            label = inner.group(1)
     if not label:
         return None
-    label = label.strip()
-    lead = _LABEL_LEAD.match(label)
-    if lead:
-        label = label[lead.end() :]
-    label = _without_trailing_generic(label).strip(" ,.-–")
+    label = _LABEL_LEAD.sub("", label.strip())
+    label = _LABEL_TRAILING_GENERIC.sub("", label).strip(" ,.-–")  # "Zone A base salary range" -> "Zone A"
     if (
         not label or len(label) > 60 or label.lower().startswith("this ")
-        or (_may_be_generic(label) and _LABEL_GENERIC.match(label)) or _THREE_DIGITS.search(label)
+        or _LABEL_GENERIC.match(label) or _THREE_DIGITS.search(label)
     ):
         return None
     return label

@@ -98,28 +98,3 @@ def test_one_megabyte_adversarial_descriptions_parse_quickly():
         elapsed = time.perf_counter() - started
         assert elapsed < 2.0, f"{name}: {elapsed:.2f}s"
         assert all(r.raw in text for r in found[:100])
-
-
-LABEL_TEXT = st.lists(
-    st.one_of(
-        st.sampled_from(["for ", "In ", "in the ", "FOR ", "Zone A", " base", " salary", " range", " is", " are",
-                         ",", ":", " ", "California", "ı", "ſ", "İ", "\n", " will be", "based in "]),
-        st.text(max_size=4),
-    ),
-    max_size=20,
-).map("".join)
-
-
-@SETTINGS
-@given(LABEL_TEXT)
-def test_label_shortcuts_agree_with_their_regexes(text):
-    from pipelines import pay_parser as pay
-
-    stripped = text.strip()
-    assert pay._without_trailing_generic(stripped) == pay._LABEL_TRAILING_GENERIC.sub("", stripped)
-    if pay._LABEL_VERB.search(text):
-        assert pay._may_contain_verb(text)
-    match = pay._LABEL_FOR.search(text)
-    expected = match.group(1) if match and pay._LABEL_CAPITAL.match(match.group(1)) else None
-    assert pay._label_after_for_or_in(text) == expected
-

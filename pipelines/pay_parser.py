@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
 
 from scrapers.items import PayRange
 
@@ -154,34 +155,22 @@ def _period_of(match: re.Match) -> str:
     return UNIT_PERIOD.get(word) or ("hour" if word.startswith("godz") else "year")
 
 
+@dataclass
 class _Amount:
     """A number read from the text with what is glued to it."""
 
-    __slots__ = (
-        "start", "end", "value", "has_multiplier", "multiplier", "is_fraction", "grouped", "currency",
-        "weak_currency", "dollar", "currency_word", "period",
-    )
-
-    def __init__(
-        self, start: int, end: int, value: float, has_multiplier: bool, multiplier: float, is_fraction: bool,
-        grouped: bool, currency: str | None, weak_currency: str | None, dollar: bool, currency_word: str | None,
-        period: str | None,
-    ) -> None:
-        self.start = start  # where the amount expression starts (currency prefix included)
-        self.end = end  # one past its tail (suffix code / period included)
-        self.value = value
-        self.has_multiplier = has_multiplier
-        self.multiplier = multiplier
-        self.is_fraction = is_fraction  # "139.00", "25.40": written with a decimal part
-        self.grouped = grouped  # written with thousands separators
-        self.currency = currency  # from a code, symbol or prefixed dollar ("CA$")
-        self.weak_currency = weak_currency  # "CA $" (spaced: could be California) counts only if the partner agrees
-        self.dollar = dollar  # a bare "$": what it means is decided later
-        self.currency_word = currency_word  # "pesos", "euros" after the number
-        self.period = period  # a period written on the amount
-
-    def __repr__(self) -> str:
-        return f"_Amount({self.value!r} at {self.start}-{self.end}, currency={self.currency or self.weak_currency!r})"
+    start: int  # where the amount expression starts (currency prefix included)
+    end: int  # one past its tail (suffix code / period included)
+    value: float
+    has_multiplier: bool
+    multiplier: float
+    is_fraction: bool  # "139.00", "25.40": written with a decimal part
+    grouped: bool  # written with thousands separators
+    currency: str | None  # from a code, symbol or prefixed dollar ("CA$")
+    weak_currency: str | None  # "CA $" (spaced: could be California) counts only if the partner agrees
+    dollar: bool  # a bare "$": what it means is decided later
+    currency_word: str | None  # "pesos", "euros" after the number
+    period: str | None  # a period written on the amount
 
 
 _SEPARATORS = re.compile(r"[.,]")
@@ -392,20 +381,26 @@ _LOOSE_OPENER = re.compile(r"(?<![A-Za-z])(?i:from|between)[ \t*_]*(?:\(\w{3}\)[
 MAX_RANGE_RATIO = 12  # "$100,000 - $700,000" is wide; "$5 - $150,000" is two different things
 
 
+@dataclass
 class _Candidate:
-    """One amount, or two joined into a range; ``start``/``end`` span both (plain attributes, not
-    properties: they are read many times per candidate)."""
+    """One amount (``low is high``), or two joined into a range."""
 
-    __slots__ = ("low", "high", "min", "max", "start", "end", "is_range")
+    low: _Amount
+    high: _Amount
+    min: float
+    max: float
 
-    def __init__(self, low: _Amount, high: _Amount, minimum: float, maximum: float) -> None:
-        self.low = low
-        self.high = high
-        self.min = minimum
-        self.max = maximum
-        self.start = low.start
-        self.end = high.end
-        self.is_range = low is not high
+    @property
+    def start(self) -> int:
+        return self.low.start
+
+    @property
+    def end(self) -> int:
+        return self.high.end
+
+    @property
+    def is_range(self) -> bool:
+        return self.low is not self.high
 
 
 def _join(text: str, low: _Amount, high: _Amount) -> _Candidate | None:
@@ -951,12 +946,6 @@ def _worth_a_look(candidate: _Candidate, default_currency: str, mentions_pesos: 
     return True
 
 
-def _to_cents(value: float) -> float:
-    """``round(value, 2)``, skipping the call for whole numbers (most pay figures), which it returns
-    unchanged anyway: float rounding goes through a decimal string and is one of the costlier steps."""
-    return value if value % 1.0 == 0.0 else round(value, 2)
-
-
 # A guard for pathological input (megabytes of "$1,000,000 - "): only the first this-many numbers
 # are read. Real postings have a few dozen; the per-number work is small but not free.
 MAX_NUMBERS_READ = 2_000
@@ -995,7 +984,7 @@ def parse_pay(text: str, *, default_currency: str = "USD") -> list[PayRange]:
             continue
         results.append(
             PayRange(
-                _to_cents(candidate.min), _to_cents(candidate.max), currency, period,
+                round(candidate.min, 2), round(candidate.max, 2), currency, period,
                 _resolve_basis(doc, candidate, after), _label(doc, candidate),
                 text[candidate.start : candidate.end], "text", inferred,
             )

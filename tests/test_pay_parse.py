@@ -1,4 +1,4 @@
-"""Table-driven tests for pipelines.pay.parse_pay, one group per phrasing family.
+"""Table-driven tests for pipelines.pay_parser.parse_pay, one group per phrasing family.
 
 The sentences are written for these tests (they are not corpus passages). Each case lists the
 expected ranges as (min, max, currency, period); basis/label get their own groups below.

@@ -1,4 +1,4 @@
-"""Property tests for pipelines.pay.parse_pay: it never raises, its ranges are well formed, every
+"""Property tests for pipelines.pay_parser.parse_pay: it never raises, its ranges are well formed, every
 ``raw`` is a substring of the input, and adversarial input stays linear-time."""
 
 from __future__ import annotations

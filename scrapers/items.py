@@ -57,23 +57,13 @@ class PayRange:
     source: str = "text"
     period_inferred: bool = False
 
-    # Written by hand rather than generated: a frozen dataclass's __init__ sets each field through
-    # object.__setattr__, and filling __dict__ in one call makes building a range twice as fast (the
-    # text parser builds one per range it finds). The dataclass decorator keeps an explicit __init__.
-    def __init__(
-        self, min: float, max: float, currency: str, period: str, basis: str = "unknown",
-        label: str | None = None, raw: str = "", source: str = "text", period_inferred: bool = False,
-    ) -> None:
-        if period not in PERIODS:
-            raise ValueError(f"unknown pay period {period!r}")
-        if basis not in BASES:
-            raise ValueError(f"unknown pay basis {basis!r}")
-        if min > max:
-            raise ValueError(f"pay min {min} is above max {max}")
-        self.__dict__.update(
-            min=min, max=max, currency=currency, period=period, basis=basis, label=label, raw=raw,
-            source=source, period_inferred=period_inferred,
-        )
+    def __post_init__(self) -> None:
+        if self.period not in PERIODS:
+            raise ValueError(f"unknown pay period {self.period!r}")
+        if self.basis not in BASES:
+            raise ValueError(f"unknown pay basis {self.basis!r}")
+        if self.min > self.max:
+            raise ValueError(f"pay min {self.min} is above max {self.max}")
 
     @property
     def annualized(self) -> bool:

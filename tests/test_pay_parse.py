@@ -1,4 +1,4 @@
-"""Table-driven tests for pipelines.pay.parse_pay, one group per phrasing family.
+"""Table-driven tests for pipelines.pay_parser.parse_pay, one group per phrasing family.
 
 The sentences are written for these tests (they are not corpus passages). Each case lists the
 expected ranges as (min, max, currency, period); basis/label get their own groups below.
@@ -416,16 +416,16 @@ def test_results_are_payrange_text_source_and_deterministic():
     assert all(isinstance(r, PayRange) and r.source == "text" for r in first)
 
 
-def test_payrange_init_matches_its_fields():
-    """PayRange.__init__ is written by hand (for speed); it must take exactly the dataclass fields."""
-    import dataclasses
-    import inspect
-
-    from scrapers.items import PayRange
-
-    parameters = list(inspect.signature(PayRange.__init__).parameters.values())[1:]
-    fields = dataclasses.fields(PayRange)
-    assert [p.name for p in parameters] == [f.name for f in fields]
-    for parameter, field in zip(parameters, fields):
-        expected = inspect.Parameter.empty if field.default is dataclasses.MISSING else field.default
-        assert parameter.default == expected, field.name
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        (dict(period="fortnight"), "unknown pay period"),
+        (dict(basis="bonus"), "unknown pay basis"),
+        (dict(min=120_000, max=100_000), "above max"),
+    ],
+)
+def test_payrange_rejects_a_bad_period_basis_or_order(fields, message):
+    good = dict(min=100_000, max=120_000, currency="USD", period="year", basis="base")
+    PayRange(**good)
+    with pytest.raises(ValueError, match=message):
+        PayRange(**(good | fields))

@@ -29,6 +29,7 @@ from scrapers.extract.common import (
     unique,
 )
 from scrapers.extract.countries import ALPHA3_CODES
+from scrapers.extract.pay_paragraphs import pay_paragraphs
 from scrapers.items import JobPosting
 
 PLATFORM = "amazon"
@@ -39,15 +40,6 @@ CATEGORY_FACET = "business_category_facet"
 
 _SPACES = re.compile(r"\s+")
 _APPROXIMATELY = re.compile(r"^(?:about|over|almost)\s+", re.IGNORECASE)
-_PAY_PHRASE = re.compile(
-    r"\b(?:base pay|base salary|pay range|salary range|pay for this position|geographic market|"
-    r"hourly rate|pay rate)",
-    re.IGNORECASE,
-)
-_AMOUNT = re.compile(r"(?:[$€£¥₹]\s?\d|\b[A-Z]{3}\s?\d|\d[\d,.]*\s?(?:[A-Z]{3})\b)")
-# "USA, CA, SAN DIEGO - 200,100.00 - 270,600.00 USD annually"
-_LOCATION_PAY = re.compile(r"^[A-Z]{2,3}\b.*\s-\s[\d,]+(?:\.\d+)?\s-\s[\d,]+(?:\.\d+)?\s[A-Z]{3}\b", re.IGNORECASE)
-
 
 def search_page(data: Any) -> tuple[list[Any], int]:
     """The jobs of one search page and the search's `hits`."""
@@ -120,17 +112,9 @@ def pay_text(raw: dict[str, Any]) -> str | None:
     per-location lines."""
     for key in ("preferred_qualifications", "description", "basic_qualifications"):
         value = raw.get(key)
-        text = html_to_text(value) if isinstance(value, str) else None
-        if not text:
-            continue
-        lines = [line.strip() for line in text.split("\n") if line.strip()]
-        picked = [
-            line for line in lines
-            if _LOCATION_PAY.search(line)
-            or (_PAY_PHRASE.search(line) and (_AMOUNT.search(line) or "listed below" in line.lower()))
-        ]
-        if any(_AMOUNT.search(line) for line in picked):
-            return "\n".join(picked)
+        found = pay_paragraphs(html_to_text(value) if isinstance(value, str) else None, PLATFORM)
+        if found:
+            return found
     return None
 
 

@@ -23,21 +23,13 @@ from scrapers.extract.common import (
     iso_from_epoch,
     unique,
 )
+from scrapers.extract.pay_paragraphs import pay_paragraphs
 from scrapers.items import JobPosting
 
 PLATFORM = "eightfold"
 PAGE_SIZE = 10  # the list endpoint ignores `num` above 10
 
 _POSTING_DATE = re.compile(r"^\s*(\d{1,2})-(\d{1,2})-(\d{4})\s*$")
-# A line that states pay: a range/pay/salary/compensation phrase and an amount with a currency.
-_PAY_PHRASE = re.compile(
-    r"\b(?:market range|range for this role|pay range|base pay|base salary|salary range|"
-    r"compensation range|pay for this (?:role|position)|hourly rate|salary for this)",
-    re.IGNORECASE,
-)
-_AMOUNT = re.compile(r"(?:[$€£¥]\s?\d|\b(?:USD|EUR|GBP|CAD|AUD|INR|JPY)\s?[$€£]?\s?\d|\d[\d,.]*\s?(?:USD|EUR|GBP|CAD))")
-# The sentence after a pay line that says what the range covers (Netflix: total compensation).
-_PAY_BASIS = re.compile(r"\b(?:total compensation|base salary|base pay|market range)\b", re.IGNORECASE)
 _US_LOCATION = re.compile(r"\b(?:USA|United States(?: of America)?|U\.S\.)\b")
 
 
@@ -101,7 +93,7 @@ def parse_position(
         posted_at=posting_date(data_field(merged, "posting_date")) or iso_from_epoch(merged.get("t_create")),
         updated_at=iso_from_epoch(merged.get("t_update")),
         description=description,
-        pay_text=pay_text(description),
+        pay_text=pay_paragraphs(description, PLATFORM),
         scraped_at=scraped_at.isoformat(),
     )
 
@@ -126,19 +118,3 @@ def posting_date(value: str | None) -> str | None:
         return datetime(year, month, day).date().isoformat()
     except ValueError:
         return None
-
-
-def pay_text(description: str | None) -> str | None:
-    """The description's pay paragraph(s): each line stating a range with an amount, plus the
-    line after it when that line says what the range covers (total compensation or base)."""
-    if not description:
-        return None
-    lines = [line for line in description.split("\n") if line.strip()]
-    picked: list[int] = []
-    for index, line in enumerate(lines):
-        if _PAY_PHRASE.search(line) and _AMOUNT.search(line):
-            picked.append(index)
-            following = index + 1
-            if following < len(lines) and _PAY_BASIS.search(lines[following]) and not _AMOUNT.search(lines[following]):
-                picked.append(following)
-    return "\n".join(lines[index] for index in dict.fromkeys(picked)) or None

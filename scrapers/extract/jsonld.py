@@ -19,7 +19,7 @@ from parsel import Selector
 
 from scrapers.extract.common import clean_inline, html_to_text, iso_timestamp, structured_pay, unique
 from scrapers.extract.countries import country_code
-from scrapers.extract.smartrecruiters import pay_section_text
+from scrapers.extract.pay_paragraphs import pay_paragraphs
 from scrapers.items import JobPosting
 
 PLATFORM = "jsonld"
@@ -81,7 +81,7 @@ def parse_job_posting(data: dict[str, Any], *, page_url: str, company: str, scra
         employment_type=_employment_type(data.get("employmentType")),
         posted_at=_date(_first(data.get("datePosted"))),
         description=description,
-        pay_text=pay_section_text([("description", None, description)]) if description else None,
+        pay_text=pay_paragraphs(description, PLATFORM),
         pay_ranges=base_salary_ranges(data.get("baseSalary")),
         scraped_at=scraped_at.isoformat(),
     )

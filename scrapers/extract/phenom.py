@@ -38,8 +38,8 @@ from scrapers.extract.common import (
     iso_timestamp,
     unique,
 )
-from scrapers.extract.workday import pay_paragraphs
 from scrapers.extract.countries import country_code
+from scrapers.extract.pay_paragraphs import pay_paragraphs
 from scrapers.items import JobPosting
 
 PLATFORM = "phenom"
@@ -132,7 +132,7 @@ def parse_job(
         posted_at=iso_timestamp(merged.get("postedDate")),
         updated_at=iso_timestamp(merged.get("dateUpdated")) if "dateUpdated" in merged else None,
         description=description,
-        pay_text=pay_paragraphs(description_html) if description_html else pay_paragraphs(teaser),
+        pay_text=pay_paragraphs(html_to_text(description_html or teaser), PLATFORM),
         scraped_at=scraped_at.isoformat(),
     )
 

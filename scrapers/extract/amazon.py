@@ -28,7 +28,7 @@ from scrapers.extract.common import (
     parse_text_date,
     unique,
 )
-from scrapers.extract.countries import ALPHA3_CODES
+from scrapers.extract.countries import country_code
 from scrapers.extract.pay_paragraphs import pay_paragraphs
 from scrapers.items import JobPosting
 
@@ -87,7 +87,7 @@ def parse_job(raw: dict[str, Any], *, company: str, scraped_at: datetime) -> Job
     countries = unique(country for _, country in places)
     country = countries[0] if len(countries) == 1 else None
     if country is None and not countries:
-        country = ALPHA3_CODES.get(str(raw.get("country_code") or "").strip().upper())
+        country = country_code(raw.get("country_code"))
     return JobPosting(
         platform=PLATFORM,
         company=company,
@@ -141,8 +141,7 @@ def _locations(values: Any) -> list[tuple[str | None, str | None]]:
                 continue
         if isinstance(value, dict):
             place = clean_inline(value.get("normalizedLocation") or value.get("location") or value.get("name"))
-            country = clean_inline(value.get("countryIso2a"))
-            places.append((place, country.upper() if country and len(country) == 2 else None))
+            places.append((place, country_code(value.get("countryIso2a"))))
     return places
 
 

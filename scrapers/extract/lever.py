@@ -18,6 +18,7 @@ from scrapers.extract.common import (
     structured_pay,
     unique,
 )
+from scrapers.extract.countries import country_code
 from scrapers.items import JobPosting
 
 PLATFORM = "lever"
@@ -52,7 +53,7 @@ def parse_posting(raw: dict[str, Any], *, company: str, scraped_at: datetime) ->
         url=clean_inline(raw.get("hostedUrl")),
         department=department,
         locations=locations,
-        country=clean_inline(raw.get("country")),
+        country=country_code(raw.get("country")),
         employment_type=clean_inline(categories.get("commitment")),
         posted_at=iso_from_epoch(raw.get("createdAt"), milliseconds=True),
         updated_at=iso_from_epoch(raw.get("updatedAt"), milliseconds=True),

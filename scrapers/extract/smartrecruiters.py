@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from scrapers.extract.common import PageShapeError, clean_inline, html_to_text, iso_timestamp, unique
+from scrapers.extract.countries import country_code
 from scrapers.extract.pay_paragraphs import pay_paragraphs
 from scrapers.items import JobPosting
 
@@ -45,7 +46,7 @@ def parse_posting(listing: dict[str, Any], detail: dict[str, Any] | None, *, com
         url=clean_inline(raw.get("postingUrl")) or _public_url(raw),
         department=_label(raw.get("department")),
         locations=_locations(location),
-        country=(clean_inline(location.get("country")) or "").upper() or None,
+        country=country_code(location.get("country")),
         employment_type=_label(raw.get("typeOfEmployment")),
         posted_at=iso_timestamp(raw.get("releasedDate")),
         description=description_text(sections),

@@ -22,11 +22,8 @@ from datetime import datetime
 from typing import Any
 
 from scrapers.extract.common import (
-    PageShapeError,
-    clean_inline,
-    html_to_text,
-    parse_text_date,
-    unique,
+    PageShapeError, clean_inline, html_to_text, int_or_none, parse_text_date, required_int, required_list,
+    stamped_posting, unique,
 )
 from scrapers.extract.countries import country_code
 from scrapers.extract.pay_paragraphs import pay_paragraphs
@@ -41,18 +38,15 @@ CATEGORY_FACET = "business_category_facet"
 _SPACES = re.compile(r"\s+")
 _APPROXIMATELY = re.compile(r"^(?:about|over|almost)\s+", re.IGNORECASE)
 
+
 def search_page(data: Any) -> tuple[list[Any], int]:
     """The jobs of one search page and the search's `hits`."""
     if not isinstance(data, dict):
         raise PageShapeError("Amazon search reply is not a JSON object")
     if data.get("error"):
         raise PageShapeError(f"Amazon search refused: {clean_inline(data['error'])}")
-    if not isinstance(data.get("jobs"), list):
-        raise PageShapeError("Amazon search reply has no 'jobs' list")
-    hits = data.get("hits")
-    if isinstance(hits, bool) or not isinstance(hits, int):
-        raise PageShapeError("Amazon search reply has no integer 'hits'")
-    return data["jobs"], hits
+    reply = "Amazon search reply"
+    return required_list(data, "jobs", reply), required_int(data, "hits", reply)
 
 
 def category_counts(data: Any) -> dict[str, int]:
@@ -63,14 +57,13 @@ def category_counts(data: Any) -> dict[str, int]:
     for entry in entries if isinstance(entries, list) else []:
         if isinstance(entry, dict):
             for name, count in entry.items():
-                if isinstance(name, str) and name and isinstance(count, int) and not isinstance(count, bool):
+                if isinstance(name, str) and name and int_or_none(count) is not None:
                     counts[name] = counts.get(name, 0) + count
     return counts
 
 
 def job_ref(raw: dict[str, Any]) -> str | None:
-    ref = raw.get("id_icims")
-    return clean_inline(ref) if ref not in (None, "") else None
+    return clean_inline(raw.get("id_icims"))
 
 
 def parse_job(raw: dict[str, Any], *, company: str, scraped_at: datetime) -> JobPosting:
@@ -88,9 +81,8 @@ def parse_job(raw: dict[str, Any], *, company: str, scraped_at: datetime) -> Job
     country = countries[0] if len(countries) == 1 else None
     if country is None and not countries:
         country = country_code(raw.get("country_code"))
-    return JobPosting(
-        platform=PLATFORM,
-        company=company,
+    return stamped_posting(
+        PLATFORM, company, scraped_at,
         ref=ref,
         title=clean_inline(raw.get("title")),
         url=url,
@@ -102,7 +94,6 @@ def parse_job(raw: dict[str, Any], *, company: str, scraped_at: datetime) -> Job
         updated_at=_updated(raw.get("updated_time"), scraped_at),
         description=_description(raw),
         pay_text=pay_text(raw),
-        scraped_at=scraped_at.isoformat(),
     )
 
 

@@ -14,11 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from scrapers.extract.common import (
-    PageShapeError,
-    clean_inline,
-    html_to_text,
-    iso_timestamp,
-    structured_pay,
+    clean_inline, html_to_text, iso_timestamp, ref_text, required_list, stamped_posting, structured_pay,
     unique,
 )
 from scrapers.extract.countries import country_code
@@ -38,9 +34,7 @@ EMPLOYMENT_TYPES = {
 
 # Country names as Ashby (and JSON-LD postal addresses) write them -> ISO 3166 alpha-2.
 def board_jobs(data: Any) -> list[Any]:
-    if not isinstance(data, dict) or not isinstance(data.get("jobs"), list):
-        raise PageShapeError("Ashby job board reply has no 'jobs' list")
-    return data["jobs"]
+    return required_list(data, "jobs", "Ashby job board reply")
 
 
 def is_listed(raw: dict[str, Any]) -> bool:
@@ -49,14 +43,12 @@ def is_listed(raw: dict[str, Any]) -> bool:
 
 
 def parse_job(raw: dict[str, Any], *, company: str, scraped_at: datetime) -> JobPosting:
-    ref = raw.get("id")
     postal = _postal_address(raw.get("address"))
     secondary = [entry for entry in raw.get("secondaryLocations") or [] if isinstance(entry, dict)]
     employment = clean_inline(raw.get("employmentType"))
-    return JobPosting(
-        platform=PLATFORM,
-        company=company,
-        ref=str(ref) if ref not in (None, "") else None,
+    return stamped_posting(
+        PLATFORM, company, scraped_at,
+        ref=ref_text(raw.get("id")),
         title=clean_inline(raw.get("title")),
         url=clean_inline(raw.get("jobUrl")),
         department=" / ".join(unique([raw.get("department"), raw.get("team")])) or None,
@@ -67,7 +59,6 @@ def parse_job(raw: dict[str, Any], *, company: str, scraped_at: datetime) -> Job
         description=_text(raw.get("descriptionPlain")) or html_to_text(raw.get("descriptionHtml")),
         pay_text=compensation_text(raw.get("compensation")),
         pay_ranges=compensation_ranges(raw.get("compensation")),
-        scraped_at=scraped_at.isoformat(),
     )
 
 

@@ -17,11 +17,8 @@ from datetime import datetime
 from typing import Any
 
 from scrapers.extract.common import (
-    PageShapeError,
-    clean_inline,
-    html_to_text,
-    iso_from_epoch,
-    unique,
+    PageShapeError, clean_inline, html_to_text, iso_from_epoch, ref_text, required_int, required_list,
+    stamped_posting, unique,
 )
 from scrapers.extract.pay_paragraphs import pay_paragraphs
 from scrapers.items import JobPosting
@@ -35,12 +32,8 @@ _US_LOCATION = re.compile(r"\b(?:USA|United States(?: of America)?|U\.S\.)\b")
 
 def list_page(data: Any) -> tuple[list[Any], int]:
     """The positions of one list page and the board's `count`."""
-    if not isinstance(data, dict) or not isinstance(data.get("positions"), list):
-        raise PageShapeError("Eightfold list reply has no 'positions' list")
-    count = data.get("count")
-    if isinstance(count, bool) or not isinstance(count, int):
-        raise PageShapeError("Eightfold list reply has no integer 'count'")
-    return data["positions"], count
+    reply = "Eightfold list reply"
+    return required_list(data, "positions", reply), required_int(data, "count", reply)
 
 
 def detail_position(data: Any) -> dict[str, Any]:
@@ -51,8 +44,7 @@ def detail_position(data: Any) -> dict[str, Any]:
 
 
 def position_ref(raw: dict[str, Any]) -> str | None:
-    ref = raw.get("id")
-    return str(ref) if ref not in (None, "") else None
+    return ref_text(raw.get("id"))
 
 
 def public_url(site_url: str, ref: str | None) -> str | None:
@@ -80,9 +72,8 @@ def parse_position(
     if not locations:
         locations = unique([merged.get("location")])
     department = " / ".join(unique([merged.get("department"), data_field(merged, "team")])) or None
-    return JobPosting(
-        platform=PLATFORM,
-        company=company,
+    return stamped_posting(
+        PLATFORM, company, scraped_at,
         ref=ref,
         title=clean_inline(merged.get("name")) or clean_inline(merged.get("posting_name")),
         url=clean_inline(merged.get("canonicalPositionUrl")) or public_url(site_url, ref),
@@ -94,7 +85,6 @@ def parse_position(
         updated_at=iso_from_epoch(merged.get("t_update")),
         description=description,
         pay_text=pay_paragraphs(description, PLATFORM),
-        scraped_at=scraped_at.isoformat(),
     )
 
 

@@ -11,11 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from scrapers.extract.common import (
-    PageShapeError,
-    clean_inline,
-    html_to_text,
-    iso_from_epoch,
-    structured_pay,
+    PageShapeError, clean_inline, html_to_text, iso_from_epoch, ref_text, stamped_posting, structured_pay,
     unique,
 )
 from scrapers.extract.countries import country_code
@@ -44,11 +40,9 @@ def parse_posting(raw: dict[str, Any], *, company: str, scraped_at: datetime) ->
     department = " / ".join(
         part for part in unique([categories.get("department"), categories.get("team")])
     ) or None
-    ref = raw.get("id")
-    return JobPosting(
-        platform=PLATFORM,
-        company=company,
-        ref=str(ref) if ref not in (None, "") else None,
+    return stamped_posting(
+        PLATFORM, company, scraped_at,
+        ref=ref_text(raw.get("id")),
         title=clean_inline(raw.get("text")),
         url=clean_inline(raw.get("hostedUrl")),
         department=department,
@@ -60,7 +54,6 @@ def parse_posting(raw: dict[str, Any], *, company: str, scraped_at: datetime) ->
         description=_description(raw),
         pay_text=clean_text(raw.get("salaryDescriptionPlain")) or html_to_text(raw.get("salaryDescription")),
         pay_ranges=_salary_range(raw.get("salaryRange")),
-        scraped_at=scraped_at.isoformat(),
     )
 
 

@@ -32,11 +32,7 @@ from datetime import datetime
 from typing import Any
 
 from scrapers.extract.common import (
-    PageShapeError,
-    clean_inline,
-    html_to_text,
-    iso_timestamp,
-    unique,
+    PageShapeError, clean_inline, html_to_text, int_or_none, iso_timestamp, stamped_posting, unique,
 )
 from scrapers.extract.countries import country_code
 from scrapers.extract.pay_paragraphs import pay_paragraphs
@@ -79,8 +75,7 @@ def search_page(data: Any) -> tuple[int | None, list[Any]]:
     jobs = inner.get("jobs") if isinstance(inner, dict) else None
     if not isinstance(jobs, list):
         raise PageShapeError("Phenom refineSearch reply has no 'data.jobs' list")
-    total = refine.get("totalHits")
-    return (total if isinstance(total, int) and not isinstance(total, bool) else None), jobs
+    return int_or_none(refine.get("totalHits")), jobs
 
 
 def job_detail(data: Any) -> dict[str, Any]:
@@ -119,9 +114,8 @@ def parse_job(
     url = None
     if site_url and ref:
         url = "/".join(part.strip("/") for part in (site_url, locale_path or "", "job", str(ref)) if part.strip("/"))
-    return JobPosting(
-        platform=PLATFORM,
-        company=company,
+    return stamped_posting(
+        PLATFORM, company, scraped_at,
         ref=ref,
         title=clean_inline(merged.get("title")),
         url=url,
@@ -133,7 +127,6 @@ def parse_job(
         updated_at=iso_timestamp(merged.get("dateUpdated")) if "dateUpdated" in merged else None,
         description=description,
         pay_text=pay_paragraphs(html_to_text(description_html or teaser), PLATFORM),
-        scraped_at=scraped_at.isoformat(),
     )
 
 

@@ -13,7 +13,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from scrapers.extract.common import PageShapeError, clean_inline, html_to_text, iso_timestamp, unique
+from scrapers.extract.common import (
+    clean_inline, html_to_text, int_or_none, iso_timestamp, ref_text, required_list, stamped_posting, unique,
+)
 from scrapers.extract.countries import country_code
 from scrapers.extract.pay_paragraphs import pay_paragraphs
 from scrapers.items import JobPosting
@@ -25,23 +27,18 @@ SECTION_ORDER = ("companyDescription", "jobDescription", "qualifications", "addi
 
 def postings_page(data: Any) -> tuple[list[Any], int | None]:
     """The page's postings and `totalFound` (None when the reply does not say)."""
-    if not isinstance(data, dict) or not isinstance(data.get("content"), list):
-        raise PageShapeError("SmartRecruiters postings reply has no 'content' list")
-    total = data.get("totalFound")
-    return data["content"], total if isinstance(total, int) and not isinstance(total, bool) else None
+    return required_list(data, "content", "SmartRecruiters postings reply"), int_or_none(data.get("totalFound"))
 
 
 def parse_posting(listing: dict[str, Any], detail: dict[str, Any] | None, *, company: str,
                   scraped_at: datetime) -> JobPosting:
     """One posting from its list entry and (when read) its detail reply; detail fields win."""
     raw = {**listing, **(detail or {})}
-    ref = raw.get("id")
     location = raw.get("location") if isinstance(raw.get("location"), dict) else {}
     sections = job_ad_sections(raw)
-    return JobPosting(
-        platform=PLATFORM,
-        company=company,
-        ref=str(ref) if ref not in (None, "") else None,
+    return stamped_posting(
+        PLATFORM, company, scraped_at,
+        ref=ref_text(raw.get("id")),
         title=clean_inline(raw.get("name")),
         url=clean_inline(raw.get("postingUrl")) or _public_url(raw),
         department=_label(raw.get("department")),
@@ -52,7 +49,6 @@ def parse_posting(listing: dict[str, Any], detail: dict[str, Any] | None, *, com
         description=description_text(sections),
         pay_text=pay_section_text(sections),
         pay_ranges=[],
-        scraped_at=scraped_at.isoformat(),
     )
 
 

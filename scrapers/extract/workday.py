@@ -30,10 +30,7 @@ from datetime import date, datetime
 from typing import Any
 
 from scrapers.extract.common import (
-    PageShapeError,
-    clean_inline,
-    html_to_text,
-    parse_text_date,
+    PageShapeError, clean_inline, html_to_text, int_or_none, parse_text_date, required_list, stamped_posting,
     unique,
 )
 from scrapers.extract.countries import country_code
@@ -91,13 +88,9 @@ def jobs_page(data: Any) -> tuple[int | None, list[Any], list[Any]]:
     message = error_message(data)
     if message is not None:
         raise WorkdayError(f"Workday error reply: {message}")
-    if not isinstance(data, dict) or not isinstance(data.get("jobPostings"), list):
-        raise PageShapeError("Workday jobs reply has no 'jobPostings' list")
-    total = data.get("total")
-    if isinstance(total, bool) or not isinstance(total, int):
-        total = None
+    postings = required_list(data, "jobPostings", "Workday jobs reply")
     facets = data.get("facets") if isinstance(data.get("facets"), list) else []
-    return total, data["jobPostings"], facets
+    return int_or_none(data.get("total")), postings, facets
 
 
 def facet_options(facets: Any) -> list[Facet]:
@@ -120,8 +113,8 @@ def facet_options(facets: Any) -> list[Facet]:
                 if "facetParameter" in value:
                     walk([value])
                     continue
-                count = value.get("count")
-                if value.get("id") and isinstance(count, int) and not isinstance(count, bool) and count > 0:
+                count = int_or_none(value.get("count"))
+                if value.get("id") and count is not None and count > 0:
                     values.append(FacetValue(str(value["id"]), clean_inline(value.get("descriptor")), count))
             if values:
                 found.append(Facet(str(entry["facetParameter"]), tuple(values)))
@@ -195,9 +188,8 @@ def parse_job(
     url = clean_inline(info.get("externalUrl"))
     if url is None and public_site_url and isinstance(external_path, str) and external_path.startswith("/"):
         url = f"{public_site_url.rstrip('/')}{external_path}"
-    return JobPosting(
-        platform=PLATFORM,
-        company=company,
+    return stamped_posting(
+        PLATFORM, company, scraped_at,
         ref=posting_ref(external_path, info),
         title=clean_inline(info.get("title")) or clean_inline(posting.get("title")),
         url=url,
@@ -208,7 +200,6 @@ def parse_job(
         or parse_text_date(info.get("postedOn") or posting.get("postedOn"), now=scraped_at),
         description=description,
         pay_text=pay_paragraphs(description, PLATFORM),
-        scraped_at=scraped_at.isoformat(),
     )
 
 

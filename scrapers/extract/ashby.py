@@ -14,8 +14,8 @@ from datetime import datetime
 from typing import Any
 
 from scrapers.extract.common import (
-    clean_inline, html_to_text, iso_timestamp, ref_text, required_list, stamped_posting, structured_pay,
-    unique,
+    clean_inline, html_to_text, iso_timestamp, plain_text, ref_text, required_list, stamped_posting,
+    structured_pay, unique,
 )
 from scrapers.extract.countries import country_code
 from scrapers.items import JobPosting
@@ -32,7 +32,7 @@ EMPLOYMENT_TYPES = {
     "Temporary": "Temporary",
 }
 
-# Country names as Ashby (and JSON-LD postal addresses) write them -> ISO 3166 alpha-2.
+
 def board_jobs(data: Any) -> list[Any]:
     return required_list(data, "jobs", "Ashby job board reply")
 
@@ -56,7 +56,7 @@ def parse_job(raw: dict[str, Any], *, company: str, scraped_at: datetime) -> Job
         country=country_code(postal.get("addressCountry")),
         employment_type=EMPLOYMENT_TYPES.get(employment or "", employment),
         posted_at=iso_timestamp(raw.get("publishedAt")),
-        description=_text(raw.get("descriptionPlain")) or html_to_text(raw.get("descriptionHtml")),
+        description=plain_text(raw.get("descriptionPlain")) or html_to_text(raw.get("descriptionHtml")),
         pay_text=compensation_text(raw.get("compensation")),
         pay_ranges=compensation_ranges(raw.get("compensation")),
     )
@@ -120,7 +120,3 @@ def _postal_address(address: Any) -> dict[str, Any]:
     if isinstance(address, dict) and isinstance(address.get("postalAddress"), dict):
         return address["postalAddress"]
     return {}
-
-
-def _text(value: Any) -> str | None:
-    return value.strip() or None if isinstance(value, str) else None

@@ -37,6 +37,11 @@ def html_to_text(markup: str | None, *, escaped: bool = False) -> str | None:
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip() or None
 
 
+def plain_text(value: Any) -> str | None:
+    """A plain-text field (the API's own text version of a description) trimmed, or None when empty."""
+    return value.strip() or None if isinstance(value, str) else None
+
+
 def clean_inline(value: Any) -> str | None:
     """A single-line string field, or None when empty."""
     if value is None:

@@ -11,8 +11,8 @@ from datetime import datetime
 from typing import Any
 
 from scrapers.extract.common import (
-    PageShapeError, clean_inline, html_to_text, iso_from_epoch, ref_text, stamped_posting, structured_pay,
-    unique,
+    PageShapeError, clean_inline, html_to_text, iso_from_epoch, plain_text, ref_text, stamped_posting,
+    structured_pay, unique,
 )
 from scrapers.extract.countries import country_code
 from scrapers.items import JobPosting
@@ -52,22 +52,18 @@ def parse_posting(raw: dict[str, Any], *, company: str, scraped_at: datetime) ->
         posted_at=iso_from_epoch(raw.get("createdAt"), milliseconds=True),
         updated_at=iso_from_epoch(raw.get("updatedAt"), milliseconds=True),
         description=_description(raw),
-        pay_text=clean_text(raw.get("salaryDescriptionPlain")) or html_to_text(raw.get("salaryDescription")),
+        pay_text=plain_text(raw.get("salaryDescriptionPlain")) or html_to_text(raw.get("salaryDescription")),
         pay_ranges=_salary_range(raw.get("salaryRange")),
     )
 
 
-def clean_text(value: Any) -> str | None:
-    return value.strip() or None if isinstance(value, str) else None
-
-
 def _description(raw: dict[str, Any]) -> str | None:
-    parts = [clean_text(raw.get("descriptionPlain")) or html_to_text(raw.get("description"))]
+    parts = [plain_text(raw.get("descriptionPlain")) or html_to_text(raw.get("description"))]
     for section in raw.get("lists") or []:
         if isinstance(section, dict):
             parts.append(clean_inline(section.get("text")))
             parts.append(html_to_text(section.get("content")))
-    parts.append(clean_text(raw.get("additionalPlain")) or html_to_text(raw.get("additional")))
+    parts.append(plain_text(raw.get("additionalPlain")) or html_to_text(raw.get("additional")))
     return "\n\n".join(part for part in parts if part) or None
 
 

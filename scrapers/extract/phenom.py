@@ -119,10 +119,10 @@ def parse_job(
         ref=ref,
         title=clean_inline(merged.get("title")),
         url=url,
-        department=_first(merged.get("category")) or _first(merged.get("multi_category")),
+        department=_first_text(merged.get("category")) or _first_text(merged.get("multi_category")),
         locations=_locations(merged),
         country=country_code(merged.get("country")),
-        employment_type=_first(merged.get("type")),
+        employment_type=_first_text(merged.get("type")),
         posted_at=iso_timestamp(merged.get("postedDate")),
         updated_at=iso_timestamp(merged.get("dateUpdated")) if "dateUpdated" in merged else None,
         description=description,
@@ -130,7 +130,7 @@ def parse_job(
     )
 
 
-def _first(value: Any) -> str | None:
+def _first_text(value: Any) -> str | None:
     if isinstance(value, list):
         return next((clean_inline(item) for item in value if clean_inline(item)), None)
     return clean_inline(value) if isinstance(value, str) else None

@@ -5,12 +5,16 @@ import pytest
 from scrapers.extract.common import PageShapeError, int_or_none, ref_text, required_int, required_list, stamped_posting
 
 
-@pytest.mark.parametrize("sent, ref", [(123, "123"), ("abc-1", "abc-1"), (" x ", " x "), (0, "0"), ("", None), (None, None)])
+@pytest.mark.parametrize("sent, ref", [
+    (123, "123"), ("abc-1", "abc-1"), (" x ", " x "), (0, "0"), ("", None), (None, None),
+])
 def test_ref_text_keeps_the_id_as_sent(sent, ref):
     assert ref_text(sent) == ref
 
 
-@pytest.mark.parametrize("sent, number", [(7, 7), (0, 0), (True, None), (False, None), (7.0, None), ("7", None), (None, None)])
+@pytest.mark.parametrize("sent, number", [
+    (7, 7), (0, 0), (True, None), (False, None), (7.0, None), ("7", None), (None, None),
+])
 def test_int_or_none_takes_whole_numbers_only(sent, number):
     assert int_or_none(sent) == number and type(int_or_none(sent)) is type(number)
 

@@ -28,8 +28,8 @@ def test_every_platform_that_reads_pay_from_prose_names_its_own_entry():
     ("smartrecruiters", "Salary: 120k USD", True),
     ("smartrecruiters", "Salary: 120,000", False),  # no currency: not an amount here
     ("smartrecruiters", "Pay: $40", False),  # "pay" alone is not one of its phrases
-    ("eightfold", "The overall market range for roles in this area of Netflix is typically $100,000 - $720,000.", True),
-    ("eightfold", "The typical base pay range for this role across the U.S. is USD $142,800 - $274,800 per year.", True),
+    ("eightfold", "The overall market range for roles in this area is typically $100,000 - $720,000.", True),
+    ("eightfold", "The typical base pay range for this role across the U.S. is USD $142,800 - $274,800.", True),
     ("eightfold", "Our pay ranges start at $50 an hour.", True),  # phrases also start longer words
     ("eightfold", "Salary: $100,000", False),
     ("amazon", "The base pay for this position ranges from $115,000/year in our lowest geographic market", True),
@@ -71,7 +71,8 @@ def test_a_repeated_heading_is_taken_again_except_on_smartrecruiters():
 
 
 NETFLIX = "The overall market range for roles in this area of Netflix is typically $100,000 - $720,000."
-COVERAGE = "This market range is based on total compensation (vs. only base salary), which is in line with our compensation philosophy."
+COVERAGE = ("This market range is based on total compensation (vs. only base salary), which is in line with our "
+            "compensation philosophy.")
 
 
 @pytest.mark.parametrize("text, expected", [

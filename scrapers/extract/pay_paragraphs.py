@@ -94,7 +94,9 @@ EIGHTFOLD = PayWording(
         "compensation range", "pay for this role", "pay for this position", "hourly rate", "salary for this",
     ),
     # "USD $142,800": a code may stand before the sign.
-    amount=re.compile(r"[$€£¥]\s?\d|\b(?:USD|EUR|GBP|CAD|AUD|INR|JPY)\s?[$€£]?\s?\d|\d[\d,.]*\s?(?:USD|EUR|GBP|CAD)"),
+    amount=re.compile(
+        r"[$€£¥]\s?\d|\b(?:USD|EUR|GBP|CAD|AUD|INR|JPY)\s?[$€£]?\s?\d|\d[\d,.]*\s?(?:USD|EUR|GBP|CAD)"
+    ),
     covers=whole_words("total compensation", "base salary", "base pay", "market range"),
 )
 

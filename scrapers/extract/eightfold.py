@@ -27,6 +27,10 @@ PLATFORM = "eightfold"
 PAGE_SIZE = 10  # the list endpoint ignores `num` above 10
 
 _POSTING_DATE = re.compile(r"^\s*(\d{1,2})-(\d{1,2})-(\d{4})\s*$")
+# Eightfold sends no country, only place text in several orders ("New Orleans, LA USA 70112", "United
+# States, Washington, Redmond", "Helsinki,Finland"). A posting is US when every place names the US;
+# other countries are not read from it (that would change the archived, hashed country of every
+# non-US posting at once).
 _US_LOCATION = re.compile(r"\b(?:USA|United States(?: of America)?|U\.S\.)\b")
 
 

@@ -6,7 +6,6 @@ from datetime import datetime, timezone
 import pytest
 
 from scrapers.extract import ashby
-from scrapers.extract.countries import country_code
 from scrapers.extract.common import PageShapeError
 from tests.conftest import fixture_json
 from tests.spider_helpers import json_response, make_spider, split_output
@@ -115,14 +114,6 @@ def test_summary_components_used_when_no_tiers():
 def test_missing_fields_give_none_not_errors():
     item = parse({"isListed": True})
     assert item.ref is None and item.title is None and item.locations == [] and item.country is None
-
-
-@pytest.mark.parametrize("name, code", [("USA", "US"), ("United States", "US"), ("United Kingdom", "GB"),
-                                        ("Canada", "CA"), ("de", "DE"), ("UK", "GB"), ("U.S.A.", "US"),
-                                        ("Korea, Republic of", "KR"), ("CAN", "CA"), ("GBR", "GB"),
-                                        ("Atlantis", None), (None, None)])
-def test_country_codes(name, code):
-    assert country_code(name) == code
 
 
 def test_board_without_jobs_list_is_a_shape_error():

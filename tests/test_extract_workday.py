@@ -6,7 +6,8 @@ import pytest
 from scrapy.http import Request
 
 from scrapers.extract import workday
-from scrapers.extract.common import PageShapeError
+from scrapers.extract.common import PageShapeError, html_to_text
+from scrapers.extract.pay_paragraphs import pay_paragraphs
 from tests.conftest import fixture_json
 from tests.spider_helpers import json_response, make_spider, split_output
 
@@ -72,8 +73,8 @@ def test_detail_without_pay_has_no_pay_text():
 
 def test_pay_amount_on_the_line_after_a_pay_heading():
     html = "<p>About the team.</p><p>The pay range for this role is:</p><p>$120,000 - $150,000 USD</p><p>Benefits: 401k.</p>"
-    assert workday.pay_paragraphs(html) == "The pay range for this role is:\n$120,000 - $150,000 USD"
-    assert workday.pay_paragraphs("<p>Competitive compensation and great benefits.</p>") is None
+    assert pay_paragraphs(html_to_text(html), "workday") == "The pay range for this role is:\n$120,000 - $150,000 USD"
+    assert pay_paragraphs(html_to_text("<p>Competitive compensation and great benefits.</p>"), "workday") is None
 
 
 @pytest.mark.parametrize("posted_on, expected", [

@@ -22,13 +22,11 @@ from datetime import datetime
 from typing import Any
 
 from scrapers.extract.common import (
-    PageShapeError,
-    clean_inline,
-    html_to_text,
-    parse_text_date,
-    unique,
+    PageShapeError, clean_inline, html_to_text, int_or_none, parse_text_date, required_int, required_list,
+    stamped_posting, unique,
 )
-from scrapers.extract.countries import ALPHA3_CODES
+from scrapers.extract.countries import country_code
+from scrapers.extract.pay_paragraphs import pay_paragraphs
 from scrapers.items import JobPosting
 
 PLATFORM = "amazon"
@@ -39,14 +37,6 @@ CATEGORY_FACET = "business_category_facet"
 
 _SPACES = re.compile(r"\s+")
 _APPROXIMATELY = re.compile(r"^(?:about|over|almost)\s+", re.IGNORECASE)
-_PAY_PHRASE = re.compile(
-    r"\b(?:base pay|base salary|pay range|salary range|pay for this position|geographic market|"
-    r"hourly rate|pay rate)",
-    re.IGNORECASE,
-)
-_AMOUNT = re.compile(r"(?:[$€£¥₹]\s?\d|\b[A-Z]{3}\s?\d|\d[\d,.]*\s?(?:[A-Z]{3})\b)")
-# "USA, CA, SAN DIEGO - 200,100.00 - 270,600.00 USD annually"
-_LOCATION_PAY = re.compile(r"^[A-Z]{2,3}\b.*\s-\s[\d,]+(?:\.\d+)?\s-\s[\d,]+(?:\.\d+)?\s[A-Z]{3}\b", re.IGNORECASE)
 
 
 def search_page(data: Any) -> tuple[list[Any], int]:
@@ -55,12 +45,8 @@ def search_page(data: Any) -> tuple[list[Any], int]:
         raise PageShapeError("Amazon search reply is not a JSON object")
     if data.get("error"):
         raise PageShapeError(f"Amazon search refused: {clean_inline(data['error'])}")
-    if not isinstance(data.get("jobs"), list):
-        raise PageShapeError("Amazon search reply has no 'jobs' list")
-    hits = data.get("hits")
-    if isinstance(hits, bool) or not isinstance(hits, int):
-        raise PageShapeError("Amazon search reply has no integer 'hits'")
-    return data["jobs"], hits
+    reply = "Amazon search reply"
+    return required_list(data, "jobs", reply), required_int(data, "hits", reply)
 
 
 def category_counts(data: Any) -> dict[str, int]:
@@ -71,14 +57,13 @@ def category_counts(data: Any) -> dict[str, int]:
     for entry in entries if isinstance(entries, list) else []:
         if isinstance(entry, dict):
             for name, count in entry.items():
-                if isinstance(name, str) and name and isinstance(count, int) and not isinstance(count, bool):
+                if isinstance(name, str) and name and int_or_none(count) is not None:
                     counts[name] = counts.get(name, 0) + count
     return counts
 
 
 def job_ref(raw: dict[str, Any]) -> str | None:
-    ref = raw.get("id_icims")
-    return clean_inline(ref) if ref not in (None, "") else None
+    return clean_inline(raw.get("id_icims"))
 
 
 def parse_job(raw: dict[str, Any], *, company: str, scraped_at: datetime) -> JobPosting:
@@ -95,10 +80,9 @@ def parse_job(raw: dict[str, Any], *, company: str, scraped_at: datetime) -> Job
     countries = unique(country for _, country in places)
     country = countries[0] if len(countries) == 1 else None
     if country is None and not countries:
-        country = ALPHA3_CODES.get(str(raw.get("country_code") or "").strip().upper())
-    return JobPosting(
-        platform=PLATFORM,
-        company=company,
+        country = country_code(raw.get("country_code"))
+    return stamped_posting(
+        PLATFORM, company, scraped_at,
         ref=ref,
         title=clean_inline(raw.get("title")),
         url=url,
@@ -110,7 +94,6 @@ def parse_job(raw: dict[str, Any], *, company: str, scraped_at: datetime) -> Job
         updated_at=_updated(raw.get("updated_time"), scraped_at),
         description=_description(raw),
         pay_text=pay_text(raw),
-        scraped_at=scraped_at.isoformat(),
     )
 
 
@@ -120,17 +103,9 @@ def pay_text(raw: dict[str, Any]) -> str | None:
     per-location lines."""
     for key in ("preferred_qualifications", "description", "basic_qualifications"):
         value = raw.get(key)
-        text = html_to_text(value) if isinstance(value, str) else None
-        if not text:
-            continue
-        lines = [line.strip() for line in text.split("\n") if line.strip()]
-        picked = [
-            line for line in lines
-            if _LOCATION_PAY.search(line)
-            or (_PAY_PHRASE.search(line) and (_AMOUNT.search(line) or "listed below" in line.lower()))
-        ]
-        if any(_AMOUNT.search(line) for line in picked):
-            return "\n".join(picked)
+        found = pay_paragraphs(html_to_text(value) if isinstance(value, str) else None, PLATFORM)
+        if found:
+            return found
     return None
 
 
@@ -157,8 +132,7 @@ def _locations(values: Any) -> list[tuple[str | None, str | None]]:
                 continue
         if isinstance(value, dict):
             place = clean_inline(value.get("normalizedLocation") or value.get("location") or value.get("name"))
-            country = clean_inline(value.get("countryIso2a"))
-            places.append((place, country.upper() if country and len(country) == 2 else None))
+            places.append((place, country_code(value.get("countryIso2a"))))
     return places
 
 

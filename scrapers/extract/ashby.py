@@ -14,12 +14,8 @@ from datetime import datetime
 from typing import Any
 
 from scrapers.extract.common import (
-    PageShapeError,
-    clean_inline,
-    html_to_text,
-    iso_timestamp,
-    structured_pay,
-    unique,
+    clean_inline, html_to_text, iso_timestamp, plain_text, ref_text, required_list, stamped_posting,
+    structured_pay, unique,
 )
 from scrapers.extract.countries import country_code
 from scrapers.items import JobPosting
@@ -36,11 +32,9 @@ EMPLOYMENT_TYPES = {
     "Temporary": "Temporary",
 }
 
-# Country names as Ashby (and JSON-LD postal addresses) write them -> ISO 3166 alpha-2.
+
 def board_jobs(data: Any) -> list[Any]:
-    if not isinstance(data, dict) or not isinstance(data.get("jobs"), list):
-        raise PageShapeError("Ashby job board reply has no 'jobs' list")
-    return data["jobs"]
+    return required_list(data, "jobs", "Ashby job board reply")
 
 
 def is_listed(raw: dict[str, Any]) -> bool:
@@ -49,14 +43,12 @@ def is_listed(raw: dict[str, Any]) -> bool:
 
 
 def parse_job(raw: dict[str, Any], *, company: str, scraped_at: datetime) -> JobPosting:
-    ref = raw.get("id")
     postal = _postal_address(raw.get("address"))
     secondary = [entry for entry in raw.get("secondaryLocations") or [] if isinstance(entry, dict)]
     employment = clean_inline(raw.get("employmentType"))
-    return JobPosting(
-        platform=PLATFORM,
-        company=company,
-        ref=str(ref) if ref not in (None, "") else None,
+    return stamped_posting(
+        PLATFORM, company, scraped_at,
+        ref=ref_text(raw.get("id")),
         title=clean_inline(raw.get("title")),
         url=clean_inline(raw.get("jobUrl")),
         department=" / ".join(unique([raw.get("department"), raw.get("team")])) or None,
@@ -64,10 +56,9 @@ def parse_job(raw: dict[str, Any], *, company: str, scraped_at: datetime) -> Job
         country=country_code(postal.get("addressCountry")),
         employment_type=EMPLOYMENT_TYPES.get(employment or "", employment),
         posted_at=iso_timestamp(raw.get("publishedAt")),
-        description=_text(raw.get("descriptionPlain")) or html_to_text(raw.get("descriptionHtml")),
+        description=plain_text(raw.get("descriptionPlain")) or html_to_text(raw.get("descriptionHtml")),
         pay_text=compensation_text(raw.get("compensation")),
         pay_ranges=compensation_ranges(raw.get("compensation")),
-        scraped_at=scraped_at.isoformat(),
     )
 
 
@@ -129,7 +120,3 @@ def _postal_address(address: Any) -> dict[str, Any]:
     if isinstance(address, dict) and isinstance(address.get("postalAddress"), dict):
         return address["postalAddress"]
     return {}
-
-
-def _text(value: Any) -> str | None:
-    return value.strip() or None if isinstance(value, str) else None

@@ -1,4 +1,5 @@
-"""Helpers every platform's extraction uses: HTML to text, timestamps, structured pay fields."""
+"""Helpers every platform's extraction uses: HTML to text, timestamps, ids and counts, structured pay
+fields, and the stamp every posting gets."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 
 from w3lib.html import remove_comments, remove_tags, remove_tags_with_content
 
-from scrapers.items import PayRange
+from scrapers.items import JobPosting, PayRange
 
 _BLOCK_END = re.compile(r"<\s*(?:br\s*/?|/p|/div|/li|/h[1-6]|/tr|/ul|/ol|/section|/table)\s*>", re.IGNORECASE)
 _LIST_ITEM = re.compile(r"<\s*li\b[^>]*>", re.IGNORECASE)
@@ -34,6 +35,11 @@ def html_to_text(markup: str | None, *, escaped: bool = False) -> str | None:
     text = html.unescape(remove_tags(markup))
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip() or None
+
+
+def plain_text(value: Any) -> str | None:
+    """A plain-text field (the API's own text version of a description) trimmed, or None when empty."""
+    return value.strip() or None if isinstance(value, str) else None
 
 
 def clean_inline(value: Any) -> str | None:
@@ -150,8 +156,39 @@ def infer_period_from_amount(amount: float) -> str | None:
     return None
 
 
+def stamped_posting(platform: str, company: str, scraped_at: datetime, /, **fields: Any) -> JobPosting:
+    """A JobPosting stamped with where it was read and when the crawl started."""
+    return JobPosting(platform=platform, company=company, scraped_at=scraped_at.isoformat(), **fields)
+
+
+def ref_text(value: Any) -> str | None:
+    """A platform's job id as text, as sent (it is the posting's identity); None when missing or empty."""
+    return str(value) if value not in (None, "") else None
+
+
+def int_or_none(value: Any) -> int | None:
+    """A whole number from JSON, or None (JSON true/false are Python ints, but not counts)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 class PageShapeError(ValueError):
     """A platform page without the structure its extractor needs (the platform changed, or an error page)."""
+
+
+def required_list(data: Any, key: str, reply: str) -> list[Any]:
+    """``data[key]``, which a ``reply`` (e.g. "Ashby job board reply") must carry as a list."""
+    value = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(value, list):
+        raise PageShapeError(f"{reply} has no '{key}' list")
+    return value
+
+
+def required_int(data: dict[str, Any], key: str, reply: str) -> int:
+    """``data[key]``, which a ``reply`` must carry as a whole number."""
+    value = int_or_none(data.get(key))
+    if value is None:
+        raise PageShapeError(f"{reply} has no integer '{key}'")
+    return value
 
 
 def join_names(values: Any, key: str = "name") -> str | None:

@@ -17,38 +17,27 @@ from datetime import datetime
 from typing import Any
 
 from scrapers.extract.common import (
-    PageShapeError,
-    clean_inline,
-    html_to_text,
-    iso_from_epoch,
-    unique,
+    PageShapeError, clean_inline, html_to_text, iso_from_epoch, ref_text, required_int, required_list,
+    stamped_posting, unique,
 )
+from scrapers.extract.pay_paragraphs import pay_paragraphs
 from scrapers.items import JobPosting
 
 PLATFORM = "eightfold"
 PAGE_SIZE = 10  # the list endpoint ignores `num` above 10
 
 _POSTING_DATE = re.compile(r"^\s*(\d{1,2})-(\d{1,2})-(\d{4})\s*$")
-# A line that states pay: a range/pay/salary/compensation phrase and an amount with a currency.
-_PAY_PHRASE = re.compile(
-    r"\b(?:market range|range for this role|pay range|base pay|base salary|salary range|"
-    r"compensation range|pay for this (?:role|position)|hourly rate|salary for this)",
-    re.IGNORECASE,
-)
-_AMOUNT = re.compile(r"(?:[$€£¥]\s?\d|\b(?:USD|EUR|GBP|CAD|AUD|INR|JPY)\s?[$€£]?\s?\d|\d[\d,.]*\s?(?:USD|EUR|GBP|CAD))")
-# The sentence after a pay line that says what the range covers (Netflix: total compensation).
-_PAY_BASIS = re.compile(r"\b(?:total compensation|base salary|base pay|market range)\b", re.IGNORECASE)
+# Eightfold sends no country, only place text in several orders ("New Orleans, LA USA 70112", "United
+# States, Washington, Redmond", "Helsinki,Finland"). A posting is US when every place names the US;
+# other countries are not read from it (that would change the archived, hashed country of every
+# non-US posting at once).
 _US_LOCATION = re.compile(r"\b(?:USA|United States(?: of America)?|U\.S\.)\b")
 
 
 def list_page(data: Any) -> tuple[list[Any], int]:
     """The positions of one list page and the board's `count`."""
-    if not isinstance(data, dict) or not isinstance(data.get("positions"), list):
-        raise PageShapeError("Eightfold list reply has no 'positions' list")
-    count = data.get("count")
-    if isinstance(count, bool) or not isinstance(count, int):
-        raise PageShapeError("Eightfold list reply has no integer 'count'")
-    return data["positions"], count
+    reply = "Eightfold list reply"
+    return required_list(data, "positions", reply), required_int(data, "count", reply)
 
 
 def detail_position(data: Any) -> dict[str, Any]:
@@ -59,8 +48,7 @@ def detail_position(data: Any) -> dict[str, Any]:
 
 
 def position_ref(raw: dict[str, Any]) -> str | None:
-    ref = raw.get("id")
-    return str(ref) if ref not in (None, "") else None
+    return ref_text(raw.get("id"))
 
 
 def public_url(site_url: str, ref: str | None) -> str | None:
@@ -88,9 +76,8 @@ def parse_position(
     if not locations:
         locations = unique([merged.get("location")])
     department = " / ".join(unique([merged.get("department"), data_field(merged, "team")])) or None
-    return JobPosting(
-        platform=PLATFORM,
-        company=company,
+    return stamped_posting(
+        PLATFORM, company, scraped_at,
         ref=ref,
         title=clean_inline(merged.get("name")) or clean_inline(merged.get("posting_name")),
         url=clean_inline(merged.get("canonicalPositionUrl")) or public_url(site_url, ref),
@@ -101,8 +88,7 @@ def parse_position(
         posted_at=posting_date(data_field(merged, "posting_date")) or iso_from_epoch(merged.get("t_create")),
         updated_at=iso_from_epoch(merged.get("t_update")),
         description=description,
-        pay_text=pay_text(description),
-        scraped_at=scraped_at.isoformat(),
+        pay_text=pay_paragraphs(description, PLATFORM),
     )
 
 
@@ -126,19 +112,3 @@ def posting_date(value: str | None) -> str | None:
         return datetime(year, month, day).date().isoformat()
     except ValueError:
         return None
-
-
-def pay_text(description: str | None) -> str | None:
-    """The description's pay paragraph(s): each line stating a range with an amount, plus the
-    line after it when that line says what the range covers (total compensation or base)."""
-    if not description:
-        return None
-    lines = [line for line in description.split("\n") if line.strip()]
-    picked: list[int] = []
-    for index, line in enumerate(lines):
-        if _PAY_PHRASE.search(line) and _AMOUNT.search(line):
-            picked.append(index)
-            following = index + 1
-            if following < len(lines) and _PAY_BASIS.search(lines[following]) and not _AMOUNT.search(lines[following]):
-                picked.append(following)
-    return "\n".join(lines[index] for index in dict.fromkeys(picked)) or None

@@ -14,13 +14,8 @@ from typing import Any
 from parsel import Selector
 
 from scrapers.extract.common import (
-    PageShapeError,
-    clean_inline,
-    html_to_text,
-    iso_timestamp,
-    join_names,
-    structured_pay,
-    unique,
+    clean_inline, html_to_text, iso_timestamp, join_names, ref_text, required_list, stamped_posting,
+    structured_pay, unique,
 )
 from scrapers.items import JobPosting
 
@@ -28,9 +23,7 @@ PLATFORM = "greenhouse"
 
 
 def board_jobs(data: Any) -> list[dict[str, Any]]:
-    if not isinstance(data, dict) or not isinstance(data.get("jobs"), list):
-        raise PageShapeError("Greenhouse board reply has no 'jobs' list")
-    return data["jobs"]
+    return required_list(data, "jobs", "Greenhouse board reply")
 
 
 def parse_job(raw: dict[str, Any], *, company: str, scraped_at: datetime) -> JobPosting:
@@ -39,11 +32,9 @@ def parse_job(raw: dict[str, Any], *, company: str, scraped_at: datetime) -> Job
     locations = unique(part for part in str(location.get("name") or "").split(";"))
     if not locations:
         locations = unique(office.get("name") for office in raw.get("offices") or [] if isinstance(office, dict))
-    ref = raw.get("id")
-    return JobPosting(
-        platform=PLATFORM,
-        company=company,
-        ref=str(ref) if ref not in (None, "") else None,
+    return stamped_posting(
+        PLATFORM, company, scraped_at,
+        ref=ref_text(raw.get("id")),
         title=clean_inline(raw.get("title")),
         url=clean_inline(raw.get("absolute_url")),
         department=join_names(raw.get("departments")),
@@ -54,7 +45,6 @@ def parse_job(raw: dict[str, Any], *, company: str, scraped_at: datetime) -> Job
         description=html_to_text(content_html),
         pay_text=pay_block_text(content_html),
         pay_ranges=pay_input_ranges(raw.get("pay_input_ranges")),
-        scraped_at=scraped_at.isoformat(),
     )
 
 

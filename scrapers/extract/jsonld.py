@@ -17,9 +17,9 @@ from typing import Any, Iterator
 import extruct
 from parsel import Selector
 
-from scrapers.extract.common import clean_inline, html_to_text, iso_timestamp, structured_pay, unique
+from scrapers.extract.common import clean_inline, html_to_text, iso_timestamp, stamped_posting, structured_pay, unique
 from scrapers.extract.countries import country_code
-from scrapers.extract.smartrecruiters import pay_section_text
+from scrapers.extract.pay_paragraphs import pay_paragraphs
 from scrapers.items import JobPosting
 
 PLATFORM = "jsonld"
@@ -69,9 +69,8 @@ def parse_job_posting(data: dict[str, Any], *, page_url: str, company: str, scra
     countries = [_country(place) for place in places] or [country_code(name) for name in _names(
         data.get("applicantLocationRequirements"))]
     description = _description(data.get("description"))
-    return JobPosting(
-        platform=PLATFORM,
-        company=company,
+    return stamped_posting(
+        PLATFORM, company, scraped_at,
         ref=_identifier(data) or page_url,
         title=clean_inline(_first(data.get("title"))) or clean_inline(_first(data.get("name"))),
         url=clean_inline(_first(data.get("url"))) or page_url,
@@ -81,9 +80,8 @@ def parse_job_posting(data: dict[str, Any], *, page_url: str, company: str, scra
         employment_type=_employment_type(data.get("employmentType")),
         posted_at=_date(_first(data.get("datePosted"))),
         description=description,
-        pay_text=pay_section_text([("description", None, description)]) if description else None,
+        pay_text=pay_paragraphs(description, PLATFORM),
         pay_ranges=base_salary_ranges(data.get("baseSalary")),
-        scraped_at=scraped_at.isoformat(),
     )
 
 

@@ -11,13 +11,10 @@ from datetime import datetime
 from typing import Any
 
 from scrapers.extract.common import (
-    PageShapeError,
-    clean_inline,
-    html_to_text,
-    iso_from_epoch,
-    structured_pay,
-    unique,
+    PageShapeError, clean_inline, html_to_text, iso_from_epoch, plain_text, ref_text, stamped_posting,
+    structured_pay, unique,
 )
+from scrapers.extract.countries import country_code
 from scrapers.items import JobPosting
 
 PLATFORM = "lever"
@@ -43,37 +40,30 @@ def parse_posting(raw: dict[str, Any], *, company: str, scraped_at: datetime) ->
     department = " / ".join(
         part for part in unique([categories.get("department"), categories.get("team")])
     ) or None
-    ref = raw.get("id")
-    return JobPosting(
-        platform=PLATFORM,
-        company=company,
-        ref=str(ref) if ref not in (None, "") else None,
+    return stamped_posting(
+        PLATFORM, company, scraped_at,
+        ref=ref_text(raw.get("id")),
         title=clean_inline(raw.get("text")),
         url=clean_inline(raw.get("hostedUrl")),
         department=department,
         locations=locations,
-        country=clean_inline(raw.get("country")),
+        country=country_code(raw.get("country")),
         employment_type=clean_inline(categories.get("commitment")),
         posted_at=iso_from_epoch(raw.get("createdAt"), milliseconds=True),
         updated_at=iso_from_epoch(raw.get("updatedAt"), milliseconds=True),
         description=_description(raw),
-        pay_text=clean_text(raw.get("salaryDescriptionPlain")) or html_to_text(raw.get("salaryDescription")),
+        pay_text=plain_text(raw.get("salaryDescriptionPlain")) or html_to_text(raw.get("salaryDescription")),
         pay_ranges=_salary_range(raw.get("salaryRange")),
-        scraped_at=scraped_at.isoformat(),
     )
 
 
-def clean_text(value: Any) -> str | None:
-    return value.strip() or None if isinstance(value, str) else None
-
-
 def _description(raw: dict[str, Any]) -> str | None:
-    parts = [clean_text(raw.get("descriptionPlain")) or html_to_text(raw.get("description"))]
+    parts = [plain_text(raw.get("descriptionPlain")) or html_to_text(raw.get("description"))]
     for section in raw.get("lists") or []:
         if isinstance(section, dict):
             parts.append(clean_inline(section.get("text")))
             parts.append(html_to_text(section.get("content")))
-    parts.append(clean_text(raw.get("additionalPlain")) or html_to_text(raw.get("additional")))
+    parts.append(plain_text(raw.get("additionalPlain")) or html_to_text(raw.get("additional")))
     return "\n\n".join(part for part in parts if part) or None
 
 

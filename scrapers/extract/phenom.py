@@ -32,14 +32,10 @@ from datetime import datetime
 from typing import Any
 
 from scrapers.extract.common import (
-    PageShapeError,
-    clean_inline,
-    html_to_text,
-    iso_timestamp,
-    unique,
+    PageShapeError, clean_inline, html_to_text, int_or_none, iso_timestamp, stamped_posting, unique,
 )
-from scrapers.extract.workday import pay_paragraphs
 from scrapers.extract.countries import country_code
+from scrapers.extract.pay_paragraphs import pay_paragraphs
 from scrapers.items import JobPosting
 
 PLATFORM = "phenom"
@@ -79,8 +75,7 @@ def search_page(data: Any) -> tuple[int | None, list[Any]]:
     jobs = inner.get("jobs") if isinstance(inner, dict) else None
     if not isinstance(jobs, list):
         raise PageShapeError("Phenom refineSearch reply has no 'data.jobs' list")
-    total = refine.get("totalHits")
-    return (total if isinstance(total, int) and not isinstance(total, bool) else None), jobs
+    return int_or_none(refine.get("totalHits")), jobs
 
 
 def job_detail(data: Any) -> dict[str, Any]:
@@ -119,25 +114,23 @@ def parse_job(
     url = None
     if site_url and ref:
         url = "/".join(part.strip("/") for part in (site_url, locale_path or "", "job", str(ref)) if part.strip("/"))
-    return JobPosting(
-        platform=PLATFORM,
-        company=company,
+    return stamped_posting(
+        PLATFORM, company, scraped_at,
         ref=ref,
         title=clean_inline(merged.get("title")),
         url=url,
-        department=_first(merged.get("category")) or _first(merged.get("multi_category")),
+        department=_first_text(merged.get("category")) or _first_text(merged.get("multi_category")),
         locations=_locations(merged),
         country=country_code(merged.get("country")),
-        employment_type=_first(merged.get("type")),
+        employment_type=_first_text(merged.get("type")),
         posted_at=iso_timestamp(merged.get("postedDate")),
         updated_at=iso_timestamp(merged.get("dateUpdated")) if "dateUpdated" in merged else None,
         description=description,
-        pay_text=pay_paragraphs(description_html) if description_html else pay_paragraphs(teaser),
-        scraped_at=scraped_at.isoformat(),
+        pay_text=pay_paragraphs(html_to_text(description_html or teaser), PLATFORM),
     )
 
 
-def _first(value: Any) -> str | None:
+def _first_text(value: Any) -> str | None:
     if isinstance(value, list):
         return next((clean_inline(item) for item in value if clean_inline(item)), None)
     return clean_inline(value) if isinstance(value, str) else None

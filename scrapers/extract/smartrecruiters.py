@@ -10,56 +10,45 @@ of those sections (most often `additionalInformation`); there is no structured p
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any
 
-from scrapers.extract.common import PageShapeError, clean_inline, html_to_text, iso_timestamp, unique
+from scrapers.extract.common import (
+    clean_inline, html_to_text, int_or_none, iso_timestamp, ref_text, required_list, stamped_posting, unique,
+)
+from scrapers.extract.countries import country_code
+from scrapers.extract.pay_paragraphs import pay_paragraphs
 from scrapers.items import JobPosting
 
 PLATFORM = "smartrecruiters"
 PUBLIC_JOBS_URL = "https://jobs.smartrecruiters.com"
 SECTION_ORDER = ("companyDescription", "jobDescription", "qualifications", "additionalInformation")
 
-# What makes a section look like it holds pay: an amount with a currency, and pay words.
-_AMOUNT = re.compile(
-    r"(?:[$€£¥₹]\s?\d|\d[\d,.]*\s?(?:k\b|K\b)?\s*(?:USD|EUR|GBP|CAD|AUD|INR|CHF|SEK|PLN|JPY)\b"
-    r"|\b(?:USD|EUR|GBP|CAD|AUD|INR|CHF|SEK|PLN|JPY)\s?\d)")
-_PAY_WORDS = re.compile(
-    r"\b(?:salary|salaries|pay range|base pay|pay rate|compensation|wage|hourly rate|per hour|per year|"
-    r"annually|per annum|OTE)\b", re.IGNORECASE)
-
 
 def postings_page(data: Any) -> tuple[list[Any], int | None]:
     """The page's postings and `totalFound` (None when the reply does not say)."""
-    if not isinstance(data, dict) or not isinstance(data.get("content"), list):
-        raise PageShapeError("SmartRecruiters postings reply has no 'content' list")
-    total = data.get("totalFound")
-    return data["content"], total if isinstance(total, int) and not isinstance(total, bool) else None
+    return required_list(data, "content", "SmartRecruiters postings reply"), int_or_none(data.get("totalFound"))
 
 
 def parse_posting(listing: dict[str, Any], detail: dict[str, Any] | None, *, company: str,
                   scraped_at: datetime) -> JobPosting:
     """One posting from its list entry and (when read) its detail reply; detail fields win."""
     raw = {**listing, **(detail or {})}
-    ref = raw.get("id")
     location = raw.get("location") if isinstance(raw.get("location"), dict) else {}
     sections = job_ad_sections(raw)
-    return JobPosting(
-        platform=PLATFORM,
-        company=company,
-        ref=str(ref) if ref not in (None, "") else None,
+    return stamped_posting(
+        PLATFORM, company, scraped_at,
+        ref=ref_text(raw.get("id")),
         title=clean_inline(raw.get("name")),
         url=clean_inline(raw.get("postingUrl")) or _public_url(raw),
         department=_label(raw.get("department")),
         locations=_locations(location),
-        country=(clean_inline(location.get("country")) or "").upper() or None,
+        country=country_code(location.get("country")),
         employment_type=_label(raw.get("typeOfEmployment")),
         posted_at=iso_timestamp(raw.get("releasedDate")),
         description=description_text(sections),
         pay_text=pay_section_text(sections),
         pay_ranges=[],
-        scraped_at=scraped_at.isoformat(),
     )
 
 
@@ -91,25 +80,16 @@ def description_text(sections: list[tuple[str, str | None, str]]) -> str | None:
 
 
 def pay_section_text(sections: list[tuple[str, str | None, str]]) -> str | None:
-    """The paragraphs of the section that looks most like it states pay, or None."""
-    best: tuple[int, int, str] | None = None
-    for position, (key, _, text) in enumerate(sections):
-        lines = text.split("\n")
-        paragraphs: list[str] = []
-        for index, line in enumerate(lines):
-            if not _AMOUNT.search(line):
-                continue
-            heading = lines[index - 1] if index and lines[index - 1].strip() else ""
-            if _PAY_WORDS.search(line):
-                paragraphs.append(line)
-            elif heading and _PAY_WORDS.search(heading):  # "Pay range" heading, amounts below it
-                paragraphs += [part for part in (heading, line) if part not in paragraphs]
-        if not paragraphs:
-            continue
-        score = 2 * len(paragraphs) + (1 if key == "additionalInformation" else 0)
-        if best is None or score > best[0]:
-            best = (score, position, "\n".join(paragraphs))
-    return best[2] if best else None
+    """The pay paragraphs of the section that states pay most, or None.
+
+    The most pay lines wins; on a tie `additionalInformation` (where boards usually put pay), then
+    the earlier section.
+    """
+    found = [(paragraphs, key) for key, _, text in sections if (paragraphs := pay_paragraphs(text, PLATFORM))]
+    if not found:
+        return None
+    paragraphs, _ = max(found, key=lambda pair: (pair[0].count("\n"), pair[1] == "additionalInformation"))
+    return paragraphs
 
 
 def _locations(location: dict[str, Any]) -> list[str]:

@@ -16,7 +16,8 @@ requisition (``JR63751`` vs ``JR63751-1``). Only when a path carries no "_id" is
 ``jobPostingInfo.jobReqId`` used.
 
 Pay: Workday has no pay field. The blocks of the description that name pay (pay, salary,
-compensation, hiring range, wage, rate...) *and* carry an amount go to ``pay_text``.
+compensation, hiring range, wage, rate...) *and* carry an amount, or head an amount on the next
+block, go to ``pay_text`` (``extract.pay_paragraphs``, Workday's wording).
 Dates: ``startDate`` (ISO date) from the detail; else the relative ``postedOn`` ("Posted 3 Days
 Ago") resolved against the crawl start; "Posted 30+ Days Ago" is not a date and gives None.
 """
@@ -29,13 +30,11 @@ from datetime import date, datetime
 from typing import Any
 
 from scrapers.extract.common import (
-    PageShapeError,
-    clean_inline,
-    html_to_text,
-    parse_text_date,
+    PageShapeError, clean_inline, html_to_text, int_or_none, parse_text_date, required_list, stamped_posting,
     unique,
 )
 from scrapers.extract.countries import country_code
+from scrapers.extract.pay_paragraphs import pay_paragraphs
 from scrapers.items import JobPosting
 
 PLATFORM = "workday"
@@ -44,20 +43,6 @@ TOTAL_CAP = 2000  # many tenants never report (or page past) more than 2000 resu
 
 _POSTING_ID = re.compile(r"_([^_/]+)/?$")
 _N_LOCATIONS = re.compile(r"^\d+\s+locations?$", re.IGNORECASE)
-
-# A few country names as Workday (and Phenom) spell them → ISO alpha-2; the detail's alpha2Code wins.
-
-# Pay-bearing blocks: a pay word and an amount in the same block (or an amount right after a
-# block that names pay: "The pay range for this role is:" / "$120,000 - $150,000").
-_PAY_WORDS = re.compile(
-    r"\b(pay|paid|salary|salaries|compensation|wages?|hiring range|base rate|hourly rate|rate of pay|"
-    r"remuneration|earnings?|OTE|stipend)\b",
-    re.IGNORECASE,
-)
-_AMOUNT = re.compile(
-    r"(?:[$€£¥₹]\s?\d)|(?:\b(?:USD|CAD|GBP|EUR|AUD|NZD|INR|JPY|SGD|CHF)\s?\d)|(?:\d[\d,.]*\s?(?:USD|CAD|GBP|EUR|AUD|NZD)\b)"
-    r"|(?:\b\d{2,3},\d{3}\b)|(?:\b\d{2,3}(?:\.\d)?\s?[kK]\b)",
-)
 
 
 class WorkdayError(PageShapeError):
@@ -103,13 +88,9 @@ def jobs_page(data: Any) -> tuple[int | None, list[Any], list[Any]]:
     message = error_message(data)
     if message is not None:
         raise WorkdayError(f"Workday error reply: {message}")
-    if not isinstance(data, dict) or not isinstance(data.get("jobPostings"), list):
-        raise PageShapeError("Workday jobs reply has no 'jobPostings' list")
-    total = data.get("total")
-    if isinstance(total, bool) or not isinstance(total, int):
-        total = None
+    postings = required_list(data, "jobPostings", "Workday jobs reply")
     facets = data.get("facets") if isinstance(data.get("facets"), list) else []
-    return total, data["jobPostings"], facets
+    return int_or_none(data.get("total")), postings, facets
 
 
 def facet_options(facets: Any) -> list[Facet]:
@@ -132,8 +113,8 @@ def facet_options(facets: Any) -> list[Facet]:
                 if "facetParameter" in value:
                     walk([value])
                     continue
-                count = value.get("count")
-                if value.get("id") and isinstance(count, int) and not isinstance(count, bool) and count > 0:
+                count = int_or_none(value.get("count"))
+                if value.get("id") and count is not None and count > 0:
                     values.append(FacetValue(str(value["id"]), clean_inline(value.get("descriptor")), count))
             if values:
                 found.append(Facet(str(entry["facetParameter"]), tuple(values)))
@@ -203,12 +184,12 @@ def parse_job(
     info = info if isinstance(info, dict) else {}
     external_path = posting.get("externalPath")
     description_html = info.get("jobDescription") if isinstance(info.get("jobDescription"), str) else None
+    description = html_to_text(description_html)
     url = clean_inline(info.get("externalUrl"))
     if url is None and public_site_url and isinstance(external_path, str) and external_path.startswith("/"):
         url = f"{public_site_url.rstrip('/')}{external_path}"
-    return JobPosting(
-        platform=PLATFORM,
-        company=company,
+    return stamped_posting(
+        PLATFORM, company, scraped_at,
         ref=posting_ref(external_path, info),
         title=clean_inline(info.get("title")) or clean_inline(posting.get("title")),
         url=url,
@@ -217,29 +198,9 @@ def parse_job(
         employment_type=clean_inline(info.get("timeType")),
         posted_at=_iso_date(info.get("startDate"))
         or parse_text_date(info.get("postedOn") or posting.get("postedOn"), now=scraped_at),
-        description=html_to_text(description_html),
-        pay_text=pay_paragraphs(description_html),
-        scraped_at=scraped_at.isoformat(),
+        description=description,
+        pay_text=pay_paragraphs(description, PLATFORM),
     )
-
-
-def pay_paragraphs(description_html: str | None) -> str | None:
-    """The description's blocks that state pay: a pay word and an amount (see module doc)."""
-    text = html_to_text(description_html)
-    if not text:
-        return None
-    blocks = [block.strip() for block in text.split("\n") if block.strip()]
-    chosen: list[int] = []
-    for index, block in enumerate(blocks):
-        if not _AMOUNT.search(block):
-            continue
-        if _PAY_WORDS.search(block):
-            chosen.append(index)
-        elif index > 0 and _PAY_WORDS.search(blocks[index - 1]):
-            chosen.extend([index - 1, index])
-    if not chosen:
-        return None
-    return "\n".join(blocks[index] for index in sorted(set(chosen)))
 
 
 def _country(info: dict[str, Any]) -> str | None:

@@ -15,6 +15,8 @@ History tables refuse UPDATE and DELETE (triggers): the archive is append-only b
 
 from __future__ import annotations
 
+import sqlite3
+
 from sqlite_utils import Database, Migrations
 
 migrations = Migrations("paywatch")
@@ -130,17 +132,35 @@ def m001_initial(db: Database) -> None:
         """
     )
     for table in HISTORY_TABLES:
-        for action in ("UPDATE", "DELETE"):
-            db.execute(
-                f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only history'); END"
-            )
+        _append_only(db, table)
 
 
-@migrations()
-def m002_views(db: Database) -> None:
-    db.executescript(
-        """
+# crawls as m003 rebuilt it: a crawl is complete, suspect (closures held) or failed.
+CRAWLS_TABLE = """
+CREATE TABLE crawls (
+    id INTEGER PRIMARY KEY,
+    company TEXT NOT NULL,
+    platform TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('complete', 'suspect', 'failed')),
+    failure_reason TEXT,
+    seen INTEGER NOT NULL DEFAULT 0,
+    new INTEGER NOT NULL DEFAULT 0,
+    changed INTEGER NOT NULL DEFAULT 0,
+    unchanged INTEGER NOT NULL DEFAULT 0,
+    unreadable INTEGER NOT NULL DEFAULT 0,
+    reopened INTEGER NOT NULL DEFAULT 0,
+    closed INTEGER NOT NULL DEFAULT 0,
+    with_pay INTEGER NOT NULL DEFAULT 0,
+    dropped INTEGER NOT NULL DEFAULT 0,
+    code_version TEXT
+)
+"""
+
+# The views, kept in one place so a migration that rebuilds a table they read can recreate them.
+VIEW_NAMES = ("version_pay", "version_detail", "current_postings", "pay_changes")
+VIEWS_SQL = """
         CREATE VIEW version_pay AS
         SELECT version_id,
                group_concat(
@@ -184,13 +204,71 @@ def m002_views(db: Database) -> None:
         LEFT JOIN version_pay cur_pay ON cur_pay.version_id = o.id
         LEFT JOIN version_pay prev_pay ON prev_pay.version_id = o.previous_id
         WHERE o.previous_id IS NOT NULL;
-        """
-    )
+"""
+
+
+@migrations()
+def m002_views(db: Database) -> None:
+    db.executescript(VIEWS_SQL)
+
+
+@migrations(transactional=False)
+def m003_crawl_verdicts(db: Database) -> None:
+    """A crawl may be ``suspect`` (its listing was whole, but it would close so many postings that
+    closures wait for the next complete crawl to confirm them), and counts postings it saw listed but
+    could not read (``unreadable``). SQLite cannot change a CHECK constraint in place, so ``crawls``
+    is rebuilt by SQLite's documented procedure (new table, every row copied as it was, old dropped,
+    new renamed), with its index, append-only triggers and the views that read it recreated."""
+    columns = ("id, company, platform, started_at, finished_at, status, failure_reason, seen, new, changed, "
+               "unchanged, reopened, closed, with_pay, dropped, code_version")
+    db.execute("PRAGMA foreign_keys = OFF")
+    try:
+        with db.atomic():
+            for view in VIEW_NAMES:
+                db.execute(f"DROP VIEW IF EXISTS {view}")
+            db.execute(CRAWLS_TABLE.replace("CREATE TABLE crawls", "CREATE TABLE crawls_rebuilt"))
+            db.execute(f"INSERT INTO crawls_rebuilt ({columns}) SELECT {columns} FROM crawls")
+            db.execute("DROP TABLE crawls")
+            db.execute("ALTER TABLE crawls_rebuilt RENAME TO crawls")
+            db.execute("CREATE INDEX crawls_company ON crawls (company, started_at)")
+            _append_only(db, "crawls")
+            for statement in _statements(VIEWS_SQL):  # executescript would commit the open transaction
+                db.execute(statement)
+            problems = db.execute("PRAGMA foreign_key_check").fetchall()
+            if problems:
+                raise RuntimeError(f"rebuilding crawls broke foreign keys: {problems[:5]}")
+    finally:
+        db.execute("PRAGMA foreign_keys = ON")
+
+
+def _statements(script: str) -> list[str]:
+    """The SQL statements of ``script`` (a ";" inside a string literal does not end one)."""
+    statements, pending = [], ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                statements.append(pending.strip())
+            pending = ""
+    return statements
+
+
+def _append_only(db: Database, table: str) -> None:
+    for action in ("UPDATE", "DELETE"):
+        db.execute(
+            f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, '{table} is append-only history'); END"
+        )
+
+
+# How long a write waits for another connection's write to finish before it gives up.
+BUSY_TIMEOUT_MS = 120_000
 
 
 def open_archive(path: str) -> Database:
     """The archive at ``path``, created or migrated, in WAL mode so Datasette can read while we write."""
     db = Database(path)
+    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     if path != ":memory:":
         db.enable_wal()
     db.execute("PRAGMA foreign_keys = ON")

@@ -1,20 +1,31 @@
 """Ingest one company crawl into the archive, in one transaction.
 
-Rules:
+Rules (docs/ARCHIVE.md tells them with an example each):
+- a posting is *seen* when the platform listed it, whether or not it could be read: one listed but
+  not read (its detail failed, its fields did not parse, validation dropped it) is *unreadable*:
+  it keeps its current version, its last-seen time moves, it is never closed for that;
 - a posting gets a new version only when its tracked content changed (its content hash);
-- re-ingesting identical data adds no version;
-- a posting absent from a *complete* crawl of its company is closed; one that comes back is
-  reopened; a failed crawl records what it saw and closes nothing;
-- everything a crawl writes commits together or not at all.
+  re-ingesting identical data adds no version; two copies of one id are resolved the same way
+  whatever their order (the smaller content hash is kept);
+- a *complete* crawl closes the open postings it did not see, unless that would close an unusual
+  share of them: then it is *suspect* and closes nothing until the next complete crawl confirms;
+- a field most postings had last time missing from almost all of them (schema drift) fails the crawl;
+- a *failed* crawl writes nothing a fault may have produced: no versions, no new postings, no
+  reopening, no closure; it records the crawl and when its known postings were last seen;
+- a value that cannot be stored (a lone surrogate, a non-finite pay figure) loses that value only;
+- everything a crawl writes commits together or not at all, waiting for another writer to finish.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
+import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Iterable, Mapping
+from contextlib import contextmanager
+from typing import Any, Iterable, Iterator, Mapping
 
 from sqlite_utils import Database
 from w3lib.url import url_query_cleaner
@@ -25,6 +36,16 @@ from w3lib.url import url_query_cleaner
 SOURCE_FIELDS = ("title", "url", "department", "locations", "country", "employment_type", "posted_at",
                  "description", "pay_text")
 PAY_RANGE_KEYS = ("min", "max", "currency", "period", "basis", "label")
+# A complete crawl that would close more than this share of a company's open postings, and at
+# least HOLD_AT_LEAST of them, holds its closures until the next complete crawl confirms them.
+HOLD_SHARE = 1 / 3
+HOLD_AT_LEAST = 10
+# Schema drift: a field at least DRIFT_AT_LEAST postings had last time, missing tonight from at least
+# this share of them.
+DRIFT_SHARE = 0.9
+DRIFT_AT_LEAST = 10
+DRIFT_FIELDS = ("description", "pay_text", "structured_pay")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 TRACKING_PARAMETERS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "gh_src", "source")
 
 
@@ -39,6 +60,7 @@ class CrawlSummary:
     new: int = 0
     changed: int = 0
     unchanged: int = 0
+    unreadable: int = 0
     reopened: int = 0
     closed: int = 0
     with_pay: int = 0
@@ -109,20 +131,77 @@ def ingest_crawl(
     platform: str,
     items: Iterable[Mapping[str, Any]],
     started_at: str,
+    listed_refs: Iterable[str] | None = None,
     finished_at: str | None = None,
     status: str = "complete",
     failure_reason: str | None = None,
     dropped: int = 0,
     code_version: str | None = None,
 ) -> CrawlSummary:
-    """Append one crawl of one company. Items are JobPosting dicts (after the pipelines)."""
+    """Append one crawl of one company. Items are JobPosting dicts (after the pipelines);
+    ``listed_refs`` the ids of every posting the platform listed (None: the items are the listing)."""
     if status not in ("complete", "failed"):
         raise ValueError(f"crawl status must be complete or failed, not {status!r}")
     finished_at = finished_at or utc_now()
-    items = list(items)
-    with db.atomic():
-        return _ingest(db, company, platform, items, started_at, finished_at, status, failure_reason,
+    items = _one_per_ref([storable(item) for item in items])
+    listed = {str(ref) for ref in listed_refs or ()} | set(items)
+    with write_transaction(db):
+        return _ingest(db, company, platform, items, listed, started_at, finished_at, status, failure_reason,
                        dropped, code_version)
+
+
+@contextmanager
+def write_transaction(db: Database) -> Iterator[Database]:
+    """One transaction that takes the write lock at once (BEGIN IMMEDIATE), so it waits out another
+    writer for the connection's busy timeout instead of failing midway when it first writes."""
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.conn.rollback()
+        raise
+    db.conn.commit()
+
+
+def storable(item: Mapping[str, Any]) -> dict[str, Any]:
+    """``item`` with what SQLite and hashing cannot take removed one value at a time: lone surrogates
+    (from a JSON escape such as "\\ud800") become U+FFFD, pay ranges with a non-finite figure are left out."""
+    clean = {key: _storable_value(value) for key, value in item.items()}
+    clean["pay_ranges"] = [
+        pay for pay in clean.get("pay_ranges") or []
+        if all(isinstance(pay.get(key), (int, float)) and math.isfinite(pay[key])
+               for key in ("min", "max", "annual_min", "annual_max"))
+    ]
+    return clean
+
+
+def _storable_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_storable_value(entry) for entry in value]
+    if isinstance(value, dict):
+        return {key: _storable_value(entry) for key, entry in value.items()}
+    return value
+
+
+def _one_per_ref(items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """One item per id; of two copies, the one with the smaller content hash (order never matters)."""
+    chosen: dict[str, dict[str, Any]] = {}
+    for item in items:
+        ref = str(item["ref"])
+        other = chosen.get(ref)
+        if other is None or _copy_order(item) < _copy_order(other):
+            chosen[ref] = item
+    return chosen
+
+
+def _copy_order(item: Mapping[str, Any]) -> tuple[str, str]:
+    return content_hash(tracked_snapshot(item)), json.dumps(_comparable(item), sort_keys=True, default=str)
 
 
 @dataclass
@@ -133,52 +212,58 @@ class _PlannedVersion:
     changed_fields: list[str]
 
 
-def _ingest(db, company, platform, items, started_at, finished_at, status, failure_reason, dropped, code_version):
+def _ingest(db, company, platform, items, listed, started_at, finished_at, status, failure_reason, dropped,
+            code_version):
     existing = {
         row["ref"]: row
         for row in db.query(
             """
-            SELECT p.id, p.ref, p.closed_at, p.current_version, v.content_hash AS hash, v.id AS version_id
+            SELECT p.id, p.ref, p.closed_at, p.current_version, p.last_crawl_id, v.content_hash AS hash,
+                   v.id AS version_id, v.description_hash IS NOT NULL AS had_description,
+                   v.pay_text IS NOT NULL AS had_pay_text,
+                   EXISTS (SELECT 1 FROM pay_ranges r WHERE r.version_id = v.id AND r.source = 'structured')
+                       AS had_structured_pay
             FROM postings p JOIN posting_versions v ON v.posting_id = p.id AND v.version = p.current_version
             WHERE p.platform = ? AND p.company = ?
             """,
             [platform, company],
         )
     }
+    if status == "complete":
+        drift = _schema_drift(existing, items)
+        if drift:
+            status, failure_reason = "failed", drift
 
     # Plan first, so the crawl row is written once with its final counts (crawls is append-only).
-    counts = dict.fromkeys(("seen", "new", "changed", "unchanged", "reopened", "closed", "with_pay"), 0)
+    counts = dict.fromkeys(("seen", "new", "changed", "unchanged", "unreadable", "reopened", "closed", "with_pay"), 0)
+    counts["seen"] = len(listed)
+    counts["unreadable"] = len(listed) - len(items)
     planned: list[_PlannedVersion] = []
-    seen_items: dict[str, Mapping[str, Any]] = {}
-    reopened: list[int] = []
-    for item in items:
-        ref = str(item["ref"])
-        if ref in seen_items:
-            continue
-        seen_items[ref] = item
-        counts["seen"] += 1
+    for ref, item in items.items():
         counts["with_pay"] += bool(item.get("pay_ranges"))
         known = existing.get(ref)
         if known is None:
             counts["new"] += 1
             planned.append(_PlannedVersion(None, 1, item, sorted(_comparable(item))))
-            continue
-        if known["closed_at"] is not None:
-            counts["reopened"] += 1
-            reopened.append(known["id"])
-        if known["hash"] != content_hash(tracked_snapshot(item)):
+        elif known["hash"] != content_hash(tracked_snapshot(item)):
             before = _previous_comparable(db, known["version_id"])
             after = _comparable(item)
-            changed = sorted(name for name in after if after[name] != before.get(name))
             counts["changed"] += 1
-            planned.append(_PlannedVersion(known["id"], known["current_version"] + 1, item, changed))
+            planned.append(_PlannedVersion(known["id"], known["current_version"] + 1, item,
+                                           sorted(name for name in after if after[name] != before.get(name))))
         else:
             counts["unchanged"] += 1
-    closing = (
-        [known["id"] for ref, known in existing.items() if ref not in seen_items and known["closed_at"] is None]
-        if status == "complete"
-        else []
-    )
+    reopening = [known["id"] for ref, known in existing.items() if ref in listed and known["closed_at"] is not None]
+    closing: list[int] = []
+    if status == "complete":
+        closing = [known for ref, known in existing.items() if ref not in listed and known["closed_at"] is None]
+        closing, held = _closures_to_apply(db, company, platform, existing, closing)
+        if held:
+            status, failure_reason = "suspect", held
+    if status == "failed":
+        planned, reopening, closing = [], [], []  # a failed crawl writes nothing a fault may have produced
+    else:
+        counts["reopened"] = len(reopening)
     counts["closed"] = len(closing)
 
     crawl_id = db.table("crawls").insert(
@@ -187,79 +272,119 @@ def _ingest(db, company, platform, items, started_at, finished_at, status, failu
          **counts}
     ).last_pk
 
-    for ref, item in seen_items.items():
+    for ref in listed:
         known = existing.get(ref)
-        if known is not None:
-            update = {"last_seen_at": started_at, "last_crawl_id": crawl_id, "title": item.get("title"),
-                      "platform_updated_at": item.get("updated_at")}
-            if known["closed_at"] is not None:
-                update["closed_at"] = None
-            db.table("postings").update(known["id"], update)
-    for posting_id in reopened:
+        if known is None:
+            continue
+        update = {"last_seen_at": started_at, "last_crawl_id": crawl_id}
+        if status != "failed" and ref in items:
+            update.update(title=items[ref].get("title"), platform_updated_at=items[ref].get("updated_at"))
+        if known["id"] in reopening:
+            update["closed_at"] = None
+        db.table("postings").update(known["id"], update)
+    for posting_id in reopening:
         _event(db, posting_id, crawl_id, "reopened", started_at)
 
     _store_descriptions(db, [plan.item.get("description") for plan in planned])
     for plan in planned:
-        item = plan.item
-        posting_id = plan.posting_id
-        if posting_id is None:
-            posting_id = db.table("postings").insert(
-                {"platform": platform, "company": company, "ref": str(item["ref"]), "title": item.get("title"),
-                 "first_seen_at": started_at, "last_seen_at": started_at, "closed_at": None,
-                 "first_crawl_id": crawl_id, "last_crawl_id": crawl_id, "current_version": 1,
-                 "platform_updated_at": item.get("updated_at")}
-            ).last_pk
-            _event(db, posting_id, crawl_id, "opened", started_at)
-        else:
-            db.table("postings").update(posting_id, {"current_version": plan.version})
-        description = item.get("description")
-        description_hash = text_hash(description) if description else None
-        version_id = db.table("posting_versions").insert(
-            {
-                "posting_id": posting_id,
-                "version": plan.version,
-                "crawl_id": crawl_id,
-                "observed_at": started_at,
-                "content_hash": content_hash(tracked_snapshot(item)),
-                "title": item.get("title"),
-                "url": item.get("url"),
-                "department": item.get("department"),
-                "locations": json.dumps(list(item.get("locations") or []), ensure_ascii=False),
-                "country": item.get("country"),
-                "employment_type": item.get("employment_type"),
-                "posted_at": item.get("posted_at"),
-                "description_hash": description_hash,
-                "pay_text": item.get("pay_text"),
-                "pay_source": item.get("pay_source"),
-                "role_type": item.get("role_type"),
-                "ai_related": item.get("ai_related"),
-                "seniority": item.get("seniority"),
-                "changed_fields": json.dumps(plan.changed_fields),
-            }
-        ).last_pk
-        db.table("version_changes").insert_all(
-            {"version_id": version_id, "field": name} for name in plan.changed_fields
-        )
-        db.table("pay_ranges").insert_all(
-            {
-                "version_id": version_id,
-                "position": position,
-                **{key: pay.get(key) for key in PAY_RANGE_KEYS},
-                "raw": pay.get("raw"),
-                "source": pay.get("source") or "text",
-                "period_inferred": bool(pay.get("period_inferred")),
-                "annual_min": pay.get("annual_min"),
-                "annual_max": pay.get("annual_max"),
-                "annualized": bool(pay.get("annualized")),
-            }
-            for position, pay in enumerate(item.get("pay_ranges") or [])
-        )
+        _write_version(db, plan, platform, company, crawl_id, started_at)
 
-    for posting_id in closing:
-        db.table("postings").update(posting_id, {"closed_at": started_at})
-        _event(db, posting_id, crawl_id, "closed", started_at)
+    for known in closing:
+        db.table("postings").update(known["id"], {"closed_at": started_at})
+        _event(db, known["id"], crawl_id, "closed", started_at)
 
     return CrawlSummary(crawl_id, company, platform, status, failure_reason, dropped=dropped, **counts)
+
+
+def _schema_drift(existing: Mapping[str, Mapping[str, Any]], items: Mapping[str, Mapping[str, Any]]) -> str | None:
+    """Why tonight's postings look re-shaped rather than edited, or None: a field most of them had last
+    time is missing from almost all of them now (a platform renamed or dropped it)."""
+    present_tonight = {
+        "description": lambda item: bool(item.get("description")),
+        "pay_text": lambda item: bool(item.get("pay_text")),
+        "structured_pay": lambda item: any(pay.get("source") == "structured" for pay in item.get("pay_ranges") or []),
+    }
+    for field in DRIFT_FIELDS:
+        had = [ref for ref, known in existing.items() if ref in items and known[f"had_{field}"]]
+        lost = [ref for ref in had if not present_tonight[field](items[ref])]
+        if len(had) >= DRIFT_AT_LEAST and len(lost) >= DRIFT_SHARE * len(had):
+            return (f"schema drift: {field} is missing tonight from {len(lost)} of the {len(had)} postings "
+                    "that had it; nothing is versioned until a crawl reads it again")
+    return None
+
+
+def _closures_to_apply(db: Database, company: str, platform: str, existing: Mapping[str, Mapping[str, Any]],
+                       closing: list[Mapping[str, Any]]) -> tuple[list[Mapping[str, Any]], str | None]:
+    """(the closures a complete crawl applies, why it holds the rest or None). An unusual share is held
+    (the crawl is suspect) until the next complete crawl confirms it: postings absent from that crawl
+    and from the suspect one before it are closed."""
+    open_count = sum(1 for known in existing.values() if known["closed_at"] is None)
+    if len(closing) < HOLD_AT_LEAST or len(closing) <= HOLD_SHARE * open_count:
+        return closing, None
+    previous = next(iter(db.query(
+        "SELECT id, status FROM crawls WHERE company = ? AND platform = ? AND status != 'failed' "
+        "ORDER BY id DESC LIMIT 1", [company, platform])), None)
+    if previous is not None and previous["status"] == "suspect":
+        return [known for known in closing if known["last_crawl_id"] < previous["id"]], None
+    return [], (f"would close {len(closing)} of {open_count} open postings: closures held until the next "
+                "complete crawl confirms them")
+
+
+def _write_version(db: Database, plan: _PlannedVersion, platform: str, company: str, crawl_id: int,
+                   started_at: str) -> None:
+    item = plan.item
+    posting_id = plan.posting_id
+    if posting_id is None:
+        posting_id = db.table("postings").insert(
+            {"platform": platform, "company": company, "ref": str(item["ref"]), "title": item.get("title"),
+             "first_seen_at": started_at, "last_seen_at": started_at, "closed_at": None,
+             "first_crawl_id": crawl_id, "last_crawl_id": crawl_id, "current_version": 1,
+             "platform_updated_at": item.get("updated_at")}
+        ).last_pk
+        _event(db, posting_id, crawl_id, "opened", started_at)
+    else:
+        db.table("postings").update(posting_id, {"current_version": plan.version})
+    description = item.get("description")
+    version_id = db.table("posting_versions").insert(
+        {
+            "posting_id": posting_id,
+            "version": plan.version,
+            "crawl_id": crawl_id,
+            "observed_at": started_at,
+            "content_hash": content_hash(tracked_snapshot(item)),
+            "title": item.get("title"),
+            "url": item.get("url"),
+            "department": item.get("department"),
+            "locations": json.dumps(list(item.get("locations") or []), ensure_ascii=False),
+            "country": item.get("country"),
+            "employment_type": item.get("employment_type"),
+            "posted_at": item.get("posted_at"),
+            "description_hash": text_hash(description) if description else None,
+            "pay_text": item.get("pay_text"),
+            "pay_source": item.get("pay_source"),
+            "role_type": item.get("role_type"),
+            "ai_related": item.get("ai_related"),
+            "seniority": item.get("seniority"),
+            "changed_fields": json.dumps(plan.changed_fields),
+        }
+    ).last_pk
+    db.table("version_changes").insert_all(
+        {"version_id": version_id, "field": name} for name in plan.changed_fields
+    )
+    db.table("pay_ranges").insert_all(
+        {
+            "version_id": version_id,
+            "position": position,
+            **{key: pay.get(key) for key in PAY_RANGE_KEYS},
+            "raw": pay.get("raw"),
+            "source": pay.get("source") or "text",
+            "period_inferred": bool(pay.get("period_inferred")),
+            "annual_min": pay.get("annual_min"),
+            "annual_max": pay.get("annual_max"),
+            "annualized": bool(pay.get("annualized")),
+        }
+        for position, pay in enumerate(item.get("pay_ranges") or [])
+    )
 
 
 def _store_descriptions(db: Database, texts: list[str | None]) -> None:

@@ -1,8 +1,11 @@
 """Stage 900, ArchiveWriterPipeline: append each company crawl to the archive: items are buffered and written in one transaction.
 
 The write happens when the spider closes, once Scrapy has said why it closed. A crawl is recorded
-as complete only if it finished normally, the spider saw nothing wrong and it returned postings;
-otherwise it is recorded as failed, which closes nothing.
+as complete only if it finished normally, the spider saw nothing wrong (including what it can only
+judge at the end: every listed posting identified, every listing as long as the platform said, no
+request refused for its host) and it returned postings; otherwise it is recorded as failed, which
+closes nothing. The ids of every posting the platform listed go with the items, so a posting that
+was listed but not read (or dropped by validation) is seen, not closed.
 """
 
 from __future__ import annotations
@@ -61,8 +64,11 @@ class ArchiveWriterPipeline:
             value for key, value in (stats.get_stats() or {}).items()
             if key.startswith("paywatch/dropped/") and isinstance(value, int)
         )
-        status, failure_reason = crawl_status(reason, list(getattr(spider, "failure_reasons", [])),
-                                              len(self.items), dropped)
+        problems = list(getattr(spider, "failure_reasons", []))
+        if hasattr(spider, "completeness_problems"):
+            problems += spider.completeness_problems()
+        status, failure_reason = crawl_status(reason, problems, len(self.items), dropped)
+        listed = getattr(spider, "listed_refs", None) if getattr(spider, "identifies_listed_postings", False) else None
         company = getattr(spider, "company", None)
         db = open_archive(self.db_path)
         try:
@@ -71,6 +77,7 @@ class ArchiveWriterPipeline:
                 company=company.slug if company else spider.name,
                 platform=getattr(spider, "platform", "unknown"),
                 items=self.items,
+                listed_refs=listed,
                 started_at=self.started_at,
                 status=status,
                 failure_reason=failure_reason,
@@ -80,8 +87,9 @@ class ArchiveWriterPipeline:
         finally:
             db.close()
         stats.set_value("paywatch/archive/crawl_id", summary.crawl_id)
-        stats.set_value("paywatch/archive/status", status)
-        log = logger.info if status == "complete" else logger.warning
-        log("%s: archived crawl %d (%s%s): seen %d, new %d, changed %d, closed %d, with pay %d, dropped %d",
-            summary.company, summary.crawl_id, status, f": {failure_reason}" if failure_reason else "",
-            summary.seen, summary.new, summary.changed, summary.closed, summary.with_pay, summary.dropped)
+        stats.set_value("paywatch/archive/status", summary.status)  # the archive may find it suspect or drifted
+        log = logger.info if summary.status == "complete" else logger.warning
+        log("%s: archived crawl %d (%s%s): seen %d, new %d, changed %d, unreadable %d, closed %d, with pay %d, "
+            "dropped %d", summary.company, summary.crawl_id, summary.status,
+            f": {summary.failure_reason}" if summary.failure_reason else "", summary.seen, summary.new,
+            summary.changed, summary.unreadable, summary.closed, summary.with_pay, summary.dropped)

@@ -8,6 +8,7 @@ import pytest
 
 from archive.schema import HISTORY_TABLES, open_archive
 from archive.store import ingest_crawl
+from sqlite_utils import Database
 
 NIGHT1 = "2026-11-01T03:00:00+00:00"
 NIGHT2 = "2026-11-02T03:00:00+00:00"
@@ -114,7 +115,8 @@ def test_a_failed_crawl_closes_nothing_but_records_what_it_saw(memory_db):
     crawl(memory_db, [posting("1"), posting("2")], NIGHT1)
     summary = crawl(memory_db, [posting("1", title="Staff Software Engineer")], NIGHT2, status="failed",
                     failure_reason="request failed: page 2")
-    assert (summary.closed, summary.changed) == (0, 1)
+    assert (summary.closed, summary.changed) == (0, 1)  # counted as seen...
+    assert count(memory_db, "posting_versions") == 2  # ...but a failed crawl writes no version
     assert memory_db.execute("SELECT count(*) FROM postings WHERE closed_at IS NOT NULL").fetchone()[0] == 0
     assert memory_db.execute("SELECT status, failure_reason FROM crawls WHERE id = ?", [summary.crawl_id]).fetchone() == (
         "failed", "request failed: page 2")
@@ -175,4 +177,125 @@ def test_migrations_are_recorded_and_rerun_is_a_no_op(tmp_path):
     path = str(tmp_path / "archive.db")
     open_archive(path).close()
     db = open_archive(path)
-    assert count(db, "_sqlite_migrations") == 2
+    assert count(db, "_sqlite_migrations") == 3
+
+
+# -- trustworthy nights: presence from the listing, holds, drift, bad values ----------------------
+
+def open_refs(db):
+    return sorted(row[0] for row in db.execute("SELECT ref FROM postings WHERE closed_at IS NULL"))
+
+
+def test_a_failed_crawl_opens_nothing_and_versions_nothing(memory_db):
+    crawl(memory_db, [posting("1")], NIGHT1)
+    junk = [posting(str(n)) for n in range(100, 140)]  # e.g. pagination that never ends
+    summary = crawl(memory_db, junk + [posting("1", title="Edited")], NIGHT2, status="failed",
+                    failure_reason="listing postings: 40 read where the platform counts 1")
+    assert (summary.new, summary.changed, summary.closed) == (40, 1, 0)
+    assert count(memory_db, "postings") == 1 and count(memory_db, "posting_versions") == 1
+    assert memory_db.execute("SELECT last_seen_at, title FROM postings").fetchone() == (NIGHT2, "Software Engineer")
+
+
+def test_a_listed_posting_that_could_not_be_read_is_seen_not_closed(memory_db):
+    crawl(memory_db, [posting("1"), posting("2"), posting("3")], NIGHT1)
+    summary = crawl(memory_db, [posting("1")], NIGHT2, listed_refs=["1", "2", "3"])
+    assert (summary.status, summary.seen, summary.unreadable, summary.closed) == ("complete", 3, 2, 0)
+    assert open_refs(memory_db) == ["1", "2", "3"]
+    assert memory_db.execute("SELECT last_seen_at, current_version FROM postings WHERE ref = '2'").fetchone() == (NIGHT2, 1)
+    assert memory_db.execute("SELECT unreadable FROM crawls WHERE id = ?", [summary.crawl_id]).fetchone() == (2,)
+    gone = crawl(memory_db, [posting("1")], NIGHT3, listed_refs=["1", "2"])  # "3" really left the listing
+    assert gone.closed == 1 and open_refs(memory_db) == ["1", "2"]
+
+
+def test_a_mass_closure_is_held_until_the_next_complete_crawl_confirms_it(memory_db):
+    board = [posting(str(n)) for n in range(30)]
+    crawl(memory_db, board, NIGHT1)
+    suspect = crawl(memory_db, board[:15], NIGHT2)  # half the board gone at once
+    assert (suspect.status, suspect.closed) == ("suspect", 0)
+    assert "would close 15 of 30 open postings" in suspect.failure_reason
+    assert len(open_refs(memory_db)) == 30 and count(memory_db, "posting_events") == 30
+    confirmed = crawl(memory_db, board[:15], NIGHT3)
+    assert (confirmed.status, confirmed.closed) == ("complete", 15)
+    assert len(open_refs(memory_db)) == 15
+
+
+def test_a_mass_absence_that_comes_back_closes_nothing(memory_db):
+    board = [posting(str(n)) for n in range(30)]
+    crawl(memory_db, board, NIGHT1)
+    assert crawl(memory_db, board[:5], NIGHT2).status == "suspect"
+    back = crawl(memory_db, board, NIGHT3)
+    assert (back.status, back.closed, back.reopened) == ("complete", 0, 0)
+    assert count(memory_db, "posting_events") == 30  # only the openings: no closed/reopened pair
+
+
+def test_small_boards_close_normally(memory_db):
+    crawl(memory_db, [posting("1"), posting("2")], NIGHT1)
+    assert crawl(memory_db, [posting("1")], NIGHT2).closed == 1  # half of two is no mass closure
+
+
+@pytest.mark.parametrize("field, strip", [
+    ("description", {"description": None}),
+    ("pay_text", {"pay_text": None}),
+    ("structured_pay", {"pay_ranges": []}),
+])
+def test_schema_drift_fails_the_crawl_instead_of_versioning_every_posting(memory_db, field, strip):
+    board = [posting(str(n), pay_text="$100k", ranges=[pay(100000, 120000, source="structured")]) for n in range(20)]
+    crawl(memory_db, board, NIGHT1)
+    drifted = crawl(memory_db, [{**item, **strip} for item in board], NIGHT2)
+    assert drifted.status == "failed" and f"schema drift: {field}" in drifted.failure_reason
+    assert count(memory_db, "posting_versions") == 20
+
+
+def test_a_value_that_cannot_be_stored_loses_only_that_value(memory_db):
+    nan_range = pay(100000, 120000) | {"min": float("nan")}
+    summary = crawl(memory_db, [posting("1", title="Engineer \ud800"), posting("2", ranges=[nan_range, pay(90000, 95000)])],
+                    NIGHT1)
+    assert summary.seen == 2 and summary.status == "complete"
+    assert memory_db.execute("SELECT title FROM postings WHERE ref = '1'").fetchone() == ("Engineer \ufffd",)
+    assert memory_db.execute("SELECT min FROM pay_ranges").fetchall() == [(90000.0,)]
+
+
+def test_two_copies_of_one_id_are_resolved_the_same_way_in_any_order(tmp_path):
+    copies = [posting("1", title="Engineer"), posting("1", title="Senior Engineer")]
+    titles = []
+    for order in (copies, copies[::-1]):
+        db = open_archive(str(tmp_path / f"archive{len(titles)}.db"))
+        crawl(db, order, NIGHT1)
+        titles.append(db.execute("SELECT title FROM posting_versions").fetchall())
+        db.close()
+    assert titles[0] == titles[1] and len(titles[0]) == 1
+
+
+def test_the_write_waits_for_another_writer_instead_of_failing(tmp_path):
+    import threading
+    import time
+
+    path = str(tmp_path / "archive.db")
+    open_archive(path).close()
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")  # another crawl is writing
+    release = threading.Timer(1.0, lambda: other.execute("COMMIT"))
+    release.start()
+    db = open_archive(path)
+    started = time.monotonic()
+    summary = crawl(db, [posting("1")], NIGHT1)
+    assert summary.seen == 1 and time.monotonic() - started >= 0.9
+    release.join()
+    db.close()
+    other.close()
+
+
+def test_the_suspect_status_migration_keeps_every_old_crawl(tmp_path):
+    from archive.schema import migrations
+
+    path = str(tmp_path / "old.db")
+    db = Database(path)
+    migrations.apply(db, stop_before="m003_crawl_verdicts")
+    db["crawls"].insert({"company": "acme", "platform": "greenhouse", "started_at": NIGHT1, "finished_at": NIGHT1,
+                         "status": "complete", "seen": 7})
+    db.close()
+    db = open_archive(path)
+    assert db.execute("SELECT company, status, seen, unreadable FROM crawls").fetchall() == [("acme", "complete", 7, 0)]
+    assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        db.execute("UPDATE crawls SET seen = 0")

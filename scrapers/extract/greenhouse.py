@@ -14,7 +14,7 @@ from typing import Any
 from parsel import Selector
 
 from scrapers.extract.common import (
-    clean_inline, html_to_text, iso_timestamp, join_names, ref_text, required_list, stamped_posting,
+    clean_inline, html_to_text, int_or_none, iso_timestamp, join_names, ref_text, required_list, stamped_posting,
     structured_pay, unique,
 )
 from scrapers.items import JobPosting
@@ -24,6 +24,12 @@ PLATFORM = "greenhouse"
 
 def board_jobs(data: Any) -> list[dict[str, Any]]:
     return required_list(data, "jobs", "Greenhouse board reply")
+
+
+def board_total(data: Any) -> int | None:
+    """How many postings the board says it holds (`meta.total`), or None when it does not say."""
+    meta = data.get("meta") if isinstance(data, dict) else None
+    return int_or_none(meta.get("total")) if isinstance(meta, dict) else None
 
 
 def parse_job(raw: dict[str, Any], *, company: str, scraped_at: datetime) -> JobPosting:

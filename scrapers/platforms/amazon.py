@@ -28,6 +28,9 @@ class AmazonSpider(PlatformSpider):
     base_url_setting = "AMAZON_JOBS_URL"
     default_base_url = "https://www.amazon.jobs"
 
+    def listing_ref(self, raw: dict[str, Any]) -> str | None:
+        return extract.job_ref(raw)
+
     @property
     def categories(self) -> list[str]:
         value = self.company_id("business_categories")
@@ -73,7 +76,9 @@ class AmazonSpider(PlatformSpider):
         refs = [extract.job_ref(raw) or "" for raw in jobs if isinstance(raw, dict)]
         if not self.page_is_new(category, refs):
             return
-        for raw in self.raw_postings(jobs):
+        if offset == 0:
+            self.expect_postings(category, hits)
+        for raw in self.raw_postings(jobs, listing=category):
             ref = extract.job_ref(raw)
             if ref is not None and self.listed_before(ref, "paywatch/amazon/duplicate_posting"):
                 continue

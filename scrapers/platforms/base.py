@@ -1,9 +1,16 @@
 """What every platform base spider shares: company wiring, base URLs, JSON loading, crawl health.
 
-A crawl is *complete* only when every request the spider made succeeded and every page it read had
-the shape it expected. Anything else (an HTTP error after retries, a malformed page, a page that
-repeats an earlier one) marks the crawl failed: the archive then records what was seen but closes
-nothing, because a broken crawl must never look like a company taking its postings down.
+Presence comes from the listing: every posting the platform lists is noted (``note_listed``) when
+the spider accepts it, before its detail is asked for or its fields are read, so a posting whose
+detail fails, whose extraction raises or which validation drops is still *seen* (counted
+unreadable by the archive), never closed for that.
+
+A crawl is *complete* only when it can show it saw the whole listing: every request succeeded,
+every page had the shape expected, no page repeated, every listed posting had an identity, each
+listing gave as many postings as the platform said it holds, no callback raised, and no request
+went to a host the company's platform does not name. Anything else marks the crawl failed
+(``mark_failed``): the archive then records the crawl and closes nothing, because a broken crawl
+must never look like a company taking its postings down.
 """
 
 from __future__ import annotations
@@ -11,13 +18,14 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 from typing import Any, AsyncIterator, Callable, ClassVar, Iterable, Iterator, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import scrapy
+from scrapy import signals
 from scrapy.http import JsonRequest, Response
 from twisted.python.failure import Failure
 
-from scrapers.extract.common import PageShapeError
+from scrapers.extract.common import PageShapeError, ref_text
 from scrapers.items import JobPosting
 from scrapers.registry import Company
 
@@ -48,6 +56,9 @@ class PlatformSpider(scrapy.Spider):
     default_base_url: ClassVar[str]
     host_id: ClassVar[str | None] = None
     board_path: ClassVar[str] = ""
+    # False where a listing cannot name its postings' ids before they are read (JSON-LD pages):
+    # then presence is what was read.
+    identifies_listed_postings: ClassVar[bool] = True
     company: ClassVar[Company | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -78,6 +89,16 @@ class PlatformSpider(scrapy.Spider):
         self.failure_reasons: list[str] = []
         self._pages_seen: set[tuple[str, tuple[str, ...]]] = set()
         self._postings_listed: set[str] = set()
+        self.listed_refs: set[str] = set()  # every posting the platform listed this crawl
+        self.unidentified = 0  # listed entries with no id: the listing cannot be accounted for
+        self._listing_counts: dict[str, tuple[int, int]] = {}  # listing -> (the platform's count, postings read)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> "PlatformSpider":
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.allowed_domains = sorted(spider.allowed_hosts())  # the base URL needs the settings
+        crawler.signals.connect(spider.on_spider_error, signal=signals.spider_error)
+        return spider
 
     @classmethod
     def host_key(cls, company: Company) -> str:
@@ -96,6 +117,12 @@ class PlatformSpider(scrapy.Spider):
     @property
     def base_url(self) -> str:
         return str(self.settings.get(self.base_url_setting) or self.default_base_url).rstrip("/")
+
+    def allowed_hosts(self) -> set[str]:
+        """The hosts this crawl may talk to (Scrapy's offsite filter holds requests and redirects to
+        them; a refused request fails the crawl, see ``completeness_problems``)."""
+        host = urlsplit(self.base_url).hostname
+        return {host} if host else set()
 
     def quoted_id(self, key: str) -> str:
         """A registry identifier made safe for a URL path or query."""
@@ -125,6 +152,11 @@ class PlatformSpider(scrapy.Spider):
         self.crawler.stats.inc_value("paywatch/crawl/failures")
         self.logger.error("%s: crawl marked failed: %s", self.company_slug, reason)
 
+    def on_spider_error(self, failure: Failure, response: Response, spider: Any = None) -> None:
+        """A callback raised: the rest of that page was never read, so the crawl cannot be complete."""
+        if spider is None or spider is self:
+            self.mark_failed(f"callback error on {response.url}: {failure.getErrorMessage()}")
+
     def on_request_error(self, failure: Failure) -> None:
         request = failure.request if hasattr(failure, "request") else None
         url = request.url if request is not None else "?"
@@ -152,13 +184,58 @@ class PlatformSpider(scrapy.Spider):
             self.mark_failed(f"{error} ({response.url}{about})")
             return None
 
-    def raw_postings(self, postings: Iterable[Any]) -> Iterator[dict[str, Any]]:
-        """Each posting dict of a page, through ``adjust_raw_posting``; anything else is counted and skipped."""
+    def raw_postings(self, postings: Iterable[Any], listing: str | None = None) -> Iterator[dict[str, Any]]:
+        """Each posting dict of a page, through ``adjust_raw_posting``; anything else is counted, and
+        leaves the listing unaccounted for. With ``listing``, the entries count towards what that
+        listing gave (see ``expect_postings``)."""
+        postings = list(postings)
+        if listing is not None:
+            expected, read = self._listing_counts.get(listing, (-1, 0))
+            self._listing_counts[listing] = (expected, read + len(postings))
         for raw in postings:
             if not isinstance(raw, dict):
                 self.crawler.stats.inc_value("paywatch/response/malformed_posting")
+                self.unidentified += 1
                 continue
             yield self.adjust_raw_posting(raw)
+
+    # -- presence and completeness ---------------------------------------------------------------
+    def listing_ref(self, raw: dict[str, Any]) -> str | None:
+        """The platform's id of a listed posting, read from its listing entry."""
+        return ref_text(raw.get("id"))
+
+    def note_listed(self, raw: dict[str, Any]) -> None:
+        """The platform lists this posting tonight, whatever becomes of its detail or fields."""
+        if not self.identifies_listed_postings:
+            return
+        ref = self.listing_ref(raw)
+        if ref is None:
+            self.unidentified += 1
+            self.crawler.stats.inc_value("paywatch/listing/posting_without_id")
+        else:
+            self.listed_refs.add(ref)
+
+    def expect_postings(self, listing: str, count: int | None) -> None:
+        """The platform says ``listing`` holds ``count`` postings (None: it does not say)."""
+        if count is not None:
+            _, read = self._listing_counts.get(listing, (-1, 0))
+            self._listing_counts[listing] = (count, read)
+
+    def completeness_problems(self) -> list[str]:
+        """Why this crawl cannot show it saw the whole listing, beyond what ``mark_failed`` recorded."""
+        problems = []
+        if self.unidentified:
+            problems.append(f"{self.unidentified} listed postings had no id: the listing cannot be accounted for")
+        for listing, (expected, read) in sorted(self._listing_counts.items()):
+            if expected >= 0 and read < expected:
+                problems.append(f"listing {listing}: the platform counts {expected} postings, {read} were read")
+            elif expected >= 0 and read > expected + max(20, expected // 10):
+                problems.append(f"listing {listing}: {read} postings read where the platform counts {expected}")
+        refused = self.crawler.stats.get_value("offsite/filtered", 0)
+        if refused:
+            problems.append(f"{refused} requests or redirects to hosts outside {', '.join(self.allowed_domains)} "
+                            "were refused")
+        return problems
 
     def page_is_new(self, listing: str, refs: Iterable[str]) -> bool:
         """False (and the crawl marked failed) when a page repeats one already read.
@@ -186,10 +263,16 @@ class PlatformSpider(scrapy.Spider):
                    **context: Any) -> JobPosting | None:
         """``parse(*sources, company=..., scraped_at=..., **context)``, finished by ``adjust_item``
         (which sees ``raw``, by default the first source: the platform's dict for the posting)."""
-        item = parse(*sources, company=self.company_slug, scraped_at=self.crawl_started_at, **context)
-        if item is None:
+        listed = sources[0]
+        if isinstance(listed, dict):
+            self.note_listed(listed)
+        try:
+            item = parse(*sources, company=self.company_slug, scraped_at=self.crawl_started_at, **context)
+            return None if item is None else self.adjust_item(item, listed if raw is None else raw)
+        except Exception:  # one odd posting is unreadable; it stays listed, the rest of the page is read
+            self.crawler.stats.inc_value("paywatch/posting/unreadable")
+            self.logger.exception("%s: could not read a listed posting; it stays as it was", self.company_slug)
             return None
-        return self.adjust_item(item, sources[0] if raw is None else raw)
 
     def request(self, url: str, callback: Any, *, data: Any = None, **kwargs: Any) -> scrapy.Request:
         """A request whose failure fails the crawl; with ``data``, a POST of that JSON body."""

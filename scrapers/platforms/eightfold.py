@@ -58,7 +58,9 @@ class EightfoldSpider(PlatformSpider):
         refs = [extract.position_ref(raw) or "" for raw in positions if isinstance(raw, dict)]
         if not self.page_is_new("positions", refs):
             return
-        for raw in self.raw_postings(positions):
+        if start == 0:
+            self.expect_postings("positions", count)
+        for raw in self.raw_postings(positions, listing="positions"):
             ref = extract.position_ref(raw)
             if ref is None:
                 # No id: no detail to ask for; the validation pipeline drops it with a counted reason.
@@ -66,6 +68,7 @@ class EightfoldSpider(PlatformSpider):
                 continue
             if self.listed_before(ref, "paywatch/eightfold/duplicate_position"):
                 continue
+            self.note_listed(raw)
             if raw.get("job_description"):
                 yield self._item(raw, None)  # the list already has it
             else:

@@ -19,6 +19,9 @@ class GreenhouseSpider(PlatformSpider):
     board_path = "/v1/boards/{token}/jobs?content=true&pay_transparency=true"
 
     def parse_board(self, response):
-        """The whole board."""
-        for raw in self.raw_postings(self.read_page(response, extract.board_jobs) or []):
+        """The whole board, which must hold as many postings as its ``meta.total`` says."""
+        board = self.read_page(response, lambda data: (extract.board_jobs(data), extract.board_total(data)))
+        jobs, total = board or ([], None)
+        self.expect_postings("board", total)
+        for raw in self.raw_postings(jobs, listing="board"):
             yield self.build_item(extract.parse_job, raw)

@@ -28,6 +28,7 @@ class JsonLdSpider(PlatformSpider):
     optional_ids = ("listing_url", "link_css", "posting_urls")
     base_url_setting = "JSONLD_BASE_URL"
     default_base_url = ""
+    identifies_listed_postings = False  # a posting's id is in its own page, not in the listing
 
     @classmethod
     def host_key(cls, company) -> str:
@@ -41,6 +42,12 @@ class JsonLdSpider(PlatformSpider):
             return "jsonld needs listing_url or posting_urls"
         return problem
 
+    def allowed_hosts(self) -> set[str]:
+        urls = self.company_id("posting_urls") or []
+        urls = [urls] if isinstance(urls, str) else list(urls)
+        urls.append(self.company_id("listing_url"))
+        return {urlsplit(self.local_url(str(url))).hostname for url in urls if url} - {None}
+
     # -- URLs -------------------------------------------------------------------------------------
     def local_url(self, url: str) -> str:
         """``url`` with its scheme and host replaced by JSONLD_BASE_URL (when set)."""
@@ -50,8 +57,11 @@ class JsonLdSpider(PlatformSpider):
         parts = urlsplit(url)
         return f"{base}{parts.path or '/'}" + (f"?{parts.query}" if parts.query else "")
 
-    def posting_request(self, url: str):
-        return self.request(self.local_url(url), callback=self.parse_posting_page, cb_kwargs={"page_url": url})
+    def posting_request(self, url: str, linked_elsewhere: bool = False):
+        # Links picked by the entry's own link_css may lead to another host; that host is the entry's word.
+        meta = {"allow_offsite": True} if linked_elsewhere else {}
+        return self.request(self.local_url(url), callback=self.parse_posting_page, cb_kwargs={"page_url": url},
+                            meta=meta)
 
     async def start(self) -> AsyncIterator[Any]:
         posting_urls = self.company_id("posting_urls")
@@ -94,7 +104,7 @@ class JsonLdSpider(PlatformSpider):
         if not self.page_is_new("listing", seen):
             return
         for url in seen:
-            yield self.posting_request(url)
+            yield self.posting_request(url, linked_elsewhere=bool(link_css))
 
     def parse_posting_page(self, response, page_url: str):
         text = getattr(response, "text", None)

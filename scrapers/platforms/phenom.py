@@ -48,6 +48,9 @@ class PhenomSpider(PlatformSpider):
         super().__init__(*args, **kwargs)
         self.site: dict[str, Any] = {}
 
+    def listing_ref(self, raw: dict[str, Any]) -> str | None:
+        return extract.job_ref(raw)
+
     # -- wiring -------------------------------------------------------------------------------
     @property
     def site_url(self) -> str:
@@ -148,8 +151,11 @@ class PhenomSpider(PlatformSpider):
         refs = [str(extract.job_ref(raw)) for raw in jobs if isinstance(raw, dict)]
         if not self.page_is_new("refineSearch", refs):
             return
-        for raw in self.raw_postings(jobs):
+        if offset == 0:
+            self.expect_postings("refineSearch", total)
+        for raw in self.raw_postings(jobs, listing="refineSearch"):
             if raw.get("jobSeqNo") or raw.get("jobId"):
+                self.note_listed(raw)
                 yield self.detail_request(raw)
             else:
                 self.crawler.stats.inc_value("paywatch/phenom/job_without_id")

@@ -46,12 +46,15 @@ class SmartRecruitersSpider(PlatformSpider):
         refs = [str(raw.get("id")) for raw in postings if isinstance(raw, dict)]
         if not self.page_is_new("postings", refs):
             return
-        for raw in self.raw_postings(postings):
+        if offset == 0:
+            self.expect_postings("postings", total)
+        for raw in self.raw_postings(postings, listing="postings"):
             posting_id = raw.get("id")
             if posting_id in (None, ""):
                 # No id, no detail to ask for: yielded so the validator drops it with a counted reason.
                 yield self.build_item(extract.parse_posting, raw, None)
                 continue
+            self.note_listed(raw)
             url = f"{self.postings_url}/{quote(str(posting_id), safe='')}"
             yield self.request(url, callback=self.parse_detail, cb_kwargs={"listing": raw})
         next_offset = offset + len(postings)

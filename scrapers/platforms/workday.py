@@ -49,6 +49,9 @@ class WorkdaySpider(PlatformSpider):
     default_base_url = ""  # empty: https://{host}
     host_id = "host"
 
+    def listing_ref(self, raw: dict[str, Any]) -> str | None:
+        return extract.posting_ref(raw.get("externalPath"))
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._search_seen: dict[str, set[str]] = {}
@@ -154,7 +157,9 @@ class WorkdaySpider(PlatformSpider):
             return
         seen_here.update(paths)
 
-        for raw in self.raw_postings(postings):
+        if offset == 0:
+            self.expect_postings(listing, total)
+        for raw in self.raw_postings(postings, listing=listing):
             path = raw.get("externalPath")
             if not isinstance(path, str) or not path.startswith("/"):
                 # No detail can be read: hand over what the list has; validation drops it (no ref).
@@ -165,6 +170,7 @@ class WorkdaySpider(PlatformSpider):
                 continue
             if self.listed_before(path, "paywatch/workday/duplicate_across_searches"):
                 continue
+            self.note_listed(raw)
             yield self.detail_request(raw)
 
         next_offset = offset + extract.PAGE_SIZE

@@ -8,6 +8,7 @@ range, from a platform's pay fields or parsed from text; postings carry them as 
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -62,6 +63,8 @@ class PayRange:
             raise ValueError(f"unknown pay period {self.period!r}")
         if self.basis not in BASES:
             raise ValueError(f"unknown pay basis {self.basis!r}")
+        if not (math.isfinite(self.min) and math.isfinite(self.max)):
+            raise ValueError(f"pay figures must be finite numbers, got {self.min}-{self.max}")
         if self.min > self.max:
             raise ValueError(f"pay min {self.min} is above max {self.max}")
 

@@ -39,5 +39,7 @@ def json_response(url: str, payload: Any, status: int = 200, request: Request | 
 def split_output(results) -> tuple[list[JobPosting], list[Request]]:
     items, requests = [], []
     for result in results or []:
+        if result is None:  # Scrapy ignores a callback's None (an unreadable posting yields one)
+            continue
         (requests if isinstance(result, Request) else items).append(result)
     return items, requests

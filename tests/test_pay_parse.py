@@ -422,6 +422,8 @@ def test_results_are_payrange_text_source_and_deterministic():
         (dict(period="fortnight"), "unknown pay period"),
         (dict(basis="bonus"), "unknown pay basis"),
         (dict(min=120_000, max=100_000), "above max"),
+        (dict(min=float("nan")), "finite"),
+        (dict(max=float("inf")), "finite"),
     ],
 )
 def test_payrange_rejects_a_bad_period_basis_or_order(fields, message):

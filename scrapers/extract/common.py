@@ -4,6 +4,7 @@ fields, and the stamp every posting gets."""
 from __future__ import annotations
 
 import html
+import math
 import re
 import warnings
 from datetime import datetime, timezone
@@ -118,6 +119,8 @@ def structured_pay(
         return None
     if low is None and high is None:
         return None
+    if any(value is not None and not math.isfinite(value) for value in (low, high)):
+        return None  # NaN or infinity: not a figure anyone published
     low = high if low is None else low
     high = low if high is None else high
     if low <= 0 or not isinstance(currency, str) or not re.fullmatch(r"[A-Za-z]{3}", currency.strip()):

@@ -8,6 +8,7 @@ Pay appears as structured `pay_input_ranges` (cents) where the board exposes the
 from __future__ import annotations
 
 import html
+import math
 from datetime import datetime
 from typing import Any
 
@@ -61,9 +62,12 @@ def pay_input_ranges(ranges: Any) -> list[dict[str, Any]]:
         if not isinstance(entry, dict):
             continue
         cents = [entry.get("min_cents"), entry.get("max_cents")]
+        dollars = [_dollars(amount) for amount in cents]
+        if any(amount is not None and value is None for amount, value in zip(cents, dollars)):
+            continue  # a figure that is not a number ("n/a"): that range is lost, not the posting
         pay = structured_pay(
-            minimum=None if cents[0] is None else float(cents[0]) / 100,
-            maximum=None if cents[1] is None else float(cents[1]) / 100,
+            minimum=dollars[0],
+            maximum=dollars[1],
             currency=entry.get("currency_type"),
             period=None,  # Greenhouse gives no interval; inferred from magnitude and flagged
             label=entry.get("title"),
@@ -91,8 +95,20 @@ def pay_block_text(content_html: str | None) -> str | None:
     return "\n".join(([description] if description else []) + lines)
 
 
+def _dollars(cents: Any) -> float | None:
+    """A cents figure as dollars; None when it is missing or not a finite number."""
+    if cents is None or isinstance(cents, bool):
+        return None
+    try:
+        value = float(cents) / 100
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
 def _metadata_value(raw: dict[str, Any], name: str) -> str | None:
-    for entry in raw.get("metadata") or []:
+    metadata = raw.get("metadata")
+    for entry in metadata if isinstance(metadata, list) else []:
         if isinstance(entry, dict) and str(entry.get("name", "")).strip().lower() == name:
             value = entry.get("value")
             return clean_inline(value) if isinstance(value, (str, int, float)) else None

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
@@ -954,10 +955,33 @@ def _worth_a_look(candidate: _Candidate, default_currency: str, mentions_pesos: 
 MAX_NUMBERS_READ = 2_000
 
 
+class _AsciiTwins(dict):
+    """A str.translate table: each Unicode decimal digit ("１", "٣") and full-width form ("＄", "，",
+    "－") to its ASCII twin. One character for one, so positions in the translated text are positions
+    in the original, and every range's ``raw`` is cut from the text as the posting wrote it."""
+
+    def __missing__(self, code: int) -> int | None:
+        char = chr(code)
+        if char.isdecimal():
+            twin: int | None = ord(str(unicodedata.decimal(char)))
+        elif 0xFF01 <= code <= 0xFF5E:  # the full-width block mirrors printable ASCII
+            twin = code - 0xFEE0
+        else:
+            twin = None
+        self[code] = twin if twin is not None else code
+        return self[code]
+
+
+_ASCII_TWINS = _AsciiTwins()
+
+
 def parse_pay(text: str, *, default_currency: str = "USD") -> list[PayRange]:
     """Every pay figure or range stated in ``text``, in text order (see the module docstring)."""
     if not text:
         return []
+    original = text
+    if not text.isascii():  # ASCII has no twins to swap in
+        text = text.translate(_ASCII_TWINS)
     amounts = []
     for count, match in enumerate(_NUMBER.finditer(text)):
         if count == MAX_NUMBERS_READ:
@@ -989,7 +1013,7 @@ def parse_pay(text: str, *, default_currency: str = "USD") -> list[PayRange]:
             PayRange(
                 round(candidate.min, 2), round(candidate.max, 2), currency, period,
                 _resolve_basis(doc, candidate, after), _label(doc, candidate),
-                text[candidate.start : candidate.end], "text", inferred,
+                original[candidate.start : candidate.end], "text", inferred,
             )
         )
     return results

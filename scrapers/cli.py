@@ -16,6 +16,7 @@ from typing import Any, Sequence
 import click
 from tabulate import tabulate
 
+from archive.lock import ArchiveBusy, crawl_lock
 from scrapers.registry import SECTORS, RegistryError
 from scrapers.settings import PAYWATCH_VERSION
 
@@ -85,8 +86,12 @@ def crawl(db: str, registry: str | None, platform: tuple[str, ...], company: tup
         click.echo(f"[{done}/{total}] {slug}: {status} ({reason})", err=True)
 
     plural = "y" if len(selected) == 1 else "ies"
-    click.echo(f"paywatch: crawling {len(selected)} compan{plural} into {scrapy_settings.get('PAYWATCH_DB')}", err=True)
-    results = night.run_crawl(scrapy_settings, selected, progress)
+    try:
+        with crawl_lock(db):
+            click.echo(f"paywatch: crawling {len(selected)} compan{plural} into {db}", err=True)
+            results = night.run_crawl(scrapy_settings, selected, progress)
+    except ArchiveBusy as error:
+        raise click.ClickException(str(error)) from None
     columns = ["seen", "new", "changed", "closed", "with_pay", "dropped"]
     click.echo(tabulate(
         [[r["company"], r["status"], *[r.get(c, "") for c in columns], r.get("failure_reason") or ""] for r in results],

@@ -74,3 +74,15 @@ def test_companies_lists_the_registry(capsys):
 def test_no_command_prints_the_help(capsys):
     code, out, err = run(capsys)
     assert code == BAD_INPUT and err.startswith("Usage: paywatch") and "crawl" in err
+
+
+def test_a_second_crawl_on_an_archive_being_written_refuses_before_any_request(capsys, tmp_path):
+    from archive.lock import crawl_lock
+
+    db = str(tmp_path / "nightly.db")
+    with crawl_lock(db):  # a crawl is writing this archive
+        code, out, err = run(capsys, "crawl", "--db", db, "--company", "a24",
+                             "-s", "GREENHOUSE_API_URL=http://127.0.0.1:9/unreachable")
+    assert code == BAD_INPUT and out == ""
+    assert err.strip() == f"paywatch: another paywatch crawl is writing {db}; try again when it has finished"
+    assert not (tmp_path / "nightly.db").exists()  # refused before anything was opened or sent

@@ -431,3 +431,17 @@ def test_payrange_rejects_a_bad_period_basis_or_order(fields, message):
     PayRange(**good)
     with pytest.raises(ValueError, match=message):
         PayRange(**(good | fields))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Salary: ＄１２０，０００ – ＄１５０，０００ per year",  # full-width digits, sign and comma
+        "Salary: $١٢٠,٠٠٠ - $١٥٠,٠٠٠ per year",  # Arabic-Indic digits
+        "Salary: $१२०,००० - $१५०,००० per year",  # Devanagari digits
+    ],
+)
+def test_unicode_digits_read_as_the_figures_they_are_and_raw_keeps_the_original(text):
+    (found,) = parse_pay(text)
+    assert (found.min, found.max, found.currency, found.period) == (120000, 150000, "USD", "year")
+    assert found.raw in text and found.raw[0] in "$＄"

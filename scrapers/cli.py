@@ -68,7 +68,8 @@ def crawl(db: str, registry: str | None, platform: tuple[str, ...], company: tup
           sector: tuple[str, ...], settings: dict[str, str], log_level: str | None) -> int:
     """Crawl companies and append what they publish to the archive.
 
-    Exits 1, naming them, when some company's crawl failed (a failed crawl closes nothing).
+    Exits 1, naming them, when some company's crawl failed (a failed crawl closes nothing); names the
+    companies whose closures are held (suspect) until the next complete crawl confirms them.
 
     Example: paywatch crawl --sector studio --db paywatch.db
     """
@@ -92,13 +93,17 @@ def crawl(db: str, registry: str | None, platform: tuple[str, ...], company: tup
             results = night.run_crawl(scrapy_settings, selected, progress)
     except ArchiveBusy as error:
         raise click.ClickException(str(error)) from None
-    columns = ["seen", "new", "changed", "closed", "with_pay", "dropped"]
+    columns = ["seen", "new", "changed", "closed", "with_pay", "dropped", "unreadable"]
     click.echo(tabulate(
         [[r["company"], r["status"], *[r.get(c, "") for c in columns], r.get("failure_reason") or ""] for r in results],
-        headers=["company", "status", "seen", "new", "changed", "closed", "with pay", "dropped", "why failed"],
+        headers=["company", "status", "seen", "new", "changed", "closed", "with pay", "dropped", "unreadable",
+                 "why not complete"],
         tablefmt="simple", disable_numparse=True,
     ))
-    failed = [r["company"] for r in results if r["status"] != "complete"]
+    held = [r["company"] for r in results if r["status"] == "suspect"]
+    if held:
+        click.echo(f"paywatch: closures held until the next complete crawl for: {', '.join(held)}", err=True)
+    failed = [r["company"] for r in results if r["status"] == "failed"]
     if failed:
         click.echo(f"paywatch: crawl failed for: {', '.join(failed)}", err=True)
         return CRAWL_FAILED

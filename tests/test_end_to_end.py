@@ -125,3 +125,25 @@ def test_demo_runs_offline_and_shows_the_changes(tmp_path):
         assert expected in result.stdout
     for company in ("a24", "spotify", "netflix", "ramp", "disney"):  # five platforms
         assert f"\n{company} " in result.stdout and company in result.stdout.split("What changed")[1]
+
+
+def test_a_board_that_redirects_to_another_host_is_not_archived_and_closes_nothing(tmp_path):
+    db = tmp_path / "archive.db"
+    moved = tmp_path / "moved"
+    moved.mkdir()
+    (moved / "routes.json").write_text(json.dumps({"routes": [
+        {"path": "/greenhouse/v1/boards/a24/jobs", "status": 302,
+         "headers": {"Location": "http://127.0.0.2:9/greenhouse/v1/boards/someone-else/jobs"}},
+    ]}))
+    mounts = {"/night1": sorted((DEMO_DIR / "night1").glob("routes*.json")), "/moved": [moved / "routes.json"]}
+    with ReplayServer(mounts) as server:
+        assert crawl(db, server, "night1", "--company", "a24").returncode == 0
+        result = crawl(db, server, "moved", "--company", "a24")
+        requests = list(server.requests)
+    assert result.returncode == 1 and "crawl failed for: a24" in result.stderr
+    archive = sqlite3.connect(db)
+    status, reason = archive.execute("SELECT status, failure_reason FROM crawls ORDER BY id DESC LIMIT 1").fetchone()
+    assert status == "failed" and "hosts outside 127.0.0.1" in reason
+    assert archive.execute("SELECT count(*) FROM postings WHERE closed_at IS NOT NULL").fetchone()[0] == 0
+    assert archive.execute("SELECT count(*) FROM postings").fetchone()[0] == 3
+    assert all(request["path"] != "/greenhouse/v1/boards/someone-else/jobs" for request in requests)

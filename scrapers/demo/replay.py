@@ -6,7 +6,8 @@ Responses are described by a ``routes.json`` manifest next to the saved files:
         {"path": "/greenhouse/v1/boards/a24/jobs", "file": "greenhouse/a24.json"},
         {"path": "/lever/v0/postings/spotify", "query": {"skip": "0"}, "file": "lever/spotify_page1.json"},
         {"method": "POST", "path": "/wday/cxs/t/s/jobs", "body": {"offset": 20}, "file": "..."},
-        {"path": "/broken", "status": 500, "body_text": "oops"}
+        {"path": "/broken", "status": 500, "body_text": "oops"},
+        {"path": "/moved", "status": 302, "headers": {"Location": "http://127.0.0.2/elsewhere"}}
     ]}
 
 A route matches when method and path are equal and every listed query parameter / JSON body key
@@ -39,6 +40,7 @@ class Route:
     status: int = 200
     body_text: str | None = None
     content_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
 
     def matches(self, method: str, path: str, query: dict[str, str], body: Any) -> bool:
         if method != self.method or path != self.path:
@@ -110,11 +112,13 @@ class ReplayServer:
                 if route is None:
                     server.misses.append(f"{method} {self.path}")
                     return self._reply(404, b'{"error": "not found"}', "application/json")
-                self._reply(route.status, route.payload(), route.content_type)
+                self._reply(route.status, route.payload(), route.content_type, route.headers)
 
-            def _reply(self, status: int, payload: bytes, content_type: str) -> None:
+            def _reply(self, status: int, payload: bytes, content_type: str, headers: dict | None = None) -> None:
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)

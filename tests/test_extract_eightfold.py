@@ -3,7 +3,6 @@ import logging
 from datetime import datetime, timezone
 
 import pytest
-from scrapy.http import Request
 
 from scrapers.extract import eightfold
 from scrapers.extract.common import PageShapeError
@@ -193,15 +192,19 @@ def test_changed_list_shape_fails_the_crawl_without_crashing():
     assert spider.crawl_failed and spider.crawler.stats.get_value("paywatch/response/malformed") == 1
 
 
-def test_detail_without_description_is_logged_counted_and_fails_the_crawl(caplog):
+def test_detail_without_description_is_logged_counted_and_leaves_the_posting_unreadable(caplog):
+    # Presence comes from the list: the position stays seen with its current version; an item built
+    # from the list entry alone would read as "description removed".
     spider = netflix_spider()
     listed = {"id": 9, "name": "Role", "job_description": ""}
+    list(spider.parse_list(json_response("http://x?start=0", {"count": 1, "positions": [listed]}), start=0))
     with caplog.at_level(logging.WARNING):
-        [item] = list(spider.parse_detail(json_response("http://x/9", {"id": 9, "name": "Role"}), listed=listed))
-    assert item.ref == "9" and item.description is None
+        out = list(spider.parse_detail(json_response("http://x/9", {"id": 9, "name": "Role"}), listed=listed))
+    assert out == []
     assert "no 'job_description'" in caplog.text
     assert spider.crawler.stats.get_value("paywatch/eightfold/detail_without_description") == 1
-    assert spider.crawl_failed
+    assert spider.crawler.stats.get_value("paywatch/detail/unreadable") == 1
+    assert spider.listed_refs == {"9"} and not spider.crawl_failed and spider.completeness_problems() == []
 
 
 def test_non_dict_and_idless_positions():

@@ -164,12 +164,16 @@ def test_refused_or_changed_search_fails_the_crawl():
     assert s.crawl_failed and "tokenAvailable" in s.failure_reasons[0]
 
 
-def test_detail_that_lost_its_shape_fails_the_crawl_but_keeps_the_teaser_item():
+def test_a_detail_that_lost_its_shape_leaves_the_job_listed_but_unreadable():
+    # No teaser-only item: it would read as the description cut to 200 characters. The job was listed
+    # by the search, so it stays seen with its current version.
     s = spider()
     raw = mars_jobs()[0]
-    [item] = split_output(s.parse_detail(json_response(f"{LOCAL}/widgets", {"jobDetail": {"status": 500}}), raw=raw))[0]
-    assert item.description == raw["descriptionTeaser"]
-    assert s.crawl_failed and "jobDetail.data.job" in s.failure_reasons[0]
+    s.note_listed(raw)
+    out = split_output(s.parse_detail(json_response(f"{LOCAL}/widgets", {"jobDetail": {"status": 500}}), raw=raw))
+    assert out == ([], [])
+    assert s.crawler.stats.get_value("paywatch/detail/unreadable") == 1
+    assert s.listed_refs == {raw["jobId"]} and not s.crawl_failed
 
 
 def test_malformed_and_id_less_jobs_are_counted_not_fatal():

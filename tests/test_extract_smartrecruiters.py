@@ -132,7 +132,7 @@ def test_list_asks_one_detail_per_posting_then_the_next_page():
         f"{BASE}/v1/companies/Visa/postings/{AUSTIN}",
         f"{BASE}/v1/companies/Visa/postings?limit=2&offset=2",
     ]
-    assert all(r.errback == crawl.on_request_error for r in requests)
+    assert [r.errback for r in requests] == [crawl.on_detail_error, crawl.on_detail_error, crawl.on_request_error]
     austin = requests[1]
     [item] = split_output(crawl.parse_detail(json_response(austin.url, detail(AUSTIN)), **austin.cb_kwargs))[0]
     assert item.ref == AUSTIN and "USD per year" in item.pay_text
@@ -178,7 +178,7 @@ def test_detail_missing_job_ad_is_counted_and_warned(caplog):
     assert "no jobAd" in caplog.text and not crawl.crawl_failed
 
 
-def test_failed_detail_request_fails_the_crawl():
+def test_a_failed_detail_leaves_the_posting_listed_but_unreadable():
     from scrapy.spidermiddlewares.httperror import HttpError
     from twisted.python.failure import Failure
 
@@ -187,11 +187,13 @@ def test_failed_detail_request_fails_the_crawl():
     response = json_response(request.url, {"httpCode": 404, "code": "RESOURCE_NOT_FOUND"}, status=404, request=request)
     failure = Failure(HttpError(response, "Ignoring non-200 response"))
     failure.request = request
-    crawl.on_request_error(failure)
+    crawl.on_detail_error(failure)
+    assert crawl.crawler.stats.get_value("paywatch/detail/unreadable") == 1 and not crawl.crawl_failed
+    out = split_output(crawl.parse_detail(json_response("http://x", ["not", "an", "object"]), listing=listing(AUSTIN)))
+    assert out == ([], []) and crawl.crawler.stats.get_value("paywatch/detail/unreadable") == 2
+    assert not crawl.crawl_failed
+    crawl.on_request_error(failure)  # a failed *list* page still fails the crawl
     assert crawl.crawl_failed and AUSTIN in crawl.failure_reasons[0]
-    crawl = spider()
-    split_output(crawl.parse_detail(json_response("http://x", ["not", "an", "object"]), listing=listing(AUSTIN)))
-    assert crawl.crawl_failed
 
 
 def test_malformed_and_id_less_postings_in_the_list():

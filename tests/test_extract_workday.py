@@ -234,11 +234,15 @@ def test_error_statuses_reach_the_callback():
     assert request.errback is not None
 
 
-def test_a_detail_that_lost_its_shape_fails_the_crawl_without_crashing():
+def test_a_detail_that_lost_its_shape_leaves_the_posting_unreadable_without_crashing():
     s = spider()
     posting = postings("a", 1)[0]
     out = split_output(s.parse_detail(json_response(f"{CXS}/job/x", {"jobPosting": {}}), posting=posting))
-    assert out == ([], []) and s.crawl_failed and "jobPostingInfo" in s.failure_reasons[0]
+    assert out == ([], []) and not s.crawl_failed
+    assert s.crawler.stats.get_value("paywatch/detail/unreadable") == 1
+    deep = "[" * 200_000 + "]" * 200_000  # a reply nested absurdly deep
+    assert split_output(s.parse_detail(json_response(f"{CXS}/job/x", deep), posting=posting)) == ([], [])
+    assert s.crawler.stats.get_value("paywatch/detail/unreadable") == 2 and not s.crawl_failed
 
 
 def test_list_without_job_postings_fails_the_crawl():

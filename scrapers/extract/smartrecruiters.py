@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from scrapers.extract.common import (
+    PageShapeError,
     clean_inline, html_to_text, int_or_none, iso_timestamp, ref_text, required_list, stamped_posting, unique,
 )
 from scrapers.extract.countries import country_code
@@ -50,6 +51,13 @@ def parse_posting(listing: dict[str, Any], detail: dict[str, Any] | None, *, com
         pay_text=pay_section_text(sections),
         pay_ranges=[],
     )
+
+
+def posting_detail(data: Any) -> dict[str, Any]:
+    """A posting's detail reply, which must be a JSON object."""
+    if not isinstance(data, dict):
+        raise PageShapeError("SmartRecruiters posting detail is not a JSON object")
+    return data
 
 
 def has_job_ad(detail: Any) -> bool:

@@ -166,7 +166,7 @@ class PlatformSpider(scrapy.Spider):
         """The page as JSON, or None (crawl marked failed) when it is not JSON."""
         try:
             return json.loads(response.text)
-        except (ValueError, AttributeError) as error:
+        except (ValueError, AttributeError, RecursionError) as error:  # RecursionError: nested absurdly deep
             self.crawler.stats.inc_value("paywatch/response/malformed")
             self.mark_failed(f"malformed JSON from {response.url}: {error}")
             return None
@@ -183,6 +183,24 @@ class PlatformSpider(scrapy.Spider):
         except PageShapeError as error:
             self.mark_failed(f"{error} ({response.url}{about})")
             return None
+
+    # -- details: one posting each; a bad one makes that posting unreadable, not the crawl failed --
+    def on_detail_error(self, failure: Failure) -> None:
+        request = failure.request if hasattr(failure, "request") else None
+        self._detail_unreadable(f"{request.url if request is not None else '?'}: {failure.getErrorMessage()}")
+
+    def read_detail(self, response: Response, reader: Callable[[Any], T]) -> T | None:
+        """What ``reader`` finds in a posting's detail reply, or None: that posting is then unreadable
+        tonight (it stays listed and keeps its version); the listing, and so the crawl, is unaffected."""
+        try:
+            return reader(json.loads(response.text))
+        except (ValueError, AttributeError, RecursionError) as error:  # PageShapeError is a ValueError
+            self._detail_unreadable(f"{response.url}: {str(error)[:200]}")
+            return None
+
+    def _detail_unreadable(self, why: str) -> None:
+        self.crawler.stats.inc_value("paywatch/detail/unreadable")
+        self.logger.warning("%s: a posting's detail could not be read; it stays as it was: %s", self.company_slug, why)
 
     def raw_postings(self, postings: Iterable[Any], listing: str | None = None) -> Iterator[dict[str, Any]]:
         """Each posting dict of a page, through ``adjust_raw_posting``; anything else is counted, and
@@ -274,8 +292,10 @@ class PlatformSpider(scrapy.Spider):
             self.logger.exception("%s: could not read a listed posting; it stays as it was", self.company_slug)
             return None
 
-    def request(self, url: str, callback: Any, *, data: Any = None, **kwargs: Any) -> scrapy.Request:
-        """A request whose failure fails the crawl; with ``data``, a POST of that JSON body."""
+    def request(self, url: str, callback: Any, *, data: Any = None, detail: bool = False, **kwargs: Any) -> scrapy.Request:
+        """A request whose failure fails the crawl, or with ``detail`` makes only that posting
+        unreadable; with ``data``, a POST of that JSON body."""
+        errback = self.on_detail_error if detail else self.on_request_error
         if data is not None:
-            return JsonRequest(url, data=data, method="POST", callback=callback, errback=self.on_request_error, **kwargs)
-        return scrapy.Request(url, callback=callback, errback=self.on_request_error, **kwargs)
+            return JsonRequest(url, data=data, method="POST", callback=callback, errback=errback, **kwargs)
+        return scrapy.Request(url, callback=callback, errback=errback, **kwargs)

@@ -48,7 +48,7 @@ class EightfoldSpider(PlatformSpider):
     def detail_request(self, ref: str, listed: dict[str, Any]):
         query = urlencode({"domain": self.company_id("domain")})
         url = f"{self.base_url}/api/apply/v2/jobs/{quote(ref, safe='')}?{query}"
-        return self.request(url, callback=self.parse_detail, cb_kwargs={"listed": listed})
+        return self.request(url, callback=self.parse_detail, detail=True, cb_kwargs={"listed": listed})
 
     def parse_list(self, response, start: int):
         page = self.read_page(response, extract.list_page)
@@ -78,10 +78,11 @@ class EightfoldSpider(PlatformSpider):
             yield self.list_request(start=next_start)
 
     def parse_detail(self, response, listed: dict[str, Any]):
-        detail = self.read_page(response, extract.detail_position)
+        detail = self.read_detail(response, extract.detail_position)
         if detail is None:
+            # Its list entry has no description: an item from it would read as "description removed".
             self.crawler.stats.inc_value("paywatch/eightfold/detail_without_description")
-        # The posting is still recorded from its list entry when its detail is unusable.
+            return
         yield self._item(listed, detail)
 
     def _item(self, listed: dict[str, Any], detail: dict[str, Any] | None):

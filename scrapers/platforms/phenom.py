@@ -123,7 +123,7 @@ class PhenomSpider(PlatformSpider):
 
     def detail_request(self, raw: dict[str, Any]):
         extra = {key: raw[key] for key in ("jobSeqNo", "jobId") if raw.get(key)}
-        return self.request(f"{self.base_url}/widgets", callback=self.parse_detail,
+        return self.request(f"{self.base_url}/widgets", callback=self.parse_detail, detail=True,
                             data=self.widget_body("jobDetail", "job", **extra), headers=self.headers(),
                             cb_kwargs={"raw": raw})
 
@@ -165,9 +165,11 @@ class PhenomSpider(PlatformSpider):
             yield self.search_request(next_offset, total)
 
     def parse_detail(self, response, raw: dict[str, Any]):
-        detail = self.read_page(response, extract.job_detail, about=f", job {extract.job_ref(raw)}")
-        # Even when the detail failed, the search entry (title, teaser) is a posting that exists.
-        yield self._item(raw, detail)
+        detail = self.read_detail(response, extract.job_detail)
+        # Without its detail the job is still listed (seen); an item from the teaser alone would read
+        # as its description cut to 200 characters.
+        if detail is not None:
+            yield self._item(raw, detail)
 
     def _item(self, raw: dict[str, Any], detail: dict[str, Any] | None):
         return self.build_item(extract.parse_job, raw, detail, site_url=self.site_url, locale_path=self.locale_path)

@@ -56,17 +56,14 @@ class SmartRecruitersSpider(PlatformSpider):
                 continue
             self.note_listed(raw)
             url = f"{self.postings_url}/{quote(str(posting_id), safe='')}"
-            yield self.request(url, callback=self.parse_detail, cb_kwargs={"listing": raw})
+            yield self.request(url, callback=self.parse_detail, detail=True, cb_kwargs={"listing": raw})
         next_offset = offset + len(postings)
         if postings and len(postings) >= self.page_size and (total is None or next_offset < total):
             yield self.page_request(offset=next_offset)
 
     def parse_detail(self, response, listing: dict[str, Any]):
-        detail = self.load_json(response)
+        detail = self.read_detail(response, extract.posting_detail)
         if detail is None:
-            return
-        if not isinstance(detail, dict):
-            self.mark_failed(f"SmartRecruiters posting detail is not a JSON object ({response.url})")
             return
         if not extract.has_job_ad(detail):
             self.crawler.stats.inc_value("paywatch/smartrecruiters/detail_missing_jobad")

@@ -103,15 +103,17 @@ class WorkdaySpider(PlatformSpider):
         return self.request(
             f"{self.cxs_url}{posting['externalPath']}",
             callback=self.parse_detail,
+            detail=True,
             headers=self.headers(),
             meta={"handle_httpstatus_list": WORKDAY_ERROR_STATUSES},
             cb_kwargs={"posting": posting},
         )
 
     # -- callbacks -----------------------------------------------------------------------------
-    def read_reply(self, response, reader: Callable[[Any], T]) -> T | None:
-        """What ``reader`` finds in a Workday reply; None (crawl failed) for malformed JSON, a reply
-        without the expected shape, or a Workday error (its error body, or an error status)."""
+    def read_reply(self, response, reader: Callable[[Any], T], detail: bool = False) -> T | None:
+        """What ``reader`` finds in a Workday reply; None for malformed JSON, a reply without the
+        expected shape, or a Workday error (its error body, or an error status). A bad search reply
+        fails the crawl; a bad ``detail`` reply makes only that posting unreadable."""
         def unless_error(data: Any) -> T:
             message = extract.error_message(data)
             if message is not None or response.status >= 400:
@@ -119,7 +121,7 @@ class WorkdaySpider(PlatformSpider):
                 raise PageShapeError(f"Workday HTTP {response.status} {message or 'error'}")
             return reader(data)
 
-        return self.read_page(response, unless_error)
+        return self.read_detail(response, unless_error) if detail else self.read_page(response, unless_error)
 
     def parse_search(self, response, applied: dict[str, list[str]], offset: int, total: int | None):
         page = self.read_reply(response, extract.jobs_page)
@@ -178,6 +180,6 @@ class WorkdaySpider(PlatformSpider):
             yield self.search_request(applied, offset=next_offset, total=total)
 
     def parse_detail(self, response, posting: dict[str, Any]):
-        info = self.read_reply(response, extract.detail_info)
+        info = self.read_reply(response, extract.detail_info, detail=True)
         if info is not None:
             yield self.build_item(extract.parse_job, posting, info, public_site_url=self.public_site_url)

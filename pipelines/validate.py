@@ -1,4 +1,8 @@
-"""Stage 100, ValidatePipeline: drop postings that cannot be archived: no identity (ref) or no title. Duplicates in one crawl too."""
+"""Stage 100, ValidatePipeline: drop postings that cannot be archived: no identity (ref) or no title.
+
+Two copies of one posting in a crawl are counted and both passed on: the archive keeps the same one
+whatever order they came in (dropping the second here would make the version depend on the order).
+"""
 
 from __future__ import annotations
 
@@ -26,7 +30,7 @@ class ValidatePipeline(PaywatchPipeline):
                 raise self.drop(item, f"missing_{field_name}", f"no {field_name} (platform field missing or empty)")
         identity = (adapter["platform"], adapter["company"], str(adapter["ref"]))
         if identity in self.refs_seen:
-            raise self.drop(item, "duplicate", "the same posting appeared twice in one crawl")
+            self.count("items/duplicate")
         self.refs_seen.add(identity)
         self.count("items/valid")
         return item

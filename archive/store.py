@@ -40,6 +40,11 @@ PAY_RANGE_KEYS = ("min", "max", "currency", "period", "basis", "label")
 # least HOLD_AT_LEAST of them, holds its closures until the next complete crawl confirms them.
 HOLD_SHARE = 1 / 3
 HOLD_AT_LEAST = 10
+# Likewise a crawl that would open more than this many times the postings a company has open (and at
+# least HOLD_AT_LEAST): a listing that balloons overnight is far more often pagination gone wrong
+# than a hiring spree. Its openings wait for a next crawl that lists about as many (SAME_LISTING).
+HOLD_GROWTH = 3
+SAME_LISTING = 0.1
 # Schema drift: a field at least DRIFT_AT_LEAST postings had last time, missing tonight from at least
 # this share of them.
 DRIFT_SHARE = 0.9
@@ -256,6 +261,11 @@ def _ingest(db, company, platform, items, listed, started_at, finished_at, statu
     reopening = [known["id"] for ref, known in existing.items() if ref in listed and known["closed_at"] is not None]
     closing: list[int] = []
     if status == "complete":
+        balloon = _openings_held(db, company, platform, existing, counts["new"], len(listed))
+        if balloon:
+            status, failure_reason = "suspect", balloon
+            planned = [plan for plan in planned if plan.posting_id is not None]  # known postings still versioned
+    if status == "complete":
         closing = [known for ref, known in existing.items() if ref not in listed and known["closed_at"] is None]
         closing, held = _closures_to_apply(db, company, platform, existing, closing)
         if held:
@@ -321,13 +331,32 @@ def _closures_to_apply(db: Database, company: str, platform: str, existing: Mapp
     open_count = sum(1 for known in existing.values() if known["closed_at"] is None)
     if len(closing) < HOLD_AT_LEAST or len(closing) <= HOLD_SHARE * open_count:
         return closing, None
-    previous = next(iter(db.query(
-        "SELECT id, status FROM crawls WHERE company = ? AND platform = ? AND status != 'failed' "
-        "ORDER BY id DESC LIMIT 1", [company, platform])), None)
+    previous = _previous_verdict(db, company, platform)
     if previous is not None and previous["status"] == "suspect":
         return [known for known in closing if known["last_crawl_id"] < previous["id"]], None
     return [], (f"would close {len(closing)} of {open_count} open postings: closures held until the next "
                 "complete crawl confirms them")
+
+
+def _openings_held(db: Database, company: str, platform: str, existing: Mapping[str, Mapping[str, Any]],
+                   new: int, listed: int) -> str | None:
+    """Why a crawl's new postings wait (the listing ballooned overnight), or None. A next crawl that
+    lists about as many postings again confirms the listing, and opens them."""
+    open_count = sum(1 for known in existing.values() if known["closed_at"] is None)
+    if open_count < HOLD_AT_LEAST or new < HOLD_AT_LEAST or new <= HOLD_GROWTH * open_count:
+        return None
+    previous = _previous_verdict(db, company, platform)
+    if previous is not None and previous["status"] == "suspect" and abs(previous["seen"] - listed) <= SAME_LISTING * listed:
+        return None
+    return (f"would open {new} postings where {open_count} are open: openings and closures held until a "
+            "next crawl lists about as many")
+
+
+def _previous_verdict(db: Database, company: str, platform: str) -> Mapping[str, Any] | None:
+    """The company's last crawl that was not failed (failed ones say nothing about the listing)."""
+    return next(iter(db.query(
+        "SELECT id, status, seen FROM crawls WHERE company = ? AND platform = ? AND status != 'failed' "
+        "ORDER BY id DESC LIMIT 1", [company, platform])), None)
 
 
 def _write_version(db: Database, plan: _PlannedVersion, platform: str, company: str, crawl_id: int,

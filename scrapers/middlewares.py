@@ -3,6 +3,10 @@
 ``RetryAfterMiddleware``: Scrapy's RetryMiddleware retries 429/503 at once, whatever Retry-After the
 server sent (scrapy/scrapy issue #3849 is still open), so this middleware slows the host's download
 slot to what the server asked for before the retry goes out.
+
+``HostOffsiteMiddleware``: Scrapy's OffsiteMiddleware, comparing host *and port* with the URLs a
+company's platform names (``spider.allowed_urls()``): another port is another server. Requests and
+redirects it refuses are counted ``offsite/filtered``, which fails the crawl.
 """
 
 from __future__ import annotations
@@ -10,6 +14,10 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
+from scrapy.utils.httpobj import urlparse_cached
 
 # The longest Retry-After honoured; a longer ask is treated as this (the retry still goes out).
 MAX_RETRY_AFTER = 300.0
@@ -68,3 +76,19 @@ class RetryAfterMiddleware:
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value("paywatch/http/retry_after_honoured")
         return response
+
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def netloc_of(url_parts: Any) -> tuple[str, int | None]:
+    """(host, port) of a parsed URL, the scheme's default port filled in."""
+    return (url_parts.hostname or "", url_parts.port or DEFAULT_PORTS.get(url_parts.scheme))
+
+
+class HostOffsiteMiddleware(OffsiteMiddleware):
+    def should_follow(self, request: Any, spider: Any) -> bool:
+        if not super().should_follow(request, spider):
+            return False
+        urls = spider.allowed_urls() if hasattr(spider, "allowed_urls") else []
+        return not urls or netloc_of(urlparse_cached(request)) in {netloc_of(urlsplit(url)) for url in urls}

@@ -36,7 +36,12 @@ RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
 # Just after RetryMiddleware (550): sees a 429/503 first and slows the host as Retry-After asks.
-DOWNLOADER_MIDDLEWARES = {"scrapers.middlewares.RetryAfterMiddleware": 560}
+# The offsite filter also compares ports (scrapers/middlewares.py), in the stock one's place.
+DOWNLOADER_MIDDLEWARES = {
+    "scrapers.middlewares.RetryAfterMiddleware": 560,
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "scrapers.middlewares.HostOffsiteMiddleware": 50,
+}
 # A crawl of one company must end: a hard ceiling on wall time and pages.
 CLOSESPIDER_TIMEOUT = 3600
 CLOSESPIDER_PAGECOUNT = 20000

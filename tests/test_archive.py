@@ -299,3 +299,23 @@ def test_the_suspect_status_migration_keeps_every_old_crawl(tmp_path):
     assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         db.execute("UPDATE crawls SET seen = 0")
+
+
+def test_a_listing_that_balloons_overnight_opens_nothing_until_a_next_crawl_lists_as_many(memory_db):
+    board = [posting(str(n)) for n in range(20)]
+    crawl(memory_db, board, NIGHT1)
+    runaway = board + [posting(f"junk-{n}") for n in range(500)]  # pages that never end
+    held = crawl(memory_db, runaway, NIGHT2)
+    assert (held.status, held.closed) == ("suspect", 0) and "would open 500 postings where 20 are open" in held.failure_reason
+    assert count(memory_db, "postings") == 20
+    back = crawl(memory_db, board, NIGHT3)  # the next night the listing is itself again
+    assert (back.status, back.new, back.closed) == ("complete", 0, 0) and count(memory_db, "postings") == 20
+
+
+def test_a_listing_that_really_grew_opens_when_the_next_crawl_confirms_it(memory_db):
+    board = [posting(str(n)) for n in range(20)]
+    crawl(memory_db, board, NIGHT1)
+    grown = board + [posting(f"new-{n}") for n in range(100)]
+    assert crawl(memory_db, grown, NIGHT2).status == "suspect"
+    confirmed = crawl(memory_db, grown, NIGHT3)
+    assert (confirmed.status, confirmed.new) == ("complete", 100) and count(memory_db, "postings") == 120

@@ -53,3 +53,19 @@ def test_retry_after_is_parsed_and_slows_the_host_slot():
     assert middleware.process_response(request, response) is response  # RetryMiddleware retries it
     assert Downloader.slots["explore.jobs.netflix.net"].delay == 20.0
     assert crawler.stats.get_value("paywatch/http/retry_after_honoured") == 1
+
+
+def test_the_offsite_filter_holds_requests_to_the_companys_hosts_and_ports():
+    from scrapers.middlewares import HostOffsiteMiddleware
+
+    spider = make_spider("greenhouse", "acme", settings={"GREENHOUSE_API_URL": "http://127.0.0.1:9/greenhouse"},
+                         token="acme")
+    middleware = HostOffsiteMiddleware.from_crawler(spider.crawler)
+    middleware.spider_opened(spider)
+    assert middleware.should_follow(Request("http://127.0.0.1:9/greenhouse/v1/boards/acme/jobs"), spider)
+    assert not middleware.should_follow(Request("http://127.0.0.1:10/greenhouse/v1/boards/acme/jobs"), spider)
+    assert not middleware.should_follow(Request("http://127.0.0.2:9/greenhouse/v1/boards/acme/jobs"), spider)
+    real = make_spider("greenhouse", "acme", token="acme")
+    middleware.spider_opened(real)
+    assert middleware.should_follow(Request("https://boards-api.greenhouse.io:443/v1/boards/acme/jobs"), real)
+    assert not middleware.should_follow(Request("https://boards.greenhouse.io/acme"), real)

@@ -96,7 +96,8 @@ class PlatformSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> "PlatformSpider":
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.allowed_domains = sorted(spider.allowed_hosts())  # the base URL needs the settings
+        # The base URL needs the settings, so the hosts are known only now.
+        spider.allowed_domains = sorted({urlsplit(url).hostname for url in spider.allowed_urls()} - {None})
         crawler.signals.connect(spider.on_spider_error, signal=signals.spider_error)
         return spider
 
@@ -118,11 +119,10 @@ class PlatformSpider(scrapy.Spider):
     def base_url(self) -> str:
         return str(self.settings.get(self.base_url_setting) or self.default_base_url).rstrip("/")
 
-    def allowed_hosts(self) -> set[str]:
-        """The hosts this crawl may talk to (Scrapy's offsite filter holds requests and redirects to
-        them; a refused request fails the crawl, see ``completeness_problems``)."""
-        host = urlsplit(self.base_url).hostname
-        return {host} if host else set()
+    def allowed_urls(self) -> list[str]:
+        """URLs naming the hosts (and ports) this crawl may talk to: the offsite filter holds requests
+        and redirects to them, and a refused request fails the crawl (see ``completeness_problems``)."""
+        return [self.base_url] if self.base_url else []
 
     def quoted_id(self, key: str) -> str:
         """A registry identifier made safe for a URL path or query."""

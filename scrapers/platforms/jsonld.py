@@ -42,11 +42,11 @@ class JsonLdSpider(PlatformSpider):
             return "jsonld needs listing_url or posting_urls"
         return problem
 
-    def allowed_hosts(self) -> set[str]:
+    def allowed_urls(self) -> list[str]:
         urls = self.company_id("posting_urls") or []
         urls = [urls] if isinstance(urls, str) else list(urls)
         urls.append(self.company_id("listing_url"))
-        return {urlsplit(self.local_url(str(url))).hostname for url in urls if url} - {None}
+        return [self.local_url(str(url)) for url in urls if url]
 
     # -- URLs -------------------------------------------------------------------------------------
     def local_url(self, url: str) -> str:

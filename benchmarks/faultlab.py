@@ -24,38 +24,37 @@ Measures, per row, from the archive (sqlite3, read-only):
 - lost nights: a (night, company) whose crawl left no ``crawls`` row (the archive write raised, or
   the crawl had to be killed at its time limit);
 - writes by failed crawls: versions written or postings opened by a crawl recorded ``failed``;
+- unlisted postings: archived postings the server never listed (another host's board, runaway pages);
+- off-host requests: what the "other host" (another port on 127.0.0.1) was asked, robots.txt aside;
 - ``PRAGMA integrity_check`` after night 3;
 - convergence: after night 3, the open postings and each one's current content hash equal the
   fault-free run's.
 
 Everything is bounded: every server stops at the end of its ``with`` block and by itself after
-``max_seconds``; every stall sleeps a bounded time; a runaway listing stops after a page cap; every
+``LabConfig.server_max_seconds``; every stall sleeps a bounded time; a runaway listing stops after a page cap; every
 subprocess has a timeout. Nothing is sent anywhere but 127.0.0.1.
 """
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import hashlib
 import html
 import json
 import os
 import re
-import shutil
 import signal
 import socket
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable
 from urllib.parse import parse_qsl, urlsplit
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -361,8 +360,9 @@ def lever_posting(posting: Posting) -> dict[str, Any]:
         raw["salaryRange"] = {"min": low, "max": high, "currency": "USD",
                               "interval": "per-hour-wage" if posting.hourly else "per-year-salary"}
         unit = "hourly" if posting.hourly else "base"
-        raw["salaryDescription"] = f"<div>The United States {unit} range for this position is {money(low)} - {money(high)}.</div>"
-        raw["salaryDescriptionPlain"] = f"The United States {unit} range for this position is {money(low)} - {money(high)}."
+        sentence = f"The United States {unit} range for this position is {money(low)} - {money(high)}."
+        raw["salaryDescription"] = f"<div>{sentence}</div>"
+        raw["salaryDescriptionPlain"] = sentence
     return raw
 
 
@@ -428,6 +428,18 @@ class LabConfig:
     def stall_seconds(self) -> float:
         """A stall outlasts the download timeout, but ends by itself."""
         return self.download_timeout + 1.5
+
+
+class QuietServer(ThreadingHTTPServer):
+    """A crawler that times out, or is killed, resets its connections: that is expected, not an
+    error worth a traceback. Anything else still goes to stderr."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 class FaultServer:
@@ -500,8 +512,7 @@ class FaultServer:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer((HOST, 0), Handler)
-        self.httpd.daemon_threads = True
+        self.httpd = QuietServer((HOST, 0), Handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
         self._watchdog = threading.Timer(config.server_max_seconds, self.httpd.shutdown)
         self._watchdog.daemon = True
@@ -988,7 +999,8 @@ def read_state(db: Path) -> ArchiveState:
             "SELECT e.crawl_id, e.event, p.company, p.ref FROM posting_events e JOIN postings p ON p.id = e.posting_id "
             "ORDER BY e.id"
         )]
-        versions_by_crawl = dict(connection.execute("SELECT crawl_id, count(*) FROM posting_versions GROUP BY crawl_id"))
+        versions_by_crawl = dict(connection.execute(
+            "SELECT crawl_id, count(*) FROM posting_versions GROUP BY crawl_id"))
         integrity = "; ".join(row[0] for row in connection.execute("PRAGMA integrity_check"))
     finally:
         connection.close()
@@ -1077,7 +1089,8 @@ def measure(name: str, platform: str, summary: str, expect: str, state: ArchiveS
     false_closures = []
     for crawl_id, company, ref in state.closures:
         night = night_of_crawl(crawl_ids_by_night, crawl_id)
-        listed = night is not None and ref in listed_refs(PLATFORM_OF[company], config.sizes[PLATFORM_OF[company]], night)
+        platform_of_company = PLATFORM_OF[company]
+        listed = night is not None and ref in listed_refs(platform_of_company, config.sizes[platform_of_company], night)
         if listed or (company, ref) in state.reopened:
             false_closures.append((night or 0, company, ref))
 
@@ -1130,7 +1143,8 @@ class FaultLab:
                 with FaultServer(self.config) as server:
                     run = run_crawl(db, self.registry, server, 1, None, self.config)
                 if run.exit_code != 0:
-                    raise RuntimeError(f"good night 1 did not crawl cleanly (exit {run.exit_code}):\n{run.stderr[-3000:]}")
+                    raise RuntimeError(
+                        f"good night 1 did not crawl cleanly (exit {run.exit_code}):\n{run.stderr[-3000:]}")
                 connection = read_only(db)
                 self._night1_ids = {row[0] for row in connection.execute("SELECT id FROM crawls")}
                 connection.close()
@@ -1217,7 +1231,8 @@ def evidence(result: RowResult, runs: list[CrawlRun]) -> list[str]:
     for night in (2, 3):
         status, reason = result.status[night][result.company]
         lines.append(f"night {night} {result.company}: {status}{': ' + reason[:160] if reason else ''}")
-        others = {slug: s for slug, (s, _) in result.status[night].items() if slug != result.company and s != "complete"}
+        others = {slug: status for slug, (status, _) in result.status[night].items()
+                  if slug != result.company and status != "complete"}
         if others:
             lines.append(f"night {night} other companies not complete: {others}")
     if result.false_closures:
@@ -1306,12 +1321,3 @@ def expectation_failures(result: RowResult) -> list[str]:
     if result.expect == NOT_COMPLETE and result.night_status(FAULT_NIGHT) == "complete":
         problems.append("fault night recorded complete")
     return problems
-
-
-@contextlib.contextmanager
-def temporary_workdir(prefix: str = "faultlab-") -> Iterator[Path]:
-    directory = Path(tempfile.mkdtemp(prefix=prefix))
-    try:
-        yield directory
-    finally:
-        shutil.rmtree(directory, ignore_errors=True)

@@ -60,7 +60,8 @@ def test_the_fault_free_reference_records_exactly_the_real_changes(fault_lab):
     for night in (1, 2, 3):
         statuses = {slug: status for slug, (status, _) in reference.status[night].items()}
         assert statuses == dict.fromkeys(COMPANIES.values(), "complete"), night
-    changed = {posting_ref(platform, index) for platform in COMPANIES for index in (RAISED_ON_NIGHT_2, EDITED_ON_NIGHT_3)}
+    changed = {posting_ref(platform, index)
+               for platform in COMPANIES for index in (RAISED_ON_NIGHT_2, EDITED_ON_NIGHT_3)}
     for (company, ref), hashes in reference.versions.items():
         assert len(hashes) == (2 if ref in changed else 1), (company, ref)
     assert reference.false_closures == []

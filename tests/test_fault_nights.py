@@ -11,7 +11,8 @@ measures of one row. Whatever the fault, a row must show
   whole listing (redirect off the company's host, count mismatch, missing ids, schema drift,
   runaway pagination, HTML, 5xx after retries, a stalled or truncated list page, empty board,
   robots.txt, a detail that cannot even be decoded);
-- no posting archived that the server never listed, and nothing written by a crawl recorded failed;
+- no request to another host, no posting archived that the server never listed, and nothing
+  written by a crawl recorded failed;
 - after the good night 3, the same open postings with the same content as a fault-free run, and an
   archive that passes ``PRAGMA integrity_check``.
 
@@ -107,6 +108,12 @@ def test_other_companies_are_untouched_by_one_company_fault(rows, name):
 def test_nothing_the_server_never_listed_is_archived(rows, name):
     result = rows[name]
     assert result.unlisted_postings == [], why(result)
+
+
+@pytest.mark.parametrize("name", ROWS)
+def test_no_request_leaves_the_company_hosts(rows, name):
+    result = rows[name]
+    assert result.off_host_requests == 0, why(result)
 
 
 @pytest.mark.parametrize("name", ROWS)

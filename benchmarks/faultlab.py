@@ -716,7 +716,8 @@ def _greenhouse_half_board(call: Call, reply: Reply) -> None:
     reply.data["jobs"] = jobs[: len(jobs) // 2]  # meta.total still says len(jobs)
 
 
-@fault("wd_deep_nesting", "workday", "one detail reply nested 200,000 deep", NOT_COMPLETE, kinds=("detail",))
+@fault("wd_deep_nesting", "workday", "one detail reply nested 200,000 deep (that posting unreadable; the listing is whole)",
+       kinds=("detail",))
 def _workday_deep_detail(call: Call, reply: Reply) -> Reply | None:
     if reply.status != 200 or call.ref != middle(call.server.board("workday")).ref:
         return None

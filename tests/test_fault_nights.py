@@ -10,7 +10,8 @@ measures of one row. Whatever the fault, a row must show
 - a fault night that is not ``complete`` when the fault means the crawl cannot prove it saw the
   whole listing (redirect off the company's host, count mismatch, missing ids, schema drift,
   runaway pagination, HTML, 5xx after retries, a stalled or truncated list page, empty board,
-  robots.txt, a detail that cannot even be decoded);
+  robots.txt); a detail that cannot be read (timed out, nested absurdly deep) only makes its posting
+  unreadable, as the listing is still whole;
 - no request to another host, no posting archived that the server never listed, and nothing
   written by a crawl recorded failed;
 - after the good night 3, the same open postings with the same content as a fault-free run, and an

@@ -52,10 +52,11 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Callable, Iterable
-from urllib.parse import parse_qsl, urlsplit
+
+from scrapers.demo.replay import QuietHandler, read_request
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -461,13 +462,7 @@ class FaultServer:
         self._lock = threading.Lock()
         lab = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                self._serve("GET")
-
-            def do_POST(self) -> None:
-                self._serve("POST")
-
+        class Handler(QuietHandler):
             def _serve(self, method: str) -> None:
                 try:
                     self._answer(method)
@@ -476,14 +471,8 @@ class FaultServer:
                     raise
 
             def _answer(self, method: str) -> None:
-                split = urlsplit(self.path)
-                length = int(self.headers.get("Content-Length") or 0)
-                raw_body = self.rfile.read(length) if length else b""
-                try:
-                    body = json.loads(raw_body) if raw_body else None
-                except ValueError:
-                    body = None
-                call = Call(method, split.path, dict(parse_qsl(split.query, keep_blank_values=True)), body)
+                split, query, body = read_request(self)
+                call = Call(method, split.path, query, body)
                 reply = lab.answer(call)
                 if reply.stall:
                     time.sleep(min(reply.stall, MAX_STALL_SECONDS))
@@ -508,9 +497,6 @@ class FaultServer:
                         self.wfile.write(payload)
                 except OSError:  # the crawler gave up (timeout) or we hung up on purpose
                     self.close_connection = True
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
 
         self.httpd = QuietServer((HOST, 0), Handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)

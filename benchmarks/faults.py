@@ -101,6 +101,7 @@ def _churn(call: Any, reply: Any) -> None:
     """A heavy good night: every Greenhouse posting edited, one in twenty taken down."""
     jobs = reply.data["jobs"]
     reply.data["jobs"] = [job for position, job in enumerate(jobs) if position % 20 != 7]
+    reply.data["meta"]["total"] = len(reply.data["jobs"])  # a real board counts what it sends
     for job in reply.data["jobs"]:
         job["content"] += html.escape("<p>Updated for the new season.</p>")
 

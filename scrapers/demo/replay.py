@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 ROBOTS_TXT = b"User-agent: *\nAllow: /\n"
 
@@ -59,6 +59,35 @@ class Route:
         return (self.body_text or "").encode("utf-8")
 
 
+class QuietHandler(BaseHTTPRequestHandler):
+    """A loopback handler for GET and POST (both go to ``_serve(method)``) that logs nothing, so test
+    and demo output stays clean."""
+
+    def do_GET(self) -> None:
+        self._serve("GET")
+
+    def do_POST(self) -> None:
+        self._serve("POST")
+
+    def _serve(self, method: str) -> None:
+        raise NotImplementedError
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def read_request(handler: BaseHTTPRequestHandler) -> tuple[SplitResult, dict[str, str], Any]:
+    """(the split path, its query as a dict, the JSON body or None) of the request ``handler`` serves."""
+    split = urlsplit(handler.path)
+    length = int(handler.headers.get("Content-Length") or 0)
+    raw_body = handler.rfile.read(length) if length else b""
+    try:
+        body = json.loads(raw_body) if raw_body else None
+    except ValueError:
+        body = None
+    return split, dict(parse_qsl(split.query, keep_blank_values=True)), body
+
+
 def load_manifest(manifest: Path) -> list[Route]:
     data = json.loads(manifest.read_text(encoding="utf-8"))
     routes = []
@@ -88,22 +117,9 @@ class ReplayServer:
         self.misses: list[str] = []
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                self._serve("GET")
-
-            def do_POST(self) -> None:
-                self._serve("POST")
-
+        class Handler(QuietHandler):
             def _serve(self, method: str) -> None:
-                split = urlsplit(self.path)
-                length = int(self.headers.get("Content-Length") or 0)
-                raw_body = self.rfile.read(length) if length else b""
-                try:
-                    body = json.loads(raw_body) if raw_body else None
-                except ValueError:
-                    body = None
-                query = dict(parse_qsl(split.query, keep_blank_values=True))
+                split, query, body = read_request(self)
                 server.requests.append({"method": method, "path": split.path, "query": query, "body": body,
                                         "headers": dict(self.headers.items())})
                 if split.path == "/robots.txt":
@@ -122,9 +138,6 @@ class ReplayServer:
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
-
-            def log_message(self, format: str, *args: Any) -> None:  # keep test and demo output clean
-                pass
 
         self.httpd = ThreadingHTTPServer((host, port), Handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)

@@ -282,26 +282,29 @@ def _ingest(db, company, platform, items, listed, started_at, finished_at, statu
          **counts}
     ).last_pk
 
-    for ref in listed:
-        known = existing.get(ref)
-        if known is None:
-            continue
-        update = {"last_seen_at": started_at, "last_crawl_id": crawl_id}
-        if status != "failed" and ref in items:
-            update.update(title=items[ref].get("title"), platform_updated_at=items[ref].get("updated_at"))
-        if known["id"] in reopening:
-            update["closed_at"] = None
-        db.table("postings").update(known["id"], update)
-    for posting_id in reopening:
-        _event(db, posting_id, crawl_id, "reopened", started_at)
+    # The seen postings' latest state, in two batches (issue 10: one statement a posting was most of a
+    # steady night's write): those read tonight take their title too; a failed crawl's, and the
+    # unreadable ones, only say when they were last seen.
+    seen_known = [existing[ref] for ref in listed if ref in existing]
+    read = set(items) if status != "failed" else set()
+    db.conn.executemany(
+        "UPDATE postings SET last_seen_at = ?, last_crawl_id = ?, title = ?, platform_updated_at = ? WHERE id = ?",
+        [(started_at, crawl_id, items[known["ref"]].get("title"), items[known["ref"]].get("updated_at"), known["id"])
+         for known in seen_known if known["ref"] in read],
+    )
+    db.conn.executemany(
+        "UPDATE postings SET last_seen_at = ?, last_crawl_id = ? WHERE id = ?",
+        [(started_at, crawl_id, known["id"]) for known in seen_known if known["ref"] not in read],
+    )
+    db.conn.executemany("UPDATE postings SET closed_at = NULL WHERE id = ?", [(posting_id,) for posting_id in reopening])
+    _events(db, reopening, crawl_id, "reopened", started_at)
 
     _store_descriptions(db, [plan.item.get("description") for plan in planned])
     for plan in planned:
         _write_version(db, plan, platform, company, crawl_id, started_at)
 
-    for known in closing:
-        db.table("postings").update(known["id"], {"closed_at": started_at})
-        _event(db, known["id"], crawl_id, "closed", started_at)
+    db.conn.executemany("UPDATE postings SET closed_at = ? WHERE id = ?", [(started_at, known["id"]) for known in closing])
+    _events(db, [known["id"] for known in closing], crawl_id, "closed", started_at)
 
     return CrawlSummary(crawl_id, company, platform, status, failure_reason, dropped=dropped, **counts)
 
@@ -423,7 +426,12 @@ def _store_descriptions(db: Database, texts: list[str | None]) -> None:
 
 
 def _event(db: Database, posting_id: int, crawl_id: int, event: str, at: str) -> None:
-    db.table("posting_events").insert({"posting_id": posting_id, "crawl_id": crawl_id, "event": event, "at": at})
+    _events(db, [posting_id], crawl_id, event, at)
+
+
+def _events(db: Database, posting_ids: list[int], crawl_id: int, event: str, at: str) -> None:
+    db.conn.executemany("INSERT INTO posting_events (posting_id, crawl_id, event, at) VALUES (?, ?, ?, ?)",
+                        [(posting_id, crawl_id, event, at) for posting_id in posting_ids])
 
 
 def crawl_records(db: Database, crawl_ids: Iterable[int]) -> dict[int, dict[str, Any]]:

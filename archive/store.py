@@ -300,8 +300,7 @@ def _ingest(db, company, platform, items, listed, started_at, finished_at, statu
     _events(db, reopening, crawl_id, "reopened", started_at)
 
     _store_descriptions(db, [plan.item.get("description") for plan in planned])
-    for plan in planned:
-        _write_version(db, plan, platform, company, crawl_id, started_at)
+    _write_versions(db, planned, platform, company, crawl_id, started_at)
 
     db.conn.executemany("UPDATE postings SET closed_at = ? WHERE id = ?", [(started_at, known["id"]) for known in closing])
     _events(db, [known["id"] for known in closing], crawl_id, "closed", started_at)
@@ -362,71 +361,73 @@ def _previous_verdict(db: Database, company: str, platform: str) -> Mapping[str,
         "ORDER BY id DESC LIMIT 1", [company, platform])), None)
 
 
-def _write_version(db: Database, plan: _PlannedVersion, platform: str, company: str, crawl_id: int,
-                   started_at: str) -> None:
-    item = plan.item
-    posting_id = plan.posting_id
-    if posting_id is None:
-        posting_id = db.table("postings").insert(
-            {"platform": platform, "company": company, "ref": str(item["ref"]), "title": item.get("title"),
-             "first_seen_at": started_at, "last_seen_at": started_at, "closed_at": None,
-             "first_crawl_id": crawl_id, "last_crawl_id": crawl_id, "current_version": 1,
-             "platform_updated_at": item.get("updated_at")}
-        ).last_pk
-        _event(db, posting_id, crawl_id, "opened", started_at)
-    else:
-        db.table("postings").update(posting_id, {"current_version": plan.version})
-    description = item.get("description")
-    version_id = db.table("posting_versions").insert(
-        {
-            "posting_id": posting_id,
-            "version": plan.version,
-            "crawl_id": crawl_id,
-            "observed_at": started_at,
-            "content_hash": content_hash(tracked_snapshot(item)),
-            "title": item.get("title"),
-            "url": item.get("url"),
-            "department": item.get("department"),
-            "locations": json.dumps(list(item.get("locations") or []), ensure_ascii=False),
-            "country": item.get("country"),
-            "employment_type": item.get("employment_type"),
-            "posted_at": item.get("posted_at"),
-            "description_hash": text_hash(description) if description else None,
-            "pay_text": item.get("pay_text"),
-            "pay_source": item.get("pay_source"),
-            "role_type": item.get("role_type"),
-            "ai_related": item.get("ai_related"),
-            "seniority": item.get("seniority"),
-            "changed_fields": json.dumps(plan.changed_fields),
-        }
-    ).last_pk
-    db.table("version_changes").insert_all(
-        {"version_id": version_id, "field": name} for name in plan.changed_fields
+VERSION_COLUMNS = ("id", "posting_id", "version", "crawl_id", "observed_at", "content_hash", "title", "url",
+                   "department", "locations", "country", "employment_type", "posted_at", "description_hash",
+                   "pay_text", "pay_source", "role_type", "ai_related", "seniority", "changed_fields")
+RANGE_COLUMNS = ("version_id", "position", *PAY_RANGE_KEYS, "raw", "source", "period_inferred", "annual_min",
+                 "annual_max", "annualized")
+
+
+def _write_versions(db: Database, planned: list[_PlannedVersion], platform: str, company: str, crawl_id: int,
+                    started_at: str) -> None:
+    """Every planned version, with its new posting, changed fields and ranges, in one batch a table.
+
+    Ids are given out here, after the largest in use, as SQLite itself would: the write holds the
+    database's write lock (BEGIN IMMEDIATE), so no other connection can take one meanwhile.
+    """
+    next_posting_id, next_version_id = _next_id(db, "postings"), _next_id(db, "posting_versions")
+    new_postings, opened, current, versions, changes, ranges = [], [], [], [], [], []
+    for plan in planned:
+        item = plan.item
+        if plan.posting_id is None:
+            posting_id, next_posting_id = next_posting_id, next_posting_id + 1
+            new_postings.append((posting_id, platform, company, str(item["ref"]), item.get("title"), started_at,
+                                 started_at, crawl_id, crawl_id, item.get("updated_at")))
+            opened.append(posting_id)
+        else:
+            posting_id = plan.posting_id
+            current.append((plan.version, posting_id))
+        version_id, next_version_id = next_version_id, next_version_id + 1
+        description = item.get("description")
+        versions.append((
+            version_id, posting_id, plan.version, crawl_id, started_at, content_hash(tracked_snapshot(item)),
+            item.get("title"), item.get("url"), item.get("department"),
+            json.dumps(list(item.get("locations") or []), ensure_ascii=False), item.get("country"),
+            item.get("employment_type"), item.get("posted_at"), text_hash(description) if description else None,
+            item.get("pay_text"), item.get("pay_source"), item.get("role_type"), item.get("ai_related"),
+            item.get("seniority"), json.dumps(plan.changed_fields),
+        ))
+        changes += [(version_id, name) for name in plan.changed_fields]
+        ranges += [
+            (version_id, position, *(pay.get(key) for key in PAY_RANGE_KEYS), pay.get("raw"), pay.get("source") or "text",
+             bool(pay.get("period_inferred")), pay.get("annual_min"), pay.get("annual_max"), bool(pay.get("annualized")))
+            for position, pay in enumerate(item.get("pay_ranges") or [])
+        ]
+    db.conn.executemany(
+        "INSERT INTO postings (id, platform, company, ref, title, first_seen_at, last_seen_at, closed_at, "
+        "first_crawl_id, last_crawl_id, current_version, platform_updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, 1, ?)",
+        new_postings,
     )
-    db.table("pay_ranges").insert_all(
-        {
-            "version_id": version_id,
-            "position": position,
-            **{key: pay.get(key) for key in PAY_RANGE_KEYS},
-            "raw": pay.get("raw"),
-            "source": pay.get("source") or "text",
-            "period_inferred": bool(pay.get("period_inferred")),
-            "annual_min": pay.get("annual_min"),
-            "annual_max": pay.get("annual_max"),
-            "annualized": bool(pay.get("annualized")),
-        }
-        for position, pay in enumerate(item.get("pay_ranges") or [])
-    )
+    _events(db, opened, crawl_id, "opened", started_at)
+    db.conn.executemany("UPDATE postings SET current_version = ? WHERE id = ?", current)
+    _insert_rows(db, "posting_versions", VERSION_COLUMNS, versions)
+    _insert_rows(db, "version_changes", ("version_id", "field"), changes)
+    _insert_rows(db, "pay_ranges", RANGE_COLUMNS, ranges)
+
+
+def _next_id(db: Database, table: str) -> int:
+    return db.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}").fetchone()[0]
+
+
+def _insert_rows(db: Database, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    db.conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", rows)
 
 
 def _store_descriptions(db: Database, texts: list[str | None]) -> None:
     """Each distinct description once, addressed by its hash (a version costs bytes, not kilobytes)."""
     by_hash = {text_hash(text): text for text in texts if text}
     db.table("descriptions").insert_all(({"hash": key, "text": text} for key, text in by_hash.items()), ignore=True)
-
-
-def _event(db: Database, posting_id: int, crawl_id: int, event: str, at: str) -> None:
-    _events(db, [posting_id], crawl_id, event, at)
 
 
 def _events(db: Database, posting_ids: list[int], crawl_id: int, event: str, at: str) -> None:

@@ -259,15 +259,17 @@ def _ingest(db, company, platform, items, listed, started_at, finished_at, statu
         else:
             counts["unchanged"] += 1
     reopening = [known["id"] for ref, known in existing.items() if ref in listed and known["closed_at"] is not None]
-    closing: list[int] = []
+    closing: list[Mapping[str, Any]] = []
     if status == "complete":
-        balloon = _openings_held(db, company, platform, existing, counts["new"], len(listed))
+        open_count = sum(1 for known in existing.values() if known["closed_at"] is None)
+        previous = _previous_verdict(db, company, platform)
+        balloon = _openings_held(previous, open_count, counts["new"], len(listed))
         if balloon:
             status, failure_reason = "suspect", balloon
             planned = [plan for plan in planned if plan.posting_id is not None]  # known postings still versioned
     if status == "complete":
         closing = [known for ref, known in existing.items() if ref not in listed and known["closed_at"] is None]
-        closing, held = _closures_to_apply(db, company, platform, existing, closing)
+        closing, held = _closures_to_apply(previous, open_count, closing)
         if held:
             status, failure_reason = "suspect", held
     if status == "failed":
@@ -325,29 +327,25 @@ def _schema_drift(existing: Mapping[str, Mapping[str, Any]], items: Mapping[str,
     return None
 
 
-def _closures_to_apply(db: Database, company: str, platform: str, existing: Mapping[str, Mapping[str, Any]],
+def _closures_to_apply(previous: Mapping[str, Any] | None, open_count: int,
                        closing: list[Mapping[str, Any]]) -> tuple[list[Mapping[str, Any]], str | None]:
     """(the closures a complete crawl applies, why it holds the rest or None). An unusual share is held
     (the crawl is suspect) until the next complete crawl confirms it: postings absent from that crawl
-    and from the suspect one before it are closed."""
-    open_count = sum(1 for known in existing.values() if known["closed_at"] is None)
+    and from the suspect one before it (``previous``, the last crawl not failed) are closed."""
     if len(closing) < HOLD_AT_LEAST or len(closing) <= HOLD_SHARE * open_count:
         return closing, None
-    previous = _previous_verdict(db, company, platform)
     if previous is not None and previous["status"] == "suspect":
         return [known for known in closing if known["last_crawl_id"] < previous["id"]], None
     return [], (f"would close {len(closing)} of {open_count} open postings: closures held until the next "
                 "complete crawl confirms them")
 
 
-def _openings_held(db: Database, company: str, platform: str, existing: Mapping[str, Mapping[str, Any]],
-                   new: int, listed: int) -> str | None:
+def _openings_held(previous: Mapping[str, Any] | None, open_count: int, new: int, listed: int) -> str | None:
     """Why a crawl's new postings wait (the listing ballooned overnight), or None. A next crawl that
-    lists about as many postings again confirms the listing, and opens them."""
-    open_count = sum(1 for known in existing.values() if known["closed_at"] is None)
+    lists about as many postings again (after ``previous``, the last crawl not failed, was suspect)
+    confirms the listing, and opens them."""
     if open_count < HOLD_AT_LEAST or new < HOLD_AT_LEAST or new <= HOLD_GROWTH * open_count:
         return None
-    previous = _previous_verdict(db, company, platform)
     if previous is not None and previous["status"] == "suspect" and abs(previous["seen"] - listed) <= SAME_LISTING * listed:
         return None
     return (f"would open {new} postings where {open_count} are open: openings and closures held until a "

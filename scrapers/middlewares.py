@@ -88,7 +88,7 @@ def netloc_of(url_parts: Any) -> tuple[str, int | None]:
 
 class HostOffsiteMiddleware(OffsiteMiddleware):
     def should_follow(self, request: Any, spider: Any) -> bool:
-        if not super().should_follow(request, spider):
-            return False
         urls = spider.allowed_urls() if hasattr(spider, "allowed_urls") else []
-        return not urls or netloc_of(urlparse_cached(request)) in {netloc_of(urlsplit(url)) for url in urls}
+        if not urls:  # a spider that names no URLs gets Scrapy's own allowed_domains rule
+            return super().should_follow(request, spider)
+        return netloc_of(urlparse_cached(request)) in {netloc_of(urlsplit(url)) for url in urls}

@@ -30,6 +30,13 @@ from scrapers.items import JobPosting
 from scrapers.registry import Company
 
 T = TypeVar("T")
+# What json.loads raises on a reply that is not JSON; RecursionError: one nested absurdly deep.
+NOT_JSON = (ValueError, AttributeError, RecursionError)
+
+
+def failed_url(failure: Failure) -> str:
+    request = getattr(failure, "request", None)
+    return request.url if request is not None else "?"
 
 
 class PlatformSpider(scrapy.Spider):
@@ -158,43 +165,39 @@ class PlatformSpider(scrapy.Spider):
             self.mark_failed(f"callback error on {response.url}: {failure.getErrorMessage()}")
 
     def on_request_error(self, failure: Failure) -> None:
-        request = failure.request if hasattr(failure, "request") else None
-        url = request.url if request is not None else "?"
-        self.mark_failed(f"request failed: {url}: {failure.getErrorMessage()}")
+        self.mark_failed(f"request failed: {failed_url(failure)}: {failure.getErrorMessage()}")
 
     def load_json(self, response: Response) -> Any | None:
         """The page as JSON, or None (crawl marked failed) when it is not JSON."""
         try:
             return json.loads(response.text)
-        except (ValueError, AttributeError, RecursionError) as error:  # RecursionError: nested absurdly deep
+        except NOT_JSON as error:
             self.crawler.stats.inc_value("paywatch/response/malformed")
             self.mark_failed(f"malformed JSON from {response.url}: {error}")
             return None
 
-    def read_page(self, response: Response, reader: Callable[[Any], T], about: str = "") -> T | None:
+    def read_page(self, response: Response, reader: Callable[[Any], T]) -> T | None:
         """What ``reader`` finds in the page's JSON, or None (crawl marked failed) when the page is
-        not JSON or lacks the structure the reader needs (``PageShapeError``). ``about`` is added to
-        the failure reason after the URL (e.g. which posting the page was for)."""
+        not JSON or lacks the structure the reader needs (``PageShapeError``)."""
         data = self.load_json(response)
         if data is None:
             return None
         try:
             return reader(data)
         except PageShapeError as error:
-            self.mark_failed(f"{error} ({response.url}{about})")
+            self.mark_failed(f"{error} ({response.url})")
             return None
 
     # -- details: one posting each; a bad one makes that posting unreadable, not the crawl failed --
     def on_detail_error(self, failure: Failure) -> None:
-        request = failure.request if hasattr(failure, "request") else None
-        self._detail_unreadable(f"{request.url if request is not None else '?'}: {failure.getErrorMessage()}")
+        self._detail_unreadable(f"{failed_url(failure)}: {failure.getErrorMessage()}")
 
     def read_detail(self, response: Response, reader: Callable[[Any], T]) -> T | None:
         """What ``reader`` finds in a posting's detail reply, or None: that posting is then unreadable
         tonight (it stays listed and keeps its version); the listing, and so the crawl, is unaffected."""
         try:
             return reader(json.loads(response.text))
-        except (ValueError, AttributeError, RecursionError) as error:  # PageShapeError is a ValueError
+        except NOT_JSON as error:  # PageShapeError is a ValueError too
             self._detail_unreadable(f"{response.url}: {str(error)[:200]}")
             return None
 

@@ -241,6 +241,24 @@ def m003_crawl_verdicts(db: Database) -> None:
         db.execute("PRAGMA foreign_keys = ON")
 
 
+@migrations()
+def m004_detail_reads(db: Database) -> None:
+    """Details are read incrementally, within a budget a night (issue 10), so the archive records:
+    per posting, when its detail was last read (``detail_read_at``) and the fingerprint of its list
+    entry then (``list_hash``, to tell a posting whose list fields changed since); per version, whether
+    it holds only what the list gave because its detail was deferred (``list_only``); per crawl, the
+    listed postings whose detail was deferred, the details read, the list-only postings given their
+    first detail, the oldest detail read among the postings listed, and the requests sent."""
+    db.execute("ALTER TABLE postings ADD COLUMN detail_read_at TEXT")
+    db.execute("ALTER TABLE postings ADD COLUMN list_hash TEXT")
+    # Until now every crawl read every posting's detail: the last time one was seen is when it was read.
+    db.execute("UPDATE postings SET detail_read_at = last_seen_at")
+    db.execute("ALTER TABLE posting_versions ADD COLUMN list_only INTEGER NOT NULL DEFAULT 0")
+    for column in ("deferred INTEGER NOT NULL DEFAULT 0", "detail_reads INTEGER NOT NULL DEFAULT 0",
+                   "completed INTEGER NOT NULL DEFAULT 0", "oldest_detail_at TEXT", "requests INTEGER"):
+        db.execute(f"ALTER TABLE crawls ADD COLUMN {column}")
+
+
 def _statements(script: str) -> list[str]:
     """The SQL statements of ``script`` (a ";" inside a string literal does not end one)."""
     statements, pending = [], ""

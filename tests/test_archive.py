@@ -177,7 +177,7 @@ def test_migrations_are_recorded_and_rerun_is_a_no_op(tmp_path):
     path = str(tmp_path / "archive.db")
     open_archive(path).close()
     db = open_archive(path)
-    assert count(db, "_sqlite_migrations") == 3
+    assert count(db, "_sqlite_migrations") == 4
 
 
 # -- trustworthy nights: presence from the listing, holds, drift, bad values ----------------------
@@ -319,3 +319,20 @@ def test_a_listing_that_really_grew_opens_when_the_next_crawl_confirms_it(memory
     assert crawl(memory_db, grown, NIGHT2).status == "suspect"
     confirmed = crawl(memory_db, grown, NIGHT3)
     assert (confirmed.status, confirmed.new) == ("complete", 100) and count(memory_db, "postings") == 120
+
+
+def test_the_detail_reads_migration_dates_every_known_posting_read_when_last_seen(tmp_path):
+    from archive.schema import migrations
+
+    path = str(tmp_path / "old.db")
+    db = Database(path)
+    migrations.apply(db, stop_before="m004_detail_reads")
+    crawl(db, [posting("1"), posting("2")], NIGHT1)
+    db.close()
+    db = open_archive(path)
+    assert db.execute("SELECT ref, detail_read_at, list_hash FROM postings ORDER BY ref").fetchall() == [
+        ("1", NIGHT1, None), ("2", NIGHT1, None)]
+    assert db.execute("SELECT DISTINCT list_only FROM posting_versions").fetchall() == [(0,)]
+    assert db.execute("SELECT deferred, detail_reads, completed, oldest_detail_at, requests FROM crawls").fetchall() == [
+        (0, 0, 0, None, None)]
+    assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)

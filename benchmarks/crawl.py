@@ -1,0 +1,358 @@
+#!/usr/bin/env python
+"""Issue 10's crawl benchmark: ``paywatch crawl`` against a bare Scrapy spider on the same boards.
+
+    python benchmarks/crawl.py [--boards 400] [--jobs 50] [--rounds 3] [--quick]
+                               [--concurrency 32] [--profile] [--profile-boards 100] [--keep DIR]
+
+A loopback server (127.0.0.1, stops itself after ``--server-seconds``) replays N Greenhouse boards
+of ``--jobs`` postings each in the real board reply's shape (``benchmarks/synthetic.py``), on two
+deterministic nights: night 0, then night 1 where 2% of the postings changed. Each round, in
+alternating order, ``paywatch crawl`` (a subprocess, the real command, a fresh archive per round:
+night 0 is every posting new, night 1 a steady night) and ``benchmarks/bare_spider.py`` (one
+request per board, ``json.loads``, one dict per job, no pipelines) read both nights with politeness
+off (no robots.txt, no delay, no AutoThrottle, ``--concurrency`` requests at a time).
+
+Printed per night: jobs/s of each (medians over the rounds) and their ratio (issue 10's goal:
+paywatch >= 0.3x the bare spider), the peak RSS of each process (goal <= 300 MB for 400 x 50; the
+child's own ``ru_maxrss`` from ``os.wait4``), and the per-company overhead: paywatch's extra wall
+time over the bare spider's, per board. ``--profile`` then runs night 0 of ``--profile-boards``
+boards under cProfile and prints where paywatch's time goes.
+
+Exit code 1 when a crawl fails or reads fewer jobs than were served.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile  # noqa: F401  (run as ``python -m cProfile``; imported so a missing module fails early)
+import json
+import os
+import pstats
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+from benchmarks.synthetic import Board  # noqa: E402
+from scrapers.demo.replay import QuietHandler, read_request  # noqa: E402
+
+HOST = "127.0.0.1"
+NIGHTS = (0, 1)
+BOARD_PATH = "/greenhouse/v1/boards/{token}/jobs"
+ROBOTS_TXT = b"User-agent: *\nAllow: /\n"
+
+
+# ------------------------------------------------------------------------------------------------
+# The boards and the server that replays them.
+# ------------------------------------------------------------------------------------------------
+def company_slug(number: int) -> str:
+    return f"bench_studio_{number:04d}"
+
+
+def make_boards(count: int, jobs: int) -> list[Board]:
+    return [Board(company_slug(number), jobs) for number in range(count)]
+
+
+def render_night(boards: list[Board], night: int) -> dict[str, bytes]:
+    """Every board's reply on ``night`` (boards start at night 0 and only move forward)."""
+    payloads = {}
+    for board in boards:
+        while board.night < night:
+            board.advance()
+        payloads[BOARD_PATH.format(token=board.token())] = json.dumps(board.greenhouse_board()).encode("utf-8")
+    return payloads
+
+
+class BoardServer:
+    """``with BoardServer(nights, max_seconds) as server:`` serves ``nights[server.night]`` on 127.0.0.1."""
+
+    def __init__(self, nights: dict[int, dict[str, bytes]], max_seconds: float) -> None:
+        self.nights = nights
+        self.night = 0
+        self.requests = 0
+        self.misses: list[str] = []
+        server = self
+
+        class Handler(QuietHandler):
+            def _serve(self, method: str) -> None:
+                split, _query, _body = read_request(self)
+                server.requests += 1
+                if split.path == "/robots.txt":
+                    payload, status, kind = ROBOTS_TXT, 200, "text/plain"
+                else:
+                    payload = server.nights[server.night].get(split.path)
+                    status, kind = (200, "application/json") if payload is not None else (404, "application/json")
+                    if payload is None:
+                        server.misses.append(split.path)
+                        payload = b'{"error": "not found"}'
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", kind)
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.send_header("Connection", "close")  # HTTP/1.0 server: no pooled connection to go stale
+                    self.end_headers()
+                    self.wfile.write(payload)
+                except OSError:
+                    self.close_connection = True
+
+        self.httpd = ThreadingHTTPServer((HOST, 0), Handler)
+        self.httpd.daemon_threads = True
+        self.httpd.request_queue_size = 128
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+        self.watchdog = threading.Timer(max_seconds, self.httpd.shutdown)
+        self.watchdog.daemon = True
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def __enter__(self) -> "BoardServer":
+        self.thread.start()
+        self.watchdog.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.watchdog.cancel()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(timeout=5)
+
+
+def write_registry(directory: Path, boards: list[Board]) -> Path:
+    path = directory / "bench-companies.toml"
+    entries = [
+        f'[[company]]\nslug = "{board.company}"\nname = "{board.company}"\nsector = "studio"\n'
+        f'platform = "greenhouse"\ntoken = "{board.token()}"\ncareers_url = "https://boards.greenhouse.io/{board.token()}"\n'
+        for board in boards
+    ]
+    path.write_text("# benchmarks/crawl.py's made-up companies, served from 127.0.0.1.\n\n" + "\n".join(entries),
+                    encoding="utf-8")
+    return path
+
+
+# ------------------------------------------------------------------------------------------------
+# Running the two crawlers.
+# ------------------------------------------------------------------------------------------------
+def politeness_off(concurrency: int) -> list[str]:
+    return ["ROBOTSTXT_OBEY=False", "DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False",
+            f"CONCURRENT_REQUESTS={concurrency}", f"CONCURRENT_REQUESTS_PER_DOMAIN={concurrency}",
+            "LOG_LEVEL=WARNING"]
+
+
+def paywatch_command(server_url: str, db: Path, registry: Path, concurrency: int) -> list[str]:
+    command = [sys.executable, "-m", "scrapers.cli", "crawl", "--db", str(db), "--registry", str(registry),
+               "--log-level", "WARNING", "-s", f"GREENHOUSE_API_URL={server_url}/greenhouse"]
+    for setting in politeness_off(concurrency):
+        command += ["-s", setting]
+    return command
+
+
+def bare_command(server_url: str, tokens: Path, concurrency: int) -> list[str]:
+    command = [sys.executable, str(REPO_ROOT / "benchmarks" / "bare_spider.py"), f"{server_url}/greenhouse", str(tokens)]
+    for setting in politeness_off(concurrency):
+        command += ["-s", setting]
+    return command
+
+
+@dataclass
+class Run:
+    seconds: float
+    peak_rss_mb: float
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+def run_child(command: list[str], workdir: Path, timeout: float) -> Run:
+    """Run ``command``; its wall time and its own peak RSS (``os.wait4``: this child, not every child)."""
+    out, err = workdir / "child.out", workdir / "child.err"
+    env = dict(os.environ, TZ="UTC", PYTHONPATH=str(REPO_ROOT))
+    env.pop("PAYWATCH_REGISTRY", None)
+    with out.open("w") as stdout, err.open("w") as stderr:
+        started = time.monotonic()
+        process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=stdout, stderr=stderr)
+        killer = threading.Timer(timeout, process.kill)
+        killer.start()
+        try:
+            _pid, status, usage = os.wait4(process.pid, 0)
+        finally:
+            killer.cancel()
+        seconds = time.monotonic() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return Run(seconds, usage.ru_maxrss / 1024, process.returncode, out.read_text(), err.read_text())
+
+
+def archived_night(db: Path, companies: int) -> tuple[int, int]:
+    """(complete crawls, jobs seen) of the archive's latest night: its last ``companies`` crawls."""
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as connection:
+        rows = connection.execute("SELECT status, seen FROM crawls ORDER BY id DESC LIMIT ?", [companies]).fetchall()
+    return sum(status == "complete" for status, _ in rows), sum(seen for _, seen in rows)
+
+
+@dataclass
+class Measures:
+    seconds: dict[tuple[str, int], list[float]] = field(default_factory=dict)
+    rss: dict[tuple[str, int], list[float]] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    def add(self, tool: str, night: int, run: Run) -> None:
+        self.seconds.setdefault((tool, night), []).append(run.seconds)
+        self.rss.setdefault((tool, night), []).append(run.peak_rss_mb)
+
+
+def crawl_rounds(args: argparse.Namespace, workdir: Path, boards: list[Board], server: BoardServer,
+                 jobs_served: dict[int, int]) -> Measures:
+    registry = write_registry(workdir, boards)
+    tokens = workdir / "tokens.txt"
+    tokens.write_text("\n".join(board.token() for board in boards), encoding="utf-8")
+    measures = Measures()
+    for round_number in range(args.rounds):
+        db = workdir / f"round{round_number}.db"
+        order = ("paywatch", "bare") if round_number % 2 == 0 else ("bare", "paywatch")
+        for night in NIGHTS:
+            server.night = night
+            for tool in order:
+                if tool == "paywatch":
+                    run = run_child(paywatch_command(server.url, db, registry, args.concurrency), workdir, args.timeout)
+                    complete, read = archived_night(db, len(boards))
+                    if run.exit_code != 0 or complete != len(boards):
+                        measures.problems.append(f"round {round_number} night {night}: paywatch exit {run.exit_code}, "
+                                                 f"{complete} of {len(boards)} crawls complete: {run.stderr[-400:]}")
+                else:
+                    run = run_child(bare_command(server.url, tokens, args.concurrency), workdir, args.timeout)
+                    read = json.loads(run.stdout.strip().splitlines()[-1])["jobs"] if run.exit_code == 0 else 0
+                    if run.exit_code != 0:
+                        measures.problems.append(f"round {round_number} night {night}: bare spider exit "
+                                                 f"{run.exit_code}: {run.stderr[-400:]}")
+                if read != jobs_served[night]:
+                    measures.problems.append(f"round {round_number} night {night}: {tool} read {read} of "
+                                             f"{jobs_served[night]} jobs")
+                measures.add(tool, night, run)
+                print(f"  round {round_number + 1} night {night} {tool:8}: {run.seconds:6.2f} s, "
+                      f"{jobs_served[night] / run.seconds:8.0f} jobs/s, peak RSS {run.peak_rss_mb:6.1f} MB", flush=True)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+    return measures
+
+
+def print_summary(measures: Measures, boards: int, jobs_served: dict[int, int]) -> None:
+    print()
+    print(f"{'night':<14}{'paywatch jobs/s':>16}{'bare jobs/s':>13}{'ratio':>8}{'overhead ms/company':>22}"
+          f"{'paywatch RSS MB':>17}{'bare RSS MB':>13}")
+    for night in NIGHTS:
+        paywatch = statistics.median(measures.seconds[("paywatch", night)])
+        bare = statistics.median(measures.seconds[("bare", night)])
+        label = "0 (all new)" if night == 0 else f"{night} (steady)"
+        print(f"{label:<14}{jobs_served[night] / paywatch:>16.0f}{jobs_served[night] / bare:>13.0f}"
+              f"{bare / paywatch:>7.2f}x{(paywatch - bare) / boards * 1000:>22.1f}"
+              f"{max(measures.rss[('paywatch', night)]):>17.1f}{max(measures.rss[('bare', night)]):>13.1f}")
+    print("goals (issue 10): ratio >= 0.3x; paywatch peak RSS <= 300 MB for 400 boards x 50 jobs. "
+          "Medians of the rounds; RSS the largest.")
+
+
+# ------------------------------------------------------------------------------------------------
+# Where paywatch's time goes.
+# ------------------------------------------------------------------------------------------------
+NAMED_COSTS = (
+    ("HTML to text", "scrapers/extract/common.py", "html_to_text"),
+    ("Greenhouse pay block (parsel)", "scrapers/extract/greenhouse.py", "pay_block_text"),
+    ("extraction (parse_job)", "scrapers/extract/greenhouse.py", "parse_job"),
+    ("json.loads of replies", "scrapers/platforms/base.py", "load_json"),
+    ("pay parser", "pipelines/pay_parser.py", "parse_pay"),
+    ("role classifier", "pipelines/role_classifier.py", "classify_role"),
+    ("archive write (ingest_crawl)", "archive/store.py", "ingest_crawl"),
+    ("archive open + migrations", "archive/schema.py", "open_archive"),
+    ("ItemAdapter.asdict", "itemadapter/adapter.py", "asdict"),
+    ("archive writer at spider close", "pipelines/archive_writer.py", "spider_closed"),
+    ("crawler creation", "scrapy/crawler.py", "create_crawler"),
+    ("crawler start (engine, middlewares)", "scrapy/crawler.py", "crawl"),
+    ("engine stop / spider close", "scrapy/core/engine.py", "close_spider"),
+)
+
+
+def profile(args: argparse.Namespace, workdir: Path, boards: list[Board], server: BoardServer) -> None:
+    chosen = boards[: args.profile_boards]
+    registry = write_registry(workdir, chosen)
+    db, output = workdir / "profile.db", workdir / "crawl.prof"
+    server.night = 0
+    command = paywatch_command(server.url, db, registry, args.concurrency)
+    command = [sys.executable, "-m", "cProfile", "-o", str(output), *command[1:]]
+    run = run_child(command, workdir, args.timeout)
+    print(f"\n== Profile: paywatch crawl of {len(chosen)} boards, night 0 (all new), under cProfile: "
+          f"{run.seconds:.1f} s, exit {run.exit_code}")
+    stats = pstats.Stats(str(output))
+    total = stats.total_tt
+    cumulative: dict[str, float] = {}
+    for (filename, _line, function), (_cc, _nc, _tt, ct, _callers) in stats.stats.items():
+        for label, path, name in NAMED_COSTS:
+            if function == name and filename.endswith(path):
+                cumulative[label] = max(cumulative.get(label, 0.0), ct)
+    print(f"total {total:.2f} s profiled; cumulative time of the named costs (they overlap: parse_job holds "
+          "html_to_text):")
+    for label, _path, _name in NAMED_COSTS:
+        if label in cumulative:
+            print(f"  {label:<40}{cumulative[label]:8.2f} s {100 * cumulative[label] / total:5.1f}%")
+    print("top 20 functions by own time:")
+    rows = sorted(stats.stats.items(), key=lambda item: -item[1][2])[:20]
+    for (filename, line, function), (_cc, calls, own, ct, _callers) in rows:
+        where = filename.replace(str(REPO_ROOT) + "/", "").split("site-packages/")[-1]
+        print(f"  {own:7.2f} s {100 * own / total:5.1f}%  {calls:>9} calls  {function} ({where}:{line})")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="paywatch crawl against a bare Scrapy spider (issue 10)")
+    parser.add_argument("--boards", type=int, default=400)
+    parser.add_argument("--jobs", type=int, default=50, help="postings per board")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--quick", action="store_true", help="25 boards x 20 jobs, 3 rounds (about 20 s)")
+    parser.add_argument("--profile", action="store_true", help="also profile a paywatch crawl")
+    parser.add_argument("--profile-only", action="store_true", help="only the profile")
+    parser.add_argument("--profile-boards", type=int, default=100)
+    parser.add_argument("--timeout", type=float, default=900.0, help="seconds one crawl may take")
+    parser.add_argument("--server-seconds", type=float, default=3600.0, help="the server stops itself after this")
+    parser.add_argument("--keep", type=Path, help="keep the archives and profile in this directory")
+    args = parser.parse_args()
+    if args.quick:
+        args.boards, args.jobs = 25, 20
+    boards_needed = max(args.boards, args.profile_boards if (args.profile or args.profile_only) else 0)
+    started = time.monotonic()
+    boards = make_boards(boards_needed, args.jobs)
+    nights = {night: render_night(boards, night) for night in NIGHTS}
+    served = {night: sum(len(json.loads(payload)["jobs"]) for path, payload in list(nights[night].items())[: args.boards])
+              for night in NIGHTS}
+    print(f"== {args.boards} Greenhouse boards x {args.jobs} jobs ({served[0]} jobs on night 0, {served[1]} on "
+          f"night 1, {sum(map(len, nights[0].values())) / 1e6:.0f} MB of replies a night), {args.rounds} rounds, "
+          f"concurrency {args.concurrency}; rendered in {time.monotonic() - started:.1f} s", flush=True)
+    with tempfile.TemporaryDirectory(prefix="paywatch-crawl-bench-") as temporary:
+        workdir = args.keep or Path(temporary)
+        workdir.mkdir(parents=True, exist_ok=True)
+        with BoardServer(nights, args.server_seconds) as server:
+            ok = True
+            if not args.profile_only:
+                measures = crawl_rounds(args, workdir, boards[: args.boards], server, served)
+                print_summary(measures, args.boards, served)
+                for problem in measures.problems:
+                    print(f"PROBLEM: {problem}")
+                ok = not measures.problems
+            if args.profile or args.profile_only:
+                profile(args, workdir, boards, server)
+            if server.misses:
+                print(f"PROBLEM: unexpected requests: {server.misses[:5]}")
+                ok = False
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

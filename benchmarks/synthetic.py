@@ -215,7 +215,7 @@ class Board:
             "posted_at": f"2026-10-{1 + posting.index % 28:02d}T09:00:00-04:00",
             "updated_at": f"{NIGHT_ONE}T10:15:00-05:00",
             "description": description_text(posting),
-            "pay_text": pay_sentence(posting) if posting.pay is not None and posting.pay_style == 2 else None,
+            "pay_text": pay_text(posting),
             "pay_ranges": pay_ranges,
             "pay_source": None if posting.pay is None else ("structured" if posting.pay_style == 0 else "text"),
             "role_type": "engineering" if "Engineer" in posting.title else "other",
@@ -239,6 +239,17 @@ def pay_sentence(posting: Posting) -> str:
     unit = "per hour" if posting.hourly else "per year"
     return (f"The hiring range for this position in {posting.location} is {money(low)} to {money(high)} {unit}. "
             "Pay within the range depends on skills, experience and location.")
+
+
+def pay_text(posting: Posting) -> str | None:
+    """What the Greenhouse extractor reads as the posting's pay text: the block, or the sentence."""
+    if posting.pay is None or posting.pay_style == 0:
+        return None
+    if posting.pay_style == 1:
+        low, high = posting.pay
+        return ("The base salary range for this full-time position is listed below.\n"
+                f"{posting.city} Pay Range: {money(low)} \u2014 {money(high)} USD")
+    return pay_sentence(posting)
 
 
 def description_paragraphs(posting: Posting) -> list[str]:

@@ -10,14 +10,21 @@ import warnings
 from datetime import datetime, timezone
 from typing import Any
 
-from w3lib.html import remove_comments, remove_tags, remove_tags_with_content
+import w3lib.html
+from w3lib.html import remove_comments, remove_tags_with_content
 
 from scrapers.items import JobPosting, PayRange
 
 _BLOCK_END = re.compile(r"<\s*(?:br\s*/?|/p|/div|/li|/h[1-6]|/tr|/ul|/ol|/section|/table)\s*>", re.IGNORECASE)
 _LIST_ITEM = re.compile(r"<\s*li\b[^>]*>", re.IGNORECASE)
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u2009\u202f]+")
+# The runs _SPACES.sub(" ", ...) would change, and only those: two or more, or one that is not a plain
+# space. Text has a single space between most words; matching each of them was most of the work.
+_SPACES_TO_SQUEEZE = re.compile(r"[ \t\r\f\v\u00a0\u2009\u202f]{2,}|[\t\r\f\v\u00a0\u2009\u202f]")
 _BLANK_LINES = re.compile(r"\n{3,}")
+# w3lib's own tag pattern: remove_tags() with no tags named removes every match of it, but calls a
+# Python function per tag to decide; substituting "" directly gives the same text at a third of the cost.
+_ANY_TAG = w3lib.html._tags_re
 
 
 def html_to_text(markup: str | None, *, escaped: bool = False) -> str | None:
@@ -29,12 +36,14 @@ def html_to_text(markup: str | None, *, escaped: bool = False) -> str | None:
         return None
     if escaped:
         markup = html.unescape(markup)
-    markup = remove_comments(markup)
+    if "<!--" in markup:
+        markup = remove_comments(markup)
     markup = remove_tags_with_content(markup, which_ones=("script", "style"))
     markup = _LIST_ITEM.sub("\n• ", markup)
     markup = _BLOCK_END.sub("\n", markup)
-    text = html.unescape(remove_tags(markup))
-    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    # Runs of spaces squeezed in the whole text at once (the pattern never spans a newline), then each line stripped.
+    text = _SPACES_TO_SQUEEZE.sub(" ", html.unescape(_ANY_TAG.sub("", markup)))
+    lines = [line.strip() for line in text.split("\n")]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip() or None
 
 

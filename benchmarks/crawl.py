@@ -2,7 +2,7 @@
 """Issue 10's crawl benchmark: ``paywatch crawl`` against a bare Scrapy spider on the same boards.
 
     python benchmarks/crawl.py [--boards 400] [--jobs 50] [--rounds 3] [--quick]
-                               [--concurrency 32] [--profile] [--profile-boards 100] [--keep DIR]
+                               [--concurrency 32] [--before DIR] [--profile] [--profile-boards 100] [--keep DIR]
 
 A loopback server (127.0.0.1, stops itself after ``--server-seconds``) replays N Greenhouse boards
 of ``--jobs`` postings each in the real board reply's shape (``benchmarks/synthetic.py``), on two
@@ -15,8 +15,10 @@ off (no robots.txt, no delay, no AutoThrottle, ``--concurrency`` requests at a t
 Printed per night: jobs/s of each (medians over the rounds) and their ratio (issue 10's goal:
 paywatch >= 0.3x the bare spider), the peak RSS of each process (goal <= 300 MB for 400 x 50; the
 child's own ``ru_maxrss`` from ``os.wait4``), and the per-company overhead: paywatch's extra wall
-time over the bare spider's, per board. ``--profile`` then runs night 0 of ``--profile-boards``
-boards under cProfile and prints where paywatch's time goes.
+time over the bare spider's, per board. ``--before DIR`` adds a third crawler, paywatch's code
+from DIR (another checkout), to the same rounds: a change measured before and after under the same
+load. ``--profile`` then runs night 0 of ``--profile-boards`` boards under cProfile and prints
+where paywatch's time goes.
 
 Exit code 1 when a crawl fails or reads fewer jobs than were served.
 """
@@ -174,14 +176,15 @@ class Run:
     stderr: str
 
 
-def run_child(command: list[str], workdir: Path, timeout: float) -> Run:
-    """Run ``command``; its wall time and its own peak RSS (``os.wait4``: this child, not every child)."""
+def run_child(command: list[str], workdir: Path, timeout: float, source: Path = REPO_ROOT) -> Run:
+    """Run ``command`` on the code in ``source``; its wall time and its own peak RSS (``os.wait4``:
+    this child, not every child)."""
     out, err = workdir / "child.out", workdir / "child.err"
-    env = dict(os.environ, TZ="UTC", PYTHONPATH=str(REPO_ROOT))
+    env = dict(os.environ, TZ="UTC", PYTHONPATH=str(source))
     env.pop("PAYWATCH_REGISTRY", None)
     with out.open("w") as stdout, err.open("w") as stderr:
         started = time.monotonic()
-        process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=stdout, stderr=stderr)
+        process = subprocess.Popen(command, cwd=source, env=env, stdout=stdout, stderr=stderr)
         killer = threading.Timer(timeout, process.kill)
         killer.start()
         try:
@@ -216,18 +219,22 @@ def crawl_rounds(args: argparse.Namespace, workdir: Path, boards: list[Board], s
     registry = write_registry(workdir, boards)
     tokens = workdir / "tokens.txt"
     tokens.write_text("\n".join(board.token() for board in boards), encoding="utf-8")
+    sources = {"paywatch": REPO_ROOT, **({"before": args.before.resolve()} if args.before else {})}
+    tools = [*sources, "bare"]
     measures = Measures()
     for round_number in range(args.rounds):
-        db = workdir / f"round{round_number}.db"
-        order = ("paywatch", "bare") if round_number % 2 == 0 else ("bare", "paywatch")
+        order = tools[round_number % len(tools):] + tools[: round_number % len(tools)]  # each goes first in turn
+        databases = {tool: workdir / f"round{round_number}-{tool}.db" for tool in sources}
         for night in NIGHTS:
             server.night = night
             for tool in order:
-                if tool == "paywatch":
-                    run = run_child(paywatch_command(server.url, db, registry, args.concurrency), workdir, args.timeout)
+                if tool in sources:
+                    db = databases[tool]
+                    run = run_child(paywatch_command(server.url, db, registry, args.concurrency), workdir, args.timeout,
+                                    sources[tool])
                     complete, read = archived_night(db, len(boards))
                     if run.exit_code != 0 or complete != len(boards):
-                        measures.problems.append(f"round {round_number} night {night}: paywatch exit {run.exit_code}, "
+                        measures.problems.append(f"round {round_number} night {night}: {tool} exit {run.exit_code}, "
                                                  f"{complete} of {len(boards)} crawls complete: {run.stderr[-400:]}")
                 else:
                     run = run_child(bare_command(server.url, tokens, args.concurrency), workdir, args.timeout)
@@ -241,23 +248,26 @@ def crawl_rounds(args: argparse.Namespace, workdir: Path, boards: list[Board], s
                 measures.add(tool, night, run)
                 print(f"  round {round_number + 1} night {night} {tool:8}: {run.seconds:6.2f} s, "
                       f"{jobs_served[night] / run.seconds:8.0f} jobs/s, peak RSS {run.peak_rss_mb:6.1f} MB", flush=True)
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        for db in databases.values():
+            if args.keep is None or round_number < args.rounds - 1:
+                for suffix in ("", "-wal", "-shm"):
+                    Path(f"{db}{suffix}").unlink(missing_ok=True)
     return measures
 
 
 def print_summary(measures: Measures, boards: int, jobs_served: dict[int, int]) -> None:
     print()
-    print(f"{'night':<14}{'paywatch jobs/s':>16}{'bare jobs/s':>13}{'ratio':>8}{'overhead ms/company':>22}"
-          f"{'paywatch RSS MB':>17}{'bare RSS MB':>13}")
+    print(f"{'night':<14}{'crawler':<10}{'jobs/s':>8}{'x bare':>8}{'overhead ms/company':>21}{'peak RSS MB':>13}")
     for night in NIGHTS:
-        paywatch = statistics.median(measures.seconds[("paywatch", night)])
-        bare = statistics.median(measures.seconds[("bare", night)])
         label = "0 (all new)" if night == 0 else f"{night} (steady)"
-        print(f"{label:<14}{jobs_served[night] / paywatch:>16.0f}{jobs_served[night] / bare:>13.0f}"
-              f"{bare / paywatch:>7.2f}x{(paywatch - bare) / boards * 1000:>22.1f}"
-              f"{max(measures.rss[('paywatch', night)]):>17.1f}{max(measures.rss[('bare', night)]):>13.1f}")
-    print("goals (issue 10): ratio >= 0.3x; paywatch peak RSS <= 300 MB for 400 boards x 50 jobs. "
+        bare = statistics.median(measures.seconds[("bare", night)])
+        for tool in [tool for tool, tool_night in measures.seconds if tool_night == night]:
+            seconds = statistics.median(measures.seconds[(tool, night)])
+            overhead = f"{(seconds - bare) / boards * 1000:.1f}" if tool != "bare" else ""
+            print(f"{label:<14}{tool:<10}{jobs_served[night] / seconds:>8.0f}{bare / seconds:>7.2f}x{overhead:>21}"
+                  f"{max(measures.rss[(tool, night)]):>13.1f}")
+            label = ""
+    print("goals (issue 10): paywatch >= 0.3x the bare spider; peak RSS <= 300 MB for 400 boards x 50 jobs. "
           "Medians of the rounds; RSS the largest.")
 
 
@@ -322,7 +332,10 @@ def main() -> int:
     parser.add_argument("--profile-boards", type=int, default=100)
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds one crawl may take")
     parser.add_argument("--server-seconds", type=float, default=3600.0, help="the server stops itself after this")
-    parser.add_argument("--keep", type=Path, help="keep the archives and profile in this directory")
+    parser.add_argument("--keep", type=Path, help="keep the last round's archives and the profile in this directory")
+    parser.add_argument("--before", type=Path, metavar="DIR",
+                        help="also crawl with the paywatch code in DIR (e.g. `git archive main | tar -x -C DIR`), "
+                             "in the same rounds, to measure a change before and after")
     args = parser.parse_args()
     if args.quick:
         args.boards, args.jobs = 25, 20

@@ -11,6 +11,7 @@ was listed but not read (or dropped by validation) is seen, not closed.
 from __future__ import annotations
 
 import logging
+import os
 from datetime import datetime, timezone
 from typing import Any
 
@@ -18,10 +19,56 @@ from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from sqlite_utils import Database
+
 from archive.schema import open_archive
 from archive.store import ingest_crawl
 
 logger = logging.getLogger(__name__)
+
+# One connection per archive file for the whole process (issue 10: opening it, checking its migrations
+# and checkpointing its WAL at close was a connection per company). Keyed by path and checked against
+# the file's identity, so an archive replaced at the same path is opened afresh; closed when the
+# reactor shuts down, after the night's last crawl.
+_open_archives: dict[str, tuple[tuple[int, int], Database]] = {}
+
+
+def shared_archive(path: str) -> Database:
+    """The process's connection to the archive at ``path``, opened (and migrated) the first time."""
+    if path == ":memory:":
+        return open_archive(path)  # a new, empty database each time, as before
+    key = os.path.abspath(path)
+    cached = _open_archives.get(key)
+    if cached is not None:
+        try:
+            stat = os.stat(key)
+        except OSError:
+            stat = None
+        if stat is not None and (stat.st_dev, stat.st_ino) == cached[0]:
+            return cached[1]
+        cached[1].close()
+    db = open_archive(path)
+    stat = os.stat(key)
+    _open_archives[key] = ((stat.st_dev, stat.st_ino), db)
+    return db
+
+
+def close_shared_archives() -> None:
+    while _open_archives:
+        _key, (_identity, db) = _open_archives.popitem()
+        db.close()
+
+
+def _close_at_reactor_shutdown() -> None:
+    """Once per process, and only with a reactor Scrapy installed (never install one from here)."""
+    from scrapy.utils.reactor import is_reactor_installed
+
+    if getattr(_close_at_reactor_shutdown, "registered", False) or not is_reactor_installed():
+        return
+    from twisted.internet import reactor
+
+    reactor.addSystemEventTrigger("before", "shutdown", close_shared_archives)
+    _close_at_reactor_shutdown.registered = True
 
 
 def crawl_status(finish_reason: str, spider_failures: list[str], items: int, dropped: int) -> tuple[str, str | None]:
@@ -52,6 +99,7 @@ class ArchiveWriterPipeline:
         db_path = crawler.settings.get("PAYWATCH_DB")
         if not db_path:
             raise NotConfigured("PAYWATCH_DB is not set")
+        _close_at_reactor_shutdown()
         return cls(crawler, db_path)
 
     def process_item(self, item: Any) -> Any:
@@ -72,22 +120,18 @@ class ArchiveWriterPipeline:
         status, failure_reason = crawl_status(reason, problems, len(self.items), dropped)
         listed = getattr(spider, "listed_refs", None) if getattr(spider, "identifies_listed_postings", False) else None
         company = getattr(spider, "company", None)
-        db = open_archive(self.db_path)
-        try:
-            summary = ingest_crawl(
-                db,
-                company=company.slug if company else spider.name,
-                platform=getattr(spider, "platform", "unknown"),
-                items=self.items,
-                listed_refs=listed,
-                started_at=self.started_at,
-                status=status,
-                failure_reason=failure_reason,
-                dropped=dropped,
-                code_version=self.crawler.settings.get("PAYWATCH_VERSION"),
-            )
-        finally:
-            db.close()
+        summary = ingest_crawl(
+            shared_archive(self.db_path),
+            company=company.slug if company else spider.name,
+            platform=getattr(spider, "platform", "unknown"),
+            items=self.items,
+            listed_refs=listed,
+            started_at=self.started_at,
+            status=status,
+            failure_reason=failure_reason,
+            dropped=dropped,
+            code_version=self.crawler.settings.get("PAYWATCH_VERSION"),
+        )
         self.items = []  # the crawl is archived: its postings need not stay in memory until the night ends
         stats.set_value("paywatch/archive/crawl_id", summary.crawl_id)
         stats.set_value("paywatch/archive/status", summary.status)  # the archive may find it suspect or drifted

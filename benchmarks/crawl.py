@@ -15,8 +15,8 @@ off (no robots.txt, no delay, no AutoThrottle, ``--concurrency`` requests at a t
 Printed per night: jobs/s of each (medians over the rounds) and their ratio (issue 10's goal:
 paywatch >= 0.3x the bare spider), the peak RSS of each process (goal <= 300 MB for 400 x 50; the
 child's own ``ru_maxrss`` from ``os.wait4``), and the per-company overhead: paywatch's extra wall
-time over the bare spider's, per board. ``--before DIR`` adds a third crawler, paywatch's code
-from DIR (another checkout), to the same rounds: a change measured before and after under the same
+time over the bare spider's, per board. ``--before DIR`` (repeatable) adds a crawler running
+paywatch's code from DIR (another checkout) to the same rounds: a change measured before and after under the same
 load. ``--profile`` then runs night 0 of ``--profile-boards`` boards under cProfile and prints
 where paywatch's time goes.
 
@@ -219,7 +219,7 @@ def crawl_rounds(args: argparse.Namespace, workdir: Path, boards: list[Board], s
     registry = write_registry(workdir, boards)
     tokens = workdir / "tokens.txt"
     tokens.write_text("\n".join(board.token() for board in boards), encoding="utf-8")
-    sources = {"paywatch": REPO_ROOT, **({"before": args.before.resolve()} if args.before else {})}
+    sources = {"paywatch": REPO_ROOT, **{directory.name[-12:]: directory.resolve() for directory in args.before}}
     tools = [*sources, "bare"]
     measures = Measures()
     for round_number in range(args.rounds):
@@ -246,7 +246,7 @@ def crawl_rounds(args: argparse.Namespace, workdir: Path, boards: list[Board], s
                     measures.problems.append(f"round {round_number} night {night}: {tool} read {read} of "
                                              f"{jobs_served[night]} jobs")
                 measures.add(tool, night, run)
-                print(f"  round {round_number + 1} night {night} {tool:8}: {run.seconds:6.2f} s, "
+                print(f"  round {round_number + 1} night {night} {tool:12}: {run.seconds:6.2f} s, "
                       f"{jobs_served[night] / run.seconds:8.0f} jobs/s, peak RSS {run.peak_rss_mb:6.1f} MB", flush=True)
         for db in databases.values():
             if args.keep is None or round_number < args.rounds - 1:
@@ -257,14 +257,14 @@ def crawl_rounds(args: argparse.Namespace, workdir: Path, boards: list[Board], s
 
 def print_summary(measures: Measures, boards: int, jobs_served: dict[int, int]) -> None:
     print()
-    print(f"{'night':<14}{'crawler':<10}{'jobs/s':>8}{'x bare':>8}{'overhead ms/company':>21}{'peak RSS MB':>13}")
+    print(f"{'night':<14}{'crawler':<14}{'jobs/s':>8}{'x bare':>8}{'overhead ms/company':>21}{'peak RSS MB':>13}")
     for night in NIGHTS:
         label = "0 (all new)" if night == 0 else f"{night} (steady)"
         bare = statistics.median(measures.seconds[("bare", night)])
         for tool in [tool for tool, tool_night in measures.seconds if tool_night == night]:
             seconds = statistics.median(measures.seconds[(tool, night)])
             overhead = f"{(seconds - bare) / boards * 1000:.1f}" if tool != "bare" else ""
-            print(f"{label:<14}{tool:<10}{jobs_served[night] / seconds:>8.0f}{bare / seconds:>7.2f}x{overhead:>21}"
+            print(f"{label:<14}{tool:<14}{jobs_served[night] / seconds:>8.0f}{bare / seconds:>7.2f}x{overhead:>21}"
                   f"{max(measures.rss[(tool, night)]):>13.1f}")
             label = ""
     print("goals (issue 10): paywatch >= 0.3x the bare spider; peak RSS <= 300 MB for 400 boards x 50 jobs. "
@@ -333,9 +333,10 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds one crawl may take")
     parser.add_argument("--server-seconds", type=float, default=3600.0, help="the server stops itself after this")
     parser.add_argument("--keep", type=Path, help="keep the last round's archives and the profile in this directory")
-    parser.add_argument("--before", type=Path, metavar="DIR",
+    parser.add_argument("--before", type=Path, metavar="DIR", action="append", default=[],
                         help="also crawl with the paywatch code in DIR (e.g. `git archive main | tar -x -C DIR`), "
-                             "in the same rounds, to measure a change before and after")
+                             "in the same rounds, to measure a change before and after (repeatable; shown by the "
+                             "directory's name)")
     args = parser.parse_args()
     if args.quick:
         args.boards, args.jobs = 25, 20

@@ -13,7 +13,8 @@ request per board, ``json.loads``, one dict per job, no pipelines) read both nig
 off (no robots.txt, no delay, no AutoThrottle, ``--concurrency`` requests at a time).
 
 Printed per night: jobs/s of each (medians over the rounds) and their ratio (issue 10's goal:
-paywatch >= 0.3x the bare spider), the peak RSS of each process (goal <= 300 MB for 400 x 50; the
+paywatch >= 0.3x the bare spider), the same per CPU-second of the child (user + system time, far
+steadier than wall time on a shared machine), the peak RSS of each process (goal <= 300 MB for 400 x 50; the
 child's own ``ru_maxrss`` from ``os.wait4``), and the per-company overhead: paywatch's extra wall
 time over the bare spider's, per board. ``--before DIR`` (repeatable) adds a crawler running
 paywatch's code from DIR (another checkout) to the same rounds: a change measured before and after under the same
@@ -170,6 +171,7 @@ def bare_command(server_url: str, tokens: Path, concurrency: int) -> list[str]:
 @dataclass
 class Run:
     seconds: float
+    cpu_seconds: float  # user + system: steadier than wall time when other work shares the machine
     peak_rss_mb: float
     exit_code: int
     stdout: str
@@ -193,7 +195,8 @@ def run_child(command: list[str], workdir: Path, timeout: float, source: Path = 
             killer.cancel()
         seconds = time.monotonic() - started
     process.returncode = os.waitstatus_to_exitcode(status)
-    return Run(seconds, usage.ru_maxrss / 1024, process.returncode, out.read_text(), err.read_text())
+    return Run(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, process.returncode, out.read_text(),
+               err.read_text())
 
 
 def archived_night(db: Path, companies: int) -> tuple[int, int]:
@@ -206,11 +209,13 @@ def archived_night(db: Path, companies: int) -> tuple[int, int]:
 @dataclass
 class Measures:
     seconds: dict[tuple[str, int], list[float]] = field(default_factory=dict)
+    cpu: dict[tuple[str, int], list[float]] = field(default_factory=dict)
     rss: dict[tuple[str, int], list[float]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
     def add(self, tool: str, night: int, run: Run) -> None:
         self.seconds.setdefault((tool, night), []).append(run.seconds)
+        self.cpu.setdefault((tool, night), []).append(run.cpu_seconds)
         self.rss.setdefault((tool, night), []).append(run.peak_rss_mb)
 
 
@@ -247,7 +252,7 @@ def crawl_rounds(args: argparse.Namespace, workdir: Path, boards: list[Board], s
                                              f"{jobs_served[night]} jobs")
                 measures.add(tool, night, run)
                 print(f"  round {round_number + 1} night {night} {tool:12}: {run.seconds:6.2f} s, "
-                      f"{jobs_served[night] / run.seconds:8.0f} jobs/s, peak RSS {run.peak_rss_mb:6.1f} MB", flush=True)
+                      f"{jobs_served[night] / run.seconds:8.0f} jobs/s, CPU {run.cpu_seconds:6.2f} s, peak RSS {run.peak_rss_mb:6.1f} MB", flush=True)
         for db in databases.values():
             if args.keep is None or round_number < args.rounds - 1:
                 for suffix in ("", "-wal", "-shm"):
@@ -257,18 +262,24 @@ def crawl_rounds(args: argparse.Namespace, workdir: Path, boards: list[Board], s
 
 def print_summary(measures: Measures, boards: int, jobs_served: dict[int, int]) -> None:
     print()
-    print(f"{'night':<14}{'crawler':<14}{'jobs/s':>8}{'x bare':>8}{'overhead ms/company':>21}{'peak RSS MB':>13}")
+    print(f"{'night':<14}{'crawler':<14}{'jobs/s':>8}{'x bare':>8}{'overhead ms/company':>21}"
+          f"{'jobs/CPU-s':>12}{'x bare':>8}{'CPU ms/company':>16}{'peak RSS MB':>13}")
     for night in NIGHTS:
         label = "0 (all new)" if night == 0 else f"{night} (steady)"
         bare = statistics.median(measures.seconds[("bare", night)])
+        bare_cpu = statistics.median(measures.cpu[("bare", night)])
         for tool in [tool for tool, tool_night in measures.seconds if tool_night == night]:
             seconds = statistics.median(measures.seconds[(tool, night)])
+            cpu = statistics.median(measures.cpu[(tool, night)])
             overhead = f"{(seconds - bare) / boards * 1000:.1f}" if tool != "bare" else ""
+            cpu_overhead = f"{(cpu - bare_cpu) / boards * 1000:.1f}" if tool != "bare" else ""
             print(f"{label:<14}{tool:<14}{jobs_served[night] / seconds:>8.0f}{bare / seconds:>7.2f}x{overhead:>21}"
+                  f"{jobs_served[night] / cpu:>12.0f}{bare_cpu / cpu:>7.2f}x{cpu_overhead:>16}"
                   f"{max(measures.rss[(tool, night)]):>13.1f}")
             label = ""
     print("goals (issue 10): paywatch >= 0.3x the bare spider; peak RSS <= 300 MB for 400 boards x 50 jobs. "
-          "Medians of the rounds; RSS the largest.")
+          "Medians of the rounds; RSS the largest. CPU: the child's user + system time, steadier than wall time "
+          "when the machine is shared (the crawl is CPU-bound on loopback).")
 
 
 # ------------------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ import cProfile  # noqa: F401  (run as ``python -m cProfile``; imported so a mis
 import json
 import os
 import pstats
+import signal
 import sqlite3
 import statistics
 import subprocess
@@ -191,6 +192,10 @@ def run_child(command: list[str], workdir: Path, timeout: float, source: Path = 
         killer.start()
         try:
             _pid, status, usage = os.wait4(process.pid, 0)
+        except BaseException:  # interrupted: the crawl must not outlive the benchmark and its server
+            process.kill()
+            process.wait()
+            raise
         finally:
             killer.cancel()
         seconds = time.monotonic() - started
@@ -349,6 +354,7 @@ def main() -> int:
                              "in the same rounds, to measure a change before and after (repeatable; shown by the "
                              "directory's name)")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so a child crawl is stopped with us
     if args.quick:
         args.boards, args.jobs = 25, 20
     boards_needed = max(args.boards, args.profile_boards if (args.profile or args.profile_only) else 0)

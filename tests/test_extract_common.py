@@ -34,3 +34,21 @@ def test_stamped_posting_carries_platform_company_and_crawl_time():
     posting = stamped_posting("lever", "acme", crawl, ref="1", title="Role")
     assert (posting.platform, posting.company, posting.ref, posting.title) == ("lever", "acme", "1", "Role")
     assert posting.scraped_at == "2026-11-20T03:00:00+00:00"
+
+
+def test_html_to_text_removes_tags_as_w3lib_does():
+    # html_to_text substitutes w3lib's own tag pattern directly; a w3lib that changed it must show here.
+    from w3lib.html import remove_tags
+
+    from scrapers.extract.common import _ANY_TAG, html_to_text
+
+    markup = '<div class="a"><p>Pay <b>$1</b> &amp; more</p><ul><li>one</li><li x="y>z">two</li></ul>a < b > c<br/>end</div>'
+    assert _ANY_TAG.sub("", markup) == remove_tags(markup)
+    assert html_to_text("<p>Pay <b>$1</b> &amp; more</p><ul><li>one</li></ul>a < b<br/>end") == \
+        "Pay $1 & more\n\n• one\n\na < b\nend"
+
+
+def test_html_to_text_squeezes_every_kind_of_space_and_strips_each_line():
+    from scrapers.extract.common import html_to_text
+
+    assert html_to_text("<p> a\u00a0\u00a0b \t c\u2009</p>\n\n\n\n<p>\u3000d\u2028 </p>") == "a b c\n\nd"

@@ -83,6 +83,10 @@ class ArchiveWriterPipeline:
                 failure_reason=failure_reason,
                 dropped=dropped,
                 code_version=self.crawler.settings.get("PAYWATCH_VERSION"),
+                deferred_refs=getattr(spider, "deferred_refs", ()),
+                list_fingerprints=getattr(spider, "list_fingerprints", None),
+                detail_reads=getattr(spider, "detail_reads", 0),
+                requests=stats.get_value("downloader/request_count", 0),
             )
         finally:
             db.close()
@@ -90,6 +94,7 @@ class ArchiveWriterPipeline:
         stats.set_value("paywatch/archive/status", summary.status)  # the archive may find it suspect or drifted
         log = logger.info if summary.status == "complete" else logger.warning
         log("%s: archived crawl %d (%s%s): seen %d, new %d, changed %d, unreadable %d, closed %d, with pay %d, "
-            "dropped %d", summary.company, summary.crawl_id, summary.status,
+            "dropped %d, details read %d, deferred %d", summary.company, summary.crawl_id, summary.status,
             f": {summary.failure_reason}" if summary.failure_reason else "", summary.seen, summary.new,
-            summary.changed, summary.unreadable, summary.closed, summary.with_pay, summary.dropped)
+            summary.changed, summary.unreadable, summary.closed, summary.with_pay, summary.dropped,
+            summary.detail_reads, summary.deferred)

@@ -17,6 +17,7 @@ from scrapy.settings import Settings
 
 from archive.schema import open_archive
 from archive.store import crawl_records
+from scrapers.middlewares import NightRobotsTxtMiddleware
 from scrapers.platforms import load_registry
 from scrapers.registry import Company
 
@@ -79,6 +80,7 @@ def host_groups(selected: Iterable[Company], load_spider: Callable[[str], Any]) 
 def run_crawl(settings: Settings, selected: list[Company], progress: Progress | None = None) -> list[dict[str, Any]]:
     """Crawl the selected companies in one process; one result per company, in ``selected`` order:
     its archived ``crawls`` row, or a failed result when the crawl was never archived."""
+    NightRobotsTxtMiddleware.forget_run()
     process = AsyncCrawlerProcess(settings)
     loader = process.spider_loader
     finished: list[str] = []
@@ -104,13 +106,13 @@ def run_crawl(settings: Settings, selected: list[Company], progress: Progress | 
             queue.append(crawler)
         queues.append(queue)
 
-    def crawl_next(queue: list[Any], _finished_task: Any = None) -> None:
+    def crawl_next(queue: list[Any], host_share: int, _finished_task: Any = None) -> None:
         if queue:
-            task = process.crawl(queue.pop(0))
-            task.add_done_callback(partial(crawl_next, queue))
+            task = process.crawl(queue.pop(0), host_share=host_share)  # each company its share of the night
+            task.add_done_callback(partial(crawl_next, queue, host_share))
 
     for queue in queues:
-        crawl_next(queue)
+        crawl_next(queue, len(queue))
     process.start()
 
     crawl_ids = {slug: crawler.stats.get_value("paywatch/archive/crawl_id") for slug, crawler in crawlers.items()}

@@ -41,9 +41,24 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapers.middlewares.RetryAfterMiddleware": 560,
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "scrapers.middlewares.HostOffsiteMiddleware": 50,
+    # robots.txt read once a host a night, not once a company (in the stock one's place, 100).
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "scrapers.middlewares.NightRobotsTxtMiddleware": 100,
 }
-# A crawl of one company must end: a hard ceiling on wall time and pages.
-CLOSESPIDER_TIMEOUT = 3600
+# Details are read incrementally (scrapers/platforms/details.py): a company may send this many detail
+# requests a night (None: what its share of PAYWATCH_NIGHT_HOURS on its host allows at what a request
+# costs there, assuming PAYWATCH_EXPECTED_LATENCY seconds a reply). Besides the new and list-changed
+# postings it re-reads the least recently read known ones: PAYWATCH_DETAIL_REFRESH_AT_LEAST of them, or
+# 1/N of the board if more (N = PAYWATCH_DETAIL_REFRESH_DAYS), so a small board is re-read nightly and
+# a change only a large board's detail shows is seen within N nights (the version says since when).
+PAYWATCH_DETAIL_BUDGET = None
+PAYWATCH_NIGHT_HOURS = 5.0
+PAYWATCH_EXPECTED_LATENCY = 1.0
+PAYWATCH_DETAIL_REFRESH_DAYS = 7
+PAYWATCH_DETAIL_REFRESH_AT_LEAST = 50
+# A crawl of one company must end: a hard ceiling on wall time and pages. Details stop on their own
+# well before it (the budget's time limit); this catches a listing that never ends.
+CLOSESPIDER_TIMEOUT = 6 * 3600
 CLOSESPIDER_PAGECOUNT = 20000
 
 LOG_LEVEL = "INFO"

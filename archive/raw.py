@@ -299,12 +299,14 @@ def rebuild_archive(raw_dir: str | os.PathLike, new_db: str | os.PathLike,
     new_db = Path(new_db)
     if new_db.exists():
         raise RebuildRefused(f"{new_db} already exists; rebuild writes a new archive only")
+    if not new_db.parent.is_dir():
+        raise RebuildRefused(f"no directory {new_db.parent} to write {new_db.name} in")
     if not Path(raw_dir).is_dir():
         raise RebuildRefused(f"no raw capture directory at {raw_dir}")
+    started = time.perf_counter()
     captures = captures_in_order(raw_dir)
     if not captures:
         raise RebuildRefused(f"no captures in {raw_dir} (expected <date>/<company>{SUFFIX})")
-    started = time.perf_counter()
     building = new_db.with_name(f".{new_db.name}.rebuilding-{os.getpid()}")
     parts = [Path(f"{building}{suffix}") for suffix in ("", "-wal", "-shm", "-journal")]
     try:

@@ -211,6 +211,8 @@ def test_rebuild_refuses_an_existing_archive_and_an_empty_directory(nights, tmp_
         rebuild_archive(tmp_path / "empty", tmp_path / "new.db")
     with pytest.raises(RebuildRefused, match="no raw capture directory"):
         rebuild_archive(tmp_path / "nowhere", tmp_path / "new.db")
+    with pytest.raises(RebuildRefused, match="no directory .*nowhere to write new.db in"):
+        rebuild_archive(raw_dir, tmp_path / "nowhere" / "new.db")
     assert not (tmp_path / "new.db").exists()
 
 

@@ -183,6 +183,44 @@ def demo(db: str, keep: bool) -> int:
     return run_demo(db=db, keep=keep)
 
 
+@cli.command()
+@click.option("--from", "raw_dir", required=True, metavar="DIR",
+              help="raw captures to replay (an archive's <archive>.raw, or PAYWATCH_RAW_DIR)")
+@click.option("--db", required=True, metavar="PATH", help="the new archive file (must not exist)")
+def rebuild(raw_dir: str, db: str) -> int:
+    """Rebuild an archive from raw captures, night by night, in the order they were first archived.
+
+    Each capture is replayed with the arguments its crawl gave the archive, so the new archive has the
+    same crawls, postings, versions, ranges and events, written by this paywatch's schema and code.
+    Nothing is left at PATH unless every capture replays.
+
+    Example: paywatch rebuild --from paywatch.db.raw --db paywatch-rebuilt.db
+    """
+    from archive.raw import CaptureError, NightRebuilt, RebuildRefused, rebuild_archive
+
+    def plural(count: int, noun: str) -> str:
+        return f"{count} {noun}{'' if count == 1 else 's'}"
+
+    def night_done(night: NightRebuilt) -> None:
+        totals = {name: sum(getattr(crawl, name) for crawl in night.summaries)
+                  for name in ("seen", "new", "changed", "closed")}
+        statuses = sorted({crawl.status for crawl in night.summaries})
+        verdicts = ", ".join(f"{sum(crawl.status == status for crawl in night.summaries)} {status}"
+                             for status in statuses)
+        click.echo(f"{night.night}: {plural(len(night.summaries), 'crawl')} ({verdicts}); "
+                   + ", ".join(f"{name} {count}" for name, count in totals.items()), err=True)
+
+    try:
+        summary = rebuild_archive(raw_dir, db, night_done)
+    except (RebuildRefused, CaptureError) as error:
+        raise click.ClickException(f"{error}; nothing written to {db}" if isinstance(error, CaptureError)
+                                   else str(error)) from None
+    statuses = ", ".join(f"{count} {status}" for status, count in sorted(summary.statuses.items()))
+    click.echo(f"paywatch: rebuilt {db} from {raw_dir}: {plural(summary.nights, 'night')}, {plural(summary.crawls, 'crawl')} "
+               f"({statuses}), {summary.items} postings replayed in {summary.seconds:.1f} s")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; its exit code. Errors a user can fix are one line, not a traceback."""
     try:

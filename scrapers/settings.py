@@ -97,3 +97,9 @@ ITEM_PIPELINES = {
     "pipelines.role_type.RoleTypePipeline": 400,
     "pipelines.archive_writer.ArchiveWriterPipeline": 900,
 }
+
+# Raw captures (archive/raw.py): each company crawl's extracted postings as gzipped JSON lines in
+# <PAYWATCH_RAW_DIR>/<date>/<company>.jsonl.gz, which `paywatch rebuild` replays into a new archive.
+# None: beside the archive, <PAYWATCH_DB>.raw.
+PAYWATCH_RAW_CAPTURE = True
+PAYWATCH_RAW_DIR = None

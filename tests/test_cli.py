@@ -19,7 +19,7 @@ def run(capsys, *argv):
 
 
 def test_the_commands_are_the_ones_the_readme_documents():
-    assert COMMANDS == ["companies", "crawl", "demo", "diff", "serve"]
+    assert COMMANDS == ["companies", "crawl", "demo", "diff", "rebuild", "serve"]
     for command in COMMANDS:
         assert re.search(rf"\bpaywatch {command}\b", README), f"README never shows `paywatch {command}`"
 

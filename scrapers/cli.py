@@ -98,7 +98,8 @@ def on_failure_command(_ctx: Any, _param: Any, value: str | None) -> list[str] |
               help="a Scrapy setting, e.g. a platform's base URL (repeatable)")
 @click.option("--log-level", help="Scrapy log level (default INFO)")
 @click.option("--log-dir", type=click.Path(file_okay=False), metavar="DIR",
-              help="write Scrapy's log to DIR/crawl-YYYY-MM-DD.log (one file a night) instead of stderr")
+              help="write Scrapy's log, the progress and the report table to DIR/crawl-YYYY-MM-DD.log (one file "
+                   "a night); only problems are printed, so a good night is silent (cron mails only problems)")
 @click.option("--log-keep", type=click.IntRange(min=1), default=30, show_default=True, metavar="N",
               help="with --log-dir: keep the newest N nightly logs, delete older crawl-*.log there")
 @click.option("--report", "report_file", metavar="FILE", callback=report_path_option,
@@ -132,8 +133,18 @@ def crawl(db: str, registry: str | None, platform: tuple[str, ...], company: tup
     scrapy_settings = night.project_settings(db, registry, settings, log_level)
     started = datetime.now(timezone.utc).replace(microsecond=0)
 
+    log_file: Path | None = None
+
+    def say(line: str) -> None:
+        """What a good night prints: to the night's log with --log-dir (cron mails only problems), else stderr."""
+        if log_file is None:
+            click.echo(line, err=True)
+        else:
+            with open(log_file, "a", encoding="utf-8") as log:
+                log.write(line + "\n")
+
     def progress(done: int, total: int, slug: str, status: str, reason: str) -> None:
-        click.echo(f"[{done}/{total}] {slug}: {status} ({reason})", err=True)
+        say(f"[{done}/{total}] {slug}: {status} ({reason})")
 
     plural = "y" if len(selected) == 1 else "ies"
     with ExitStack() as held_lock:
@@ -148,15 +159,17 @@ def crawl(db: str, registry: str | None, platform: tuple[str, ...], company: tup
             except OSError as error:
                 raise click.ClickException(f"cannot write logs in {log_dir}: {error.strerror or error}") from None
             scrapy_settings.set("LOG_FILE", str(log_file), priority="cmdline")
-            click.echo(f"paywatch: logging to {log_file}", err=True)
-        click.echo(f"paywatch: crawling {len(selected)} compan{plural} into {db}", err=True)
+        say(f"paywatch: crawling {len(selected)} compan{plural} into {db}")
         results = night.run_crawl(scrapy_settings, selected, progress)
         archive = open_archive(db)
         try:
             tonight = {"archive": db, **night_report(archive, results)}
         finally:
             archive.close()
-    click.echo(render_table(tonight))
+    if log_file is None:
+        click.echo(render_table(tonight))
+    else:
+        say(render_table(tonight))
     held = [entry["company"] for entry in tonight["companies"] if entry["status"] == "suspect"]
     if held:
         click.echo(f"paywatch: closures or openings held until a next crawl confirms them for: {', '.join(held)}",
@@ -173,7 +186,7 @@ def crawl(db: str, registry: str | None, platform: tuple[str, ...], company: tup
         except OSError as error:
             click.echo(f"paywatch: could not write the report to {report_file}: {error.strerror or error}", err=True)
             return CRAWL_FAILED
-        click.echo(f"paywatch: report written to {report_file}", err=True)
+        say(f"paywatch: report written to {report_file}")
     if on_failure and code:
         problem = night.run_on_failure(on_failure, report_file)
         if problem:

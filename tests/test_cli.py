@@ -241,18 +241,21 @@ def test_a_night_as_the_scheduler_runs_it_exit_codes_report_alert_and_log(tmp_pa
     with ReplayServer(mounts) as server:
         good = night_crawl(db, server, "night1", "--report", str(tmp_path / "night.json"), "--log-dir", str(logs),
                            "--log-keep", "2", "--on-failure", hook)
-        broken = night_crawl(db, server, "broken", "--on-failure", hook)
+        broken = night_crawl(db, server, "broken", "--on-failure", hook, "--log-dir", str(logs))
         unheard = night_crawl(db, server, "broken", "--on-failure", "false")
 
     assert good.returncode == 0, good.stderr
+    assert (good.stdout, good.stderr) == ("", "")  # a good night is silent: cron mails nothing
     assert json.loads((tmp_path / "night.json").read_text())["ok"] is True
     tonight = [p.name for p in logs.glob("crawl-2*.log") if not p.name.startswith("crawl-2020")]
-    assert len(tonight) == 1 and "Spider opened" in (logs / tonight[0]).read_text()
+    log = (logs / tonight[0]).read_text()
+    assert len(tonight) == 1 and "Spider opened" in log
+    assert re.search(r"^a24 +complete +3 ", log, re.M) and "[1/1] a24: complete (finished)" in log
     assert sorted(p.name for p in logs.iterdir()) == sorted(["crawl-2020-01-02.log", "crawl-notes.log", "other.txt",
                                                               *tonight])
-    assert "Spider opened" not in good.stderr  # Scrapy's log went to the file
 
-    assert broken.returncode == CRAWL_FAILED and "crawl failed for: a24" in broken.stderr
+    assert broken.returncode == CRAWL_FAILED
+    assert broken.stderr.splitlines() == ["paywatch: crawl failed for: a24"]  # what needs a human, and only that
     # One alert: the good night had nothing to alert about, the last one's `false` records nothing.
     [alerted_with] = [json.loads(line) for line in calls.read_text().splitlines()]
     [report_path] = alerted_with

@@ -126,3 +126,10 @@ def test_night_log_creates_the_directory_and_rotates_in_it_only(tmp_path):
     night_log(logs, date(2026, 11, 4), keep=2)
     assert sorted(path.name for path in logs.iterdir()) == ["crawl-2026-11-03.log", "keep-me.txt"]
     assert (tmp_path / "crawl-2026-10-01.log").exists()
+
+
+@pytest.mark.parametrize("document", ["README.md", "docs/NIGHT.md"])
+def test_the_docs_show_the_shipped_cron_line(document):
+    text = (DEPLOY.parent / document).read_text(encoding="utf-8")
+    [shipped] = [line for line in (DEPLOY / "paywatch.cron").read_text().splitlines() if line.startswith("15 3 ")]
+    assert f"{shipped}\n```" in text

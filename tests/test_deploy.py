@@ -5,6 +5,7 @@ import configparser
 import shlex
 import shutil
 import subprocess
+import time
 from datetime import date
 from pathlib import Path
 
@@ -133,3 +134,24 @@ def test_the_docs_show_the_shipped_cron_line(document):
     text = (DEPLOY.parent / document).read_text(encoding="utf-8")
     [shipped] = [line for line in (DEPLOY / "paywatch.cron").read_text().splitlines() if line.startswith("15 3 ")]
     assert f"{shipped}\n```" in text
+
+
+def test_an_alert_hook_that_hangs_is_killed_with_what_it_started(tmp_path):
+    from scrapers.crawl import run_on_failure
+
+    started = tmp_path / "child.pid"
+    hang = ["sh", "-c", f'sleep 60 & echo $! > {started}; wait', "hook"]
+    assert run_on_failure(hang, tmp_path / "r.json", timeout=1) == "killed after 1 s"
+    child = Path(f"/proc/{int(started.read_text())}")
+    for _ in range(100):  # SIGKILL is sent; give the kernel up to 10 s to finish it off
+        try:
+            if "(zombie)" in child.joinpath("status").read_text():
+                break
+        except FileNotFoundError:  # gone and reaped
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail(f"the hook's child {child.name} outlived the hook's timeout")
+    assert run_on_failure(["sh", "-c", "exit 4", "hook"], tmp_path / "r.json") == "exited 4"
+    assert run_on_failure([str(tmp_path / "gone")], tmp_path / "r.json").startswith("could not run it")
+    assert run_on_failure(["true"], tmp_path / "r.json") is None

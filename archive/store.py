@@ -267,6 +267,7 @@ def _ingest(db, company, platform, items, listed, started_at, finished_at, statu
             SELECT p.id, p.ref, p.closed_at, p.current_version, p.last_crawl_id, v.content_hash AS hash,
                    v.id AS version_id, v.list_only, p.detail_read_at, v.description_hash IS NOT NULL AS had_description,
                    v.pay_text IS NOT NULL AS had_pay_text,
+                   EXISTS (SELECT 1 FROM pay_ranges r WHERE r.version_id = v.id) AS had_pay,
                    EXISTS (SELECT 1 FROM pay_ranges r WHERE r.version_id = v.id AND r.source = 'structured')
                        AS had_structured_pay
             FROM postings p JOIN posting_versions v ON v.posting_id = p.id AND v.version = p.current_version
@@ -310,6 +311,9 @@ def _ingest(db, company, platform, items, listed, started_at, finished_at, statu
                                            changed_after=known["detail_read_at"]))
         else:
             counts["unchanged"] += 1
+    # A listed posting not read tonight (deferred, unreadable) keeps its version, and so its pay: the
+    # share with pay is of what is listed, not of what happened to be read.
+    counts["with_pay"] += sum(1 for ref in listed if ref not in items and ref in existing and existing[ref]["had_pay"])
     reopening = [known["id"] for ref, known in existing.items() if ref in listed and known["closed_at"] is not None]
     closing: list[Mapping[str, Any]] = []
     if status == "complete":

@@ -96,6 +96,7 @@ def test_a_known_posting_whose_detail_waits_is_seen_keeps_its_version_and_never_
     assert (summary.status, summary.seen, summary.deferred, summary.unreadable, summary.closed) == (
         "complete", 20, 15, 0, 0)
     assert summary.oldest_detail_at == NIGHT1
+    assert summary.with_pay == 20  # the waiting ones keep their versions' pay: the share is of the listing
     assert count(memory_db, "posting_versions") == 20
     dates = dict(memory_db.execute("SELECT ref, detail_read_at FROM postings").fetchall())
     assert {dates[str(n)] for n in range(5)} == {NIGHT2} and {dates[str(n)] for n in range(5, 20)} == {NIGHT1}

@@ -56,8 +56,9 @@ PAYWATCH_NIGHT_HOURS = 5.0
 PAYWATCH_EXPECTED_LATENCY = 1.0
 PAYWATCH_DETAIL_REFRESH_DAYS = 7
 PAYWATCH_DETAIL_REFRESH_AT_LEAST = 50
-# A crawl of one company must end: a hard ceiling on wall time and pages. Details stop on their own
-# well before it (the budget's time limit); this catches a listing that never ends.
+# A crawl of one company must end: a ceiling on wall time and pages. Each platform spider sets the
+# time from its detail budget (details stop on their own before it; the rest is the listing's
+# allowance, 30 min); this value holds for spiders that are not platform spiders.
 CLOSESPIDER_TIMEOUT = 6 * 3600
 CLOSESPIDER_PAGECOUNT = 20000
 

@@ -12,7 +12,7 @@ from archive.diff import changes_since
 from archive.store import detail_history
 from scrapers.platforms.details import (
     LIST_CHANGED, NEW, STALE, KnownDetail, WantedDetail, default_budget, detail_tier, list_fingerprint, night_order,
-    seconds_per_request,
+    seconds_per_request, time_limits,
 )
 from tests.test_archive import NIGHT1, NIGHT2, NIGHT3, count, crawl, pay, posting
 
@@ -181,3 +181,15 @@ def test_no_posting_is_left_list_only_once_its_detail_is_read(budget_nights):
     pending = db.execute("SELECT count(*) FROM postings p JOIN posting_versions v ON v.posting_id = p.id AND "
                          "v.version = p.current_version WHERE v.list_only AND p.closed_at IS NULL").fetchone()[0]
     assert pending == 0  # 25 list-only on night 1, 14 completed on night 2, the last 11 on night 3
+
+
+def test_a_companys_crawl_is_cut_at_a_time_that_follows_from_its_budget():
+    from tests.spider_helpers import make_spider
+
+    small = make_spider("workday", settings={"PAYWATCH_DETAIL_BUDGET": 100},
+                        host="acme.wd1.myworkdayjobs.com", tenant="acme", site="jobs")
+    assert small.detail_time_limit == 75  # 100 requests at 0.5 s, with half again to spare
+    assert small.settings.getint("CLOSESPIDER_TIMEOUT") == 75 + 1800  # and the listing's allowance
+    default = make_spider("eightfold", host="jobs.acme.com", domain="acme.com")
+    assert default.detail_time_limit == 5 * 3600  # 9,000 at 2 s would take more: the night caps it
+    assert (time_limits(3600, 2.0, 100)[1], time_limits(18000, 2.0, 9000, host_share=2)[1]) == (2100, 10800)

@@ -40,6 +40,7 @@ from scrapers.extract.common import PageShapeError, ref_text
 from scrapers.items import JobPosting
 from scrapers.platforms.details import (
     KnownDetail, WantedDetail, default_budget, detail_tier, list_fingerprint, night_order, seconds_per_request,
+    time_limits,
 )
 from scrapers.registry import Company
 
@@ -220,20 +221,31 @@ class PlatformSpider(scrapy.Spider):
             return None
 
     # -- which details a night reads ----------------------------------------------------------------
-    def detail_limits(self) -> tuple[int, float]:
-        """(detail requests this company may send tonight, seconds it may spend sending them):
-        ``PAYWATCH_DETAIL_BUDGET`` if set, else what its share of the night allows at what a request
-        costs on this platform's settings; the time limit follows from the budget."""
-        settings = self.settings
+    @classmethod
+    def update_settings(cls, settings: Any) -> None:
+        super().update_settings(settings)
+        # The cut follows from the budget (a -s CLOSESPIDER_TIMEOUT, at a higher priority, still wins).
+        _, _, cut = cls.night_limits(settings, 1)
+        settings.set("CLOSESPIDER_TIMEOUT", round(cut), priority="spider")
+
+    @classmethod
+    def night_limits(cls, settings: Any, host_share: int) -> tuple[int, float, float]:
+        """(detail requests a company may send tonight, seconds it may spend sending them, seconds
+        after which its crawl is cut): ``PAYWATCH_DETAIL_BUDGET`` if set, else what its share of the
+        night allows at what a request costs with this platform's settings; the times follow from it."""
         autothrottle = settings.getbool("AUTOTHROTTLE_ENABLED")
         concurrency = (settings.getfloat("AUTOTHROTTLE_TARGET_CONCURRENCY") if autothrottle
                        else settings.getfloat("CONCURRENT_REQUESTS_PER_DOMAIN"))
         per_request = seconds_per_request(settings.getfloat("DOWNLOAD_DELAY"),
                                           settings.getfloat("PAYWATCH_EXPECTED_LATENCY", 1.0), concurrency)
-        share = max(1, int(self.host_share))
         night = settings.getfloat("PAYWATCH_NIGHT_HOURS", 5.0) * 3600
-        budget = settings.getint("PAYWATCH_DETAIL_BUDGET") or default_budget(night, per_request, share)
-        return budget, min(night / share, budget * per_request * 1.5)
+        budget = settings.getint("PAYWATCH_DETAIL_BUDGET") or default_budget(night, per_request, host_share)
+        return (budget, *time_limits(night, per_request, budget, host_share))
+
+    def detail_limits(self) -> tuple[int, float]:
+        """(detail requests this company may send tonight, seconds it may spend sending them)."""
+        budget, details, _ = self.night_limits(self.settings, max(1, int(self.host_share)))
+        return budget, details
 
     def load_detail_history(self) -> dict[str, KnownDetail]:
         """The archive's record of this company's open postings' detail reads (read-only; none when

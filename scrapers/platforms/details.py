@@ -78,6 +78,18 @@ def seconds_per_request(delay: float, latency: float, concurrency: float) -> flo
     return max(delay, latency / max(concurrency, 1.0), 0.01)
 
 
+# What a company's listing may take beyond its details before the crawl is cut (a listing that never ends).
+LISTING_ALLOWANCE_SECONDS = 1800
+
+
+def time_limits(night_seconds: float, per_request: float, budget: int, host_share: int = 1) -> tuple[float, float]:
+    """(seconds a company may spend sending details, seconds after which its crawl is cut): the
+    budget's worth of requests with room to spare, never more than its share of the night; the cut
+    leaves the listing its allowance on top."""
+    details = min(night_seconds / max(host_share, 1), budget * per_request * 1.5)
+    return details, details + LISTING_ALLOWANCE_SECONDS
+
+
 def default_budget(night_seconds: float, per_request: float, host_share: int = 1) -> int:
     """Detail requests one company may send in a night: its share of the night's time on its host
     (companies on one host are crawled one after another), at what a request costs there."""

@@ -32,9 +32,9 @@ import scrapy
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import JsonRequest, Response
-from sqlite_utils import Database
 from twisted.python.failure import Failure
 
+from archive.access import ArchiveUnusable, open_read_only
 from archive.store import detail_history
 from scrapers.extract.common import PageShapeError, ref_text
 from scrapers.items import JobPosting
@@ -254,12 +254,12 @@ class PlatformSpider(scrapy.Spider):
         if not path or path == ":memory:" or not Path(path).is_file():
             return {}
         try:
-            db = Database(sqlite3.connect(f"file:{path}?mode=ro", uri=True))
+            db = open_read_only(path)
             try:
                 history = detail_history(db, self.company_slug, self.platform)
             finally:
                 db.close()
-        except sqlite3.Error as error:
+        except (ArchiveUnusable, sqlite3.Error) as error:
             self.logger.warning("%s: cannot read the archive's detail history (%s); every posting counts as new",
                                 self.company_slug, error)
             return {}

@@ -246,7 +246,8 @@ def m004_detail_reads(db: Database) -> None:
     """Details are read incrementally, within a budget a night (issue 10), so the archive records:
     per posting, when its detail was last read (``detail_read_at``) and the fingerprint of its list
     entry then (``list_hash``, to tell a posting whose list fields changed since); per version, whether
-    it holds only what the list gave because its detail was deferred (``list_only``); per crawl, the
+    it holds only what the list gave because its detail was deferred (``list_only``) and when the
+    posting was read before (``changed_after``: the change happened since then); per crawl, the
     listed postings whose detail was deferred, the details read, the list-only postings given their
     first detail, the oldest detail read among the postings listed, and the requests sent."""
     db.execute("ALTER TABLE postings ADD COLUMN detail_read_at TEXT")
@@ -254,6 +255,8 @@ def m004_detail_reads(db: Database) -> None:
     # Until now every crawl read every posting's detail: the last time one was seen is when it was read.
     db.execute("UPDATE postings SET detail_read_at = last_seen_at")
     db.execute("ALTER TABLE posting_versions ADD COLUMN list_only INTEGER NOT NULL DEFAULT 0")
+    # A change seen in a detail read after some nights happened after the read before it: the window.
+    db.execute("ALTER TABLE posting_versions ADD COLUMN changed_after TEXT")
     for column in ("deferred INTEGER NOT NULL DEFAULT 0", "detail_reads INTEGER NOT NULL DEFAULT 0",
                    "completed INTEGER NOT NULL DEFAULT 0", "oldest_detail_at TEXT", "requests INTEGER"):
         db.execute(f"ALTER TABLE crawls ADD COLUMN {column}")

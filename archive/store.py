@@ -4,6 +4,9 @@ Rules (docs/ARCHIVE.md tells them with an example each):
 - a posting is *seen* when the platform listed it, whether or not it could be read: one listed but
   not read (its detail failed, its fields did not parse, validation dropped it) is *unreadable*:
   it keeps its current version, its last-seen time moves, it is never closed for that;
+- a posting whose detail the night's budget deferred is seen and keeps its version; a new one is
+  opened from its list entry alone (a *list-only* version), and the version its first detail brings
+  is recorded as *completed*, not changed (no field is shown as changed for it);
 - a posting gets a new version only when its tracked content changed (its content hash);
   re-ingesting identical data adds no version; two copies of one id are resolved the same way
   whatever their order (the smaller content hash is kept);
@@ -70,6 +73,11 @@ class CrawlSummary:
     closed: int = 0
     with_pay: int = 0
     dropped: int = 0
+    deferred: int = 0
+    completed: int = 0
+    detail_reads: int = 0
+    oldest_detail_at: str | None = None
+    requests: int | None = None
 
 
 def utc_now() -> str:
@@ -142,17 +150,48 @@ def ingest_crawl(
     failure_reason: str | None = None,
     dropped: int = 0,
     code_version: str | None = None,
+    deferred_refs: Iterable[str] = (),
+    list_fingerprints: Mapping[str, str] | None = None,
+    detail_reads: int = 0,
+    requests: int | None = None,
 ) -> CrawlSummary:
     """Append one crawl of one company. Items are JobPosting dicts (after the pipelines);
-    ``listed_refs`` the ids of every posting the platform listed (None: the items are the listing)."""
+    ``listed_refs`` the ids of every posting the platform listed (None: the items are the listing);
+    ``deferred_refs`` the listed postings whose detail the night's budget left for later;
+    ``list_fingerprints`` each listed posting's list-entry hash (kept with the detail read tonight)."""
     if status not in ("complete", "failed"):
         raise ValueError(f"crawl status must be complete or failed, not {status!r}")
     finished_at = finished_at or utc_now()
     items = _one_per_ref([storable(item) for item in items])
     listed = {str(ref) for ref in listed_refs or ()} | set(items)
+    detail = _DetailReads({str(ref) for ref in deferred_refs} & listed, dict(list_fingerprints or {}), detail_reads,
+                          requests)
     with write_transaction(db):
         return _ingest(db, company, platform, items, listed, started_at, finished_at, status, failure_reason,
-                       dropped, code_version)
+                       dropped, code_version, detail)
+
+
+@dataclass
+class _DetailReads:
+    deferred: set[str]
+    list_fingerprints: dict[str, str]
+    reads: int
+    requests: int | None
+
+
+def detail_history(db: Database, company: str, platform: str) -> dict[str, tuple[str | None, str | None]]:
+    """A company's open postings: ref -> (their list fingerprint when their detail was last read, when
+    that was, None if never: their version is list-only). What a crawl needs to choose which details
+    to read tonight."""
+    return {
+        row["ref"]: (row["list_hash"], None if row["list_only"] else row["detail_read_at"])
+        for row in db.query(
+            "SELECT p.ref, p.list_hash, p.detail_read_at, v.list_only FROM postings p "
+            "JOIN posting_versions v ON v.posting_id = p.id AND v.version = p.current_version "
+            "WHERE p.platform = ? AND p.company = ? AND p.closed_at IS NULL",
+            [platform, company],
+        )
+    }
 
 
 @contextmanager
@@ -215,17 +254,20 @@ class _PlannedVersion:
     version: int
     item: Mapping[str, Any]
     changed_fields: list[str]
+    list_only: bool = False
+    changed_after: str | None = None  # the read before this one (the change happened since)
 
 
 def _ingest(db, company, platform, items, listed, started_at, finished_at, status, failure_reason, dropped,
-            code_version):
+            code_version, detail):
     existing = {
         row["ref"]: row
         for row in db.query(
             """
             SELECT p.id, p.ref, p.closed_at, p.current_version, p.last_crawl_id, v.content_hash AS hash,
-                   v.id AS version_id, v.description_hash IS NOT NULL AS had_description,
+                   v.id AS version_id, v.list_only, p.detail_read_at, v.description_hash IS NOT NULL AS had_description,
                    v.pay_text IS NOT NULL AS had_pay_text,
+                   EXISTS (SELECT 1 FROM pay_ranges r WHERE r.version_id = v.id) AS had_pay,
                    EXISTS (SELECT 1 FROM pay_ranges r WHERE r.version_id = v.id AND r.source = 'structured')
                        AS had_structured_pay
             FROM postings p JOIN posting_versions v ON v.posting_id = p.id AND v.version = p.current_version
@@ -234,30 +276,44 @@ def _ingest(db, company, platform, items, listed, started_at, finished_at, statu
             [platform, company],
         )
     }
+    # A list-only item only opens a posting: a known one keeps its version until its detail is read.
+    items = {ref: item for ref, item in items.items() if not (item.get("list_only") and ref in existing)}
     if status == "complete":
         drift = _schema_drift(existing, items)
         if drift:
             status, failure_reason = "failed", drift
 
     # Plan first, so the crawl row is written once with its final counts (crawls is append-only).
-    counts = dict.fromkeys(("seen", "new", "changed", "unchanged", "unreadable", "reopened", "closed", "with_pay"), 0)
+    counts = dict.fromkeys(("seen", "new", "changed", "unchanged", "unreadable", "reopened", "closed", "with_pay",
+                            "completed"), 0)
     counts["seen"] = len(listed)
-    counts["unreadable"] = len(listed) - len(items)
+    # Deferred: listed, its detail left for a later night (a new one is opened from its list entry).
+    deferred = detail.deferred
+    counts["unreadable"] = len(listed) - len(items) - len(deferred - set(items))
     planned: list[_PlannedVersion] = []
     for ref, item in items.items():
         counts["with_pay"] += bool(item.get("pay_ranges"))
         known = existing.get(ref)
         if known is None:
             counts["new"] += 1
-            planned.append(_PlannedVersion(None, 1, item, sorted(_comparable(item))))
+            planned.append(_PlannedVersion(None, 1, item, sorted(_comparable(item)), bool(item.get("list_only"))))
+        elif known["hash"] != content_hash(tracked_snapshot(item)) and known["list_only"]:
+            # Its first detail, late: what the list alone gave is completed, nothing changed.
+            counts["completed"] += 1
+            planned.append(_PlannedVersion(known["id"], known["current_version"] + 1, item, [],
+                                           changed_after=known["detail_read_at"]))
         elif known["hash"] != content_hash(tracked_snapshot(item)):
             before = _previous_comparable(db, known["version_id"])
             after = _comparable(item)
             counts["changed"] += 1
             planned.append(_PlannedVersion(known["id"], known["current_version"] + 1, item,
-                                           sorted(name for name in after if after[name] != before.get(name))))
+                                           sorted(name for name in after if after[name] != before.get(name)),
+                                           changed_after=known["detail_read_at"]))
         else:
             counts["unchanged"] += 1
+    # A listed posting not read tonight (deferred, unreadable) keeps its version, and so its pay: the
+    # share with pay is of what is listed, not of what happened to be read.
+    counts["with_pay"] += sum(1 for ref in listed if ref not in items and ref in existing and existing[ref]["had_pay"])
     reopening = [known["id"] for ref, known in existing.items() if ref in listed and known["closed_at"] is not None]
     closing: list[Mapping[str, Any]] = []
     if status == "complete":
@@ -278,20 +334,26 @@ def _ingest(db, company, platform, items, listed, started_at, finished_at, statu
         counts["reopened"] = len(reopening)
     counts["closed"] = len(closing)
 
+    read = {ref for ref, item in items.items() if not item.get("list_only")} if status != "failed" else set()
+    detail_dates = [started_at if ref in read else (existing[ref]["detail_read_at"] if ref in existing else None)
+                    for ref in listed]
+    oldest_detail_at = min((date for date in detail_dates if date), default=None)
     crawl_id = db.table("crawls").insert(
         {"company": company, "platform": platform, "started_at": started_at, "finished_at": finished_at,
          "status": status, "failure_reason": failure_reason, "dropped": dropped, "code_version": code_version,
-         **counts}
+         "deferred": len(deferred), "detail_reads": detail.reads, "oldest_detail_at": oldest_detail_at,
+         "requests": detail.requests, **counts}
     ).last_pk
 
     # The seen postings' latest state, in two batches (issue 10: one statement a posting was most of a
     # steady night's write): those read tonight take their title too; a failed crawl's, and the
     # unreadable ones, only say when they were last seen.
     seen_known = [existing[ref] for ref in listed if ref in existing]
-    read = set(items) if status != "failed" else set()
     db.conn.executemany(
-        "UPDATE postings SET last_seen_at = ?, last_crawl_id = ?, title = ?, platform_updated_at = ? WHERE id = ?",
-        [(started_at, crawl_id, items[known["ref"]].get("title"), items[known["ref"]].get("updated_at"), known["id"])
+        "UPDATE postings SET last_seen_at = ?, last_crawl_id = ?, title = ?, platform_updated_at = ?, "
+        "detail_read_at = ?, list_hash = ? WHERE id = ?",
+        [(started_at, crawl_id, items[known["ref"]].get("title"), items[known["ref"]].get("updated_at"), started_at,
+          detail.list_fingerprints.get(known["ref"]), known["id"])
          for known in seen_known if known["ref"] in read],
     )
     db.conn.executemany(
@@ -302,12 +364,14 @@ def _ingest(db, company, platform, items, listed, started_at, finished_at, statu
     _events(db, reopening, crawl_id, "reopened", started_at)
 
     _store_descriptions(db, [plan.item.get("description") for plan in planned])
-    _write_versions(db, planned, platform, company, crawl_id, started_at)
+    _write_versions(db, planned, platform, company, crawl_id, started_at, detail.list_fingerprints)
 
     db.conn.executemany("UPDATE postings SET closed_at = ? WHERE id = ?", [(started_at, known["id"]) for known in closing])
     _events(db, [known["id"] for known in closing], crawl_id, "closed", started_at)
 
-    return CrawlSummary(crawl_id, company, platform, status, failure_reason, dropped=dropped, **counts)
+    return CrawlSummary(crawl_id, company, platform, status, failure_reason, dropped=dropped, deferred=len(deferred),
+                        detail_reads=detail.reads, oldest_detail_at=oldest_detail_at, requests=detail.requests,
+                        **counts)
 
 
 def _schema_drift(existing: Mapping[str, Mapping[str, Any]], items: Mapping[str, Mapping[str, Any]]) -> str | None:
@@ -361,13 +425,14 @@ def _previous_verdict(db: Database, company: str, platform: str) -> Mapping[str,
 
 VERSION_COLUMNS = ("id", "posting_id", "version", "crawl_id", "observed_at", "content_hash", "title", "url",
                    "department", "locations", "country", "employment_type", "posted_at", "description_hash",
-                   "pay_text", "pay_source", "role_type", "ai_related", "seniority", "changed_fields")
+                   "pay_text", "pay_source", "role_type", "ai_related", "seniority", "changed_fields", "list_only",
+                   "changed_after")
 RANGE_COLUMNS = ("version_id", "position", *PAY_RANGE_KEYS, "raw", "source", "period_inferred", "annual_min",
                  "annual_max", "annualized")
 
 
 def _write_versions(db: Database, planned: list[_PlannedVersion], platform: str, company: str, crawl_id: int,
-                    started_at: str) -> None:
+                    started_at: str, list_fingerprints: Mapping[str, str]) -> None:
     """Every planned version, with its new posting, changed fields and ranges, in one batch a table.
 
     Ids are given out here, after the largest in use, as SQLite itself would: the write holds the
@@ -379,8 +444,9 @@ def _write_versions(db: Database, planned: list[_PlannedVersion], platform: str,
         item = plan.item
         if plan.posting_id is None:
             posting_id, next_posting_id = next_posting_id, next_posting_id + 1
+            read_at, list_hash = (None, None) if plan.list_only else (started_at, list_fingerprints.get(str(item["ref"])))
             new_postings.append((posting_id, platform, company, str(item["ref"]), item.get("title"), started_at,
-                                 started_at, crawl_id, crawl_id, item.get("updated_at")))
+                                 started_at, crawl_id, crawl_id, item.get("updated_at"), read_at, list_hash))
             opened.append(posting_id)
         else:
             posting_id = plan.posting_id
@@ -393,7 +459,7 @@ def _write_versions(db: Database, planned: list[_PlannedVersion], platform: str,
             json.dumps(list(item.get("locations") or []), ensure_ascii=False), item.get("country"),
             item.get("employment_type"), item.get("posted_at"), text_hash(description) if description else None,
             item.get("pay_text"), item.get("pay_source"), item.get("role_type"), item.get("ai_related"),
-            item.get("seniority"), json.dumps(plan.changed_fields),
+            item.get("seniority"), json.dumps(plan.changed_fields), plan.list_only, plan.changed_after,
         ))
         changes += [(version_id, name) for name in plan.changed_fields]
         ranges += [
@@ -403,8 +469,8 @@ def _write_versions(db: Database, planned: list[_PlannedVersion], platform: str,
         ]
     db.conn.executemany(
         "INSERT INTO postings (id, platform, company, ref, title, first_seen_at, last_seen_at, closed_at, "
-        "first_crawl_id, last_crawl_id, current_version, platform_updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, 1, ?)",
+        "first_crawl_id, last_crawl_id, current_version, platform_updated_at, detail_read_at, list_hash) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, 1, ?, ?, ?)",
         new_postings,
     )
     _events(db, opened, crawl_id, "opened", started_at)

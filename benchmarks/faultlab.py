@@ -909,9 +909,9 @@ def crawl_env() -> dict[str, str]:
 
 
 def run_crawl(db: Path, registry: Path, server: FaultServer, night: int, fault: Fault | None, config: LabConfig,
-              companies: Iterable[str] = ()) -> CrawlRun:
+              companies: Iterable[str] = (), extra_settings: Iterable[str] = ()) -> CrawlRun:
     server.set_night(night, fault)
-    command = crawl_command(db, registry, crawl_settings(server.url, config), companies)
+    command = crawl_command(db, registry, crawl_settings(server.url, config) + list(extra_settings), companies)
     started = time.monotonic()
     process = subprocess.Popen(command, cwd=REPO_ROOT, env=crawl_env(), stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, start_new_session=True)

@@ -6,6 +6,9 @@ judge at the end: every listed posting identified, every listing as long as the 
 request refused for its host) and it returned postings; otherwise it is recorded as failed, which
 closes nothing. The ids of every posting the platform listed go with the items, so a posting that
 was listed but not read (or dropped by validation) is seen, not closed.
+
+Each crawl's ingest_crawl arguments are also written as a raw capture (``PAYWATCH_RAW_DIR``, default
+``<PAYWATCH_DB>.raw``; ``PAYWATCH_RAW_CAPTURE = False`` turns it off), which `paywatch rebuild` replays.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from itemadapter import ItemAdapter
@@ -22,6 +26,7 @@ from scrapy.exceptions import NotConfigured
 from sqlite_utils import Database
 
 from archive.schema import open_archive
+from archive.raw import write_capture
 from archive.store import ingest_crawl
 
 logger = logging.getLogger(__name__)
@@ -87,9 +92,10 @@ def crawl_status(finish_reason: str, spider_failures: list[str], items: int, dro
 
 
 class ArchiveWriterPipeline:
-    def __init__(self, crawler: Any, db_path: str) -> None:
+    def __init__(self, crawler: Any, db_path: str, raw_dir: str | None = None) -> None:
         self.crawler = crawler
         self.db_path = db_path
+        self.raw_dir = raw_dir
         self.items: list[dict[str, Any]] = []
         self.started_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -99,8 +105,29 @@ class ArchiveWriterPipeline:
         db_path = crawler.settings.get("PAYWATCH_DB")
         if not db_path:
             raise NotConfigured("PAYWATCH_DB is not set")
+        raw_dir = None
+        if crawler.settings.getbool("PAYWATCH_RAW_CAPTURE"):
+            raw_dir = crawler.settings.get("PAYWATCH_RAW_DIR") or f"{db_path}.raw"
         _close_at_reactor_shutdown()
-        return cls(crawler, db_path)
+        return cls(crawler, db_path, raw_dir)
+
+    def capture(self, crawl: dict[str, Any]) -> Path | None:
+        """Write the crawl's raw capture (archive/raw.py) before the archive write, so every archived
+        crawl has one; the path, or None when captures are off or this one could not be written.
+        A capture that fails is logged and counted and the archive write goes on: the archive must
+        never lose a night because the disk that holds captures is full."""
+        if self.raw_dir is None:
+            return None
+        try:
+            path = write_capture(self.raw_dir, crawl, self.items)
+        except Exception as error:
+            self.crawler.stats.inc_value("paywatch/raw/failed")
+            logger.error("%s: raw capture not written under %s (%s); archiving the crawl without one",
+                         crawl["company"], self.raw_dir, error)
+            return None
+        self.crawler.stats.inc_value("paywatch/raw/captured")
+        self.crawler.stats.set_value("paywatch/raw/bytes", path.stat().st_size)
+        return path
 
     def process_item(self, item: Any) -> Any:
         # A shallow copy: this is the last stage, nothing changes the item after it, and the archive
@@ -120,23 +147,37 @@ class ArchiveWriterPipeline:
         status, failure_reason = crawl_status(reason, problems, len(self.items), dropped)
         listed = getattr(spider, "listed_refs", None) if getattr(spider, "identifies_listed_postings", False) else None
         company = getattr(spider, "company", None)
-        summary = ingest_crawl(
-            shared_archive(self.db_path),
+        # Every ingest_crawl argument but the items, in one dict: the raw capture is written from it,
+        # so an argument added here is captured and replayed by `paywatch rebuild` with no other change.
+        crawl = dict(
             company=company.slug if company else spider.name,
             platform=getattr(spider, "platform", "unknown"),
-            items=self.items,
             listed_refs=listed,
             started_at=self.started_at,
+            finished_at=datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
             status=status,
             failure_reason=failure_reason,
             dropped=dropped,
             code_version=self.crawler.settings.get("PAYWATCH_VERSION"),
+            deferred_refs=getattr(spider, "deferred_refs", set()),
+            list_fingerprints=getattr(spider, "list_fingerprints", None),
+            detail_reads=getattr(spider, "detail_reads", 0),
+            requests=stats.get_value("downloader/request_count", 0),
         )
+        capture = self.capture(crawl)
+        try:
+            summary = ingest_crawl(shared_archive(self.db_path), items=self.items, **crawl)
+        except Exception:
+            if capture:
+                logger.error("%s: the archive write failed; this crawl is kept only in its raw capture %s",
+                             crawl["company"], capture)
+            raise
         self.items = []  # the crawl is archived: its postings need not stay in memory until the night ends
         stats.set_value("paywatch/archive/crawl_id", summary.crawl_id)
         stats.set_value("paywatch/archive/status", summary.status)  # the archive may find it suspect or drifted
         log = logger.info if summary.status == "complete" else logger.warning
         log("%s: archived crawl %d (%s%s): seen %d, new %d, changed %d, unreadable %d, closed %d, with pay %d, "
-            "dropped %d", summary.company, summary.crawl_id, summary.status,
+            "dropped %d, details read %d, deferred %d", summary.company, summary.crawl_id, summary.status,
             f": {summary.failure_reason}" if summary.failure_reason else "", summary.seen, summary.new,
-            summary.changed, summary.unreadable, summary.closed, summary.with_pay, summary.dropped)
+            summary.changed, summary.unreadable, summary.closed, summary.with_pay, summary.dropped,
+            summary.detail_reads, summary.deferred)

@@ -1,29 +1,39 @@
 """The `paywatch` command: it parses the command line and prints; the work is done elsewhere.
 
-crawl → scrapers.crawl, diff → archive.diff, serve → archive.datasette, demo → scrapers.demo,
-companies → the registry. Every command takes --db PATH (default paywatch.db; the demo's is
-paywatch-demo.db). Bad input is one line on stderr and exit code 2; a crawl that failed for some
-company exits 1.
+crawl → scrapers.crawl, report → archive.report, diff → archive.diff, serve → archive.datasette,
+demo → scrapers.demo, companies → the registry. Every command takes --db PATH (default paywatch.db;
+the demo's is paywatch-demo.db).
+
+Exit codes: 0 all went well; 1 a crawl that failed or is suspect for some company (named); 2 bad
+input or registry, one line on stderr; 3 an archive that is unusable (not a paywatch archive, cannot
+be opened or migrated) or locked by another crawl, one line on stderr. A crawl exits 2 or 3 before
+it sends any request.
 """
 
 from __future__ import annotations
 
 import json
+import shlex
+import shutil
 import sys
+from contextlib import ExitStack
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Sequence
 
 import click
 from tabulate import tabulate
 
+from archive.access import ArchiveUnusable
 from archive.lock import ArchiveBusy, crawl_lock
 from scrapers.registry import SECTORS, RegistryError
 from scrapers.settings import PAYWATCH_VERSION
 
 DEFAULT_DB = "paywatch.db"
 DEMO_DB = "paywatch-demo.db"
+CRAWL_FAILED = 1  # some company's crawl failed or is suspect
 BAD_INPUT = 2
-CRAWL_FAILED = 1
+ARCHIVE_UNUSABLE = 3  # not a paywatch archive, cannot be opened or migrated, or another crawl holds it
 
 
 def db_option(default: str = DEFAULT_DB):
@@ -55,6 +65,29 @@ def cli() -> None:
     """Track the pay ranges studios and tech companies publish, posting by posting, night after night."""
 
 
+def report_path_option(_ctx: Any, _param: Any, value: str | None) -> Path | None:
+    """The report's path, checked before the crawl so a typo never costs a night's report."""
+    if value is None:
+        return None
+    path = Path(value)
+    if path.is_dir() or not path.absolute().parent.is_dir():
+        raise click.BadParameter(f"{value} is a directory or in a directory that does not exist")
+    return path
+
+
+def on_failure_command(_ctx: Any, _param: Any, value: str | None) -> list[str] | None:
+    """COMMAND split as a shell would (no shell runs it); its program must exist now, not at 3 a.m."""
+    if value is None:
+        return None
+    try:
+        argv = shlex.split(value)
+    except ValueError as error:
+        raise click.BadParameter(f"cannot split {value!r}: {error}") from None
+    if not argv or shutil.which(argv[0]) is None:
+        raise click.BadParameter(f"no program {argv[0] if argv else value!r} to run")
+    return argv
+
+
 @cli.command()
 @db_option()
 @registry_option
@@ -64,15 +97,31 @@ def cli() -> None:
 @click.option("-s", "--set", "settings", multiple=True, metavar="KEY=VALUE", callback=parse_settings,
               help="a Scrapy setting, e.g. a platform's base URL (repeatable)")
 @click.option("--log-level", help="Scrapy log level (default INFO)")
+@click.option("--log-dir", type=click.Path(file_okay=False), metavar="DIR",
+              help="write Scrapy's log, the progress and the report table to DIR/crawl-YYYY-MM-DD.log (one file "
+                   "a night); only problems are printed, so a good night is silent (cron mails only problems)")
+@click.option("--log-keep", type=click.IntRange(min=1), default=30, show_default=True, metavar="N",
+              help="with --log-dir: keep the newest N nightly logs, delete older crawl-*.log there")
+@click.option("--report", "report_file", metavar="FILE", callback=report_path_option,
+              help="write the night's report (JSON) to FILE")
+@click.option("--on-failure", metavar="COMMAND", callback=on_failure_command,
+              help="when a company failed or is suspect, run COMMAND with the report's path as its last argument "
+                   "(default report path: <db>.reports/<start time>.json)")
 def crawl(db: str, registry: str | None, platform: tuple[str, ...], company: tuple[str, ...],
-          sector: tuple[str, ...], settings: dict[str, str], log_level: str | None) -> int:
-    """Crawl companies and append what they publish to the archive.
+          sector: tuple[str, ...], settings: dict[str, str], log_level: str | None, log_dir: str | None,
+          log_keep: int, report_file: Path | None, on_failure: list[str] | None) -> int:
+    """Crawl companies and append what they publish to the archive; print the night's report.
 
-    Exits 1, naming them, when some company's crawl failed (a failed crawl closes nothing); names the
-    companies whose closures are held (suspect) until the next complete crawl confirms them.
+    Exit codes: 0 every company's crawl complete; 1 some company's crawl failed (it closes nothing) or
+    is suspect (its closures or openings held until a next crawl confirms them), naming them; 2 bad
+    usage or registry; 3 the archive is unusable or another crawl is writing it. 2 and 3 come before
+    any request is sent.
 
-    Example: paywatch crawl --sector studio --db paywatch.db
+    Example: paywatch crawl --sector studio --db paywatch.db --report night.json
     """
+    from archive.access import prepare_archive
+    from archive.report import night_report, render_table, write_report
+    from archive.schema import open_archive
     from scrapers import crawl as night  # Scrapy is imported only by the command that crawls
 
     try:
@@ -82,31 +131,90 @@ def crawl(db: str, registry: str | None, platform: tuple[str, ...], company: tup
     if not selected:
         raise click.ClickException("no company matches that selection")
     scrapy_settings = night.project_settings(db, registry, settings, log_level)
+    started = datetime.now(timezone.utc).replace(microsecond=0)
+
+    log_file: Path | None = None
+
+    def say(line: str) -> None:
+        """What a good night prints: to the night's log with --log-dir (cron mails only problems), else stderr."""
+        if log_file is None:
+            click.echo(line, err=True)
+        else:
+            with open(log_file, "a", encoding="utf-8") as log:
+                log.write(line + "\n")
 
     def progress(done: int, total: int, slug: str, status: str, reason: str) -> None:
-        click.echo(f"[{done}/{total}] {slug}: {status} ({reason})", err=True)
+        say(f"[{done}/{total}] {slug}: {status} ({reason})")
 
     plural = "y" if len(selected) == 1 else "ies"
-    try:
-        with crawl_lock(db):
-            click.echo(f"paywatch: crawling {len(selected)} compan{plural} into {db}", err=True)
-            results = night.run_crawl(scrapy_settings, selected, progress)
-    except ArchiveBusy as error:
-        raise click.ClickException(str(error)) from None
-    columns = ["seen", "new", "changed", "closed", "with_pay", "dropped", "unreadable"]
-    click.echo(tabulate(
-        [[r["company"], r["status"], *[r.get(c, "") for c in columns], r.get("failure_reason") or ""] for r in results],
-        headers=["company", "status", "seen", "new", "changed", "closed", "with pay", "dropped", "unreadable",
-                 "why not complete"],
-        tablefmt="simple", disable_numparse=True,
-    ))
-    held = [r["company"] for r in results if r["status"] == "suspect"]
+    with ExitStack() as held_lock:
+        try:
+            held_lock.enter_context(crawl_lock(db))
+        except OSError as error:  # ArchiveBusy is not one: main() tells it apart
+            raise ArchiveUnusable(f"cannot lock {db}: {error.strerror or error}") from None
+        prepare_archive(db)
+        if log_dir is not None:
+            try:
+                log_file = night.night_log(Path(log_dir), started.astimezone().date(), log_keep)
+            except OSError as error:
+                raise click.ClickException(f"cannot write logs in {log_dir}: {error.strerror or error}") from None
+            scrapy_settings.set("LOG_FILE", str(log_file), priority="cmdline")
+        say(f"paywatch: crawling {len(selected)} compan{plural} into {db}")
+        results = night.run_crawl(scrapy_settings, selected, progress)
+        archive = open_archive(db)
+        try:
+            tonight = {"archive": db, **night_report(archive, results)}
+        finally:
+            archive.close()
+    if log_file is None:
+        click.echo(render_table(tonight))
+    else:
+        say(render_table(tonight))
+    held = [entry["company"] for entry in tonight["companies"] if entry["status"] == "suspect"]
     if held:
-        click.echo(f"paywatch: closures held until the next complete crawl for: {', '.join(held)}", err=True)
-    failed = [r["company"] for r in results if r["status"] == "failed"]
+        click.echo(f"paywatch: closures or openings held until a next crawl confirms them for: {', '.join(held)}",
+                   err=True)
+    failed = [entry["company"] for entry in tonight["companies"] if entry["status"] == "failed"]
     if failed:
         click.echo(f"paywatch: crawl failed for: {', '.join(failed)}", err=True)
-        return CRAWL_FAILED
+    code = 0 if tonight["ok"] else CRAWL_FAILED
+    if report_file is None and on_failure and code:
+        report_file = Path(f"{db}.reports") / f"{started.strftime('%Y-%m-%dT%H%M%SZ')}.json"
+    if report_file is not None:
+        try:
+            write_report(tonight, report_file)
+        except OSError as error:
+            click.echo(f"paywatch: could not write the report to {report_file}: {error.strerror or error}", err=True)
+            return CRAWL_FAILED
+        say(f"paywatch: report written to {report_file}")
+    if on_failure and code:
+        problem = night.run_on_failure(on_failure, report_file)
+        if problem:
+            click.echo(f"paywatch: --on-failure {shlex.join(on_failure)}: {problem}", err=True)
+    return code
+
+
+@cli.command()
+@db_option()
+@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def report(db: str, output_format: str) -> int:
+    """Print the report of the archive's last night (read-only: the archive is not modified).
+
+    The last night is the latest crawl of each company among those started within 24 hours of the
+    newest crawl in the archive; each is compared with its company's recent nights.
+
+    Example: paywatch report --db paywatch.db --format json
+    """
+    from archive.access import open_read_only
+    from archive.report import last_night, night_report, render_table
+
+    existing_archive(db)
+    archive = open_read_only(db)
+    try:
+        night_of = {"archive": db, **night_report(archive, last_night(archive))}
+    finally:
+        archive.close()
+    click.echo(json.dumps(night_of, indent=2) if output_format == "json" else render_table(night_of))
     return 0
 
 
@@ -183,6 +291,44 @@ def demo(db: str, keep: bool) -> int:
     return run_demo(db=db, keep=keep)
 
 
+@cli.command()
+@click.option("--from", "raw_dir", required=True, metavar="DIR",
+              help="raw captures to replay (an archive's <archive>.raw, or PAYWATCH_RAW_DIR)")
+@click.option("--db", required=True, metavar="PATH", help="the new archive file (must not exist)")
+def rebuild(raw_dir: str, db: str) -> int:
+    """Rebuild an archive from raw captures, night by night, in the order they were first archived.
+
+    Each capture is replayed with the arguments its crawl gave the archive, so the new archive has the
+    same crawls, postings, versions, ranges and events, written by this paywatch's schema and code.
+    Nothing is left at PATH unless every capture replays.
+
+    Example: paywatch rebuild --from paywatch.db.raw --db paywatch-rebuilt.db
+    """
+    from archive.raw import CaptureError, NightRebuilt, RebuildRefused, rebuild_archive
+
+    def plural(count: int, noun: str) -> str:
+        return f"{count} {noun}{'' if count == 1 else 's'}"
+
+    def night_done(night: NightRebuilt) -> None:
+        totals = {name: sum(getattr(crawl, name) for crawl in night.summaries)
+                  for name in ("seen", "new", "changed", "closed")}
+        statuses = sorted({crawl.status for crawl in night.summaries})
+        verdicts = ", ".join(f"{sum(crawl.status == status for crawl in night.summaries)} {status}"
+                             for status in statuses)
+        click.echo(f"{night.night}: {plural(len(night.summaries), 'crawl')} ({verdicts}); "
+                   + ", ".join(f"{name} {count}" for name, count in totals.items()), err=True)
+
+    try:
+        summary = rebuild_archive(raw_dir, db, night_done)
+    except (RebuildRefused, CaptureError) as error:
+        raise click.ClickException(f"{error}; nothing written to {db}" if isinstance(error, CaptureError)
+                                   else str(error)) from None
+    statuses = ", ".join(f"{count} {status}" for status, count in sorted(summary.statuses.items()))
+    click.echo(f"paywatch: rebuilt {db} from {raw_dir}: {plural(summary.nights, 'night')}, {plural(summary.crawls, 'crawl')} "
+               f"({statuses}), {summary.items} postings replayed in {summary.seconds:.1f} s")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; its exit code. Errors a user can fix are one line, not a traceback."""
     try:
@@ -199,6 +345,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RegistryError as error:
         click.echo(f"paywatch: {error}", err=True)
         return BAD_INPUT
+    except (ArchiveUnusable, ArchiveBusy) as error:
+        click.echo(f"paywatch: {error}", err=True)
+        return ARCHIVE_UNUSABLE
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""A night's crawl: the selected companies in one Scrapy process, each into the archive.
+"""A night's crawl: the selected companies in one Scrapy process, each into the archive; its log
+file and its alert hook.
 
 Companies whose crawls talk to the same host (``PlatformSpider.host_key``) run one after another,
 because Scrapy's per-host politeness limits hold within one crawler, not across crawlers; different
@@ -8,7 +9,13 @@ hosts run side by side. Each company's crawl is archived by its own pipeline whe
 
 from __future__ import annotations
 
+import os
+import re
+import signal
+import subprocess
+from datetime import date
 from functools import partial
+from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 from scrapy import signals
@@ -17,6 +24,7 @@ from scrapy.settings import Settings
 
 from archive.schema import open_archive
 from archive.store import crawl_records
+from scrapers.middlewares import NightRobotsTxtMiddleware
 from scrapers.platforms import load_registry
 from scrapers.registry import Company
 
@@ -79,6 +87,7 @@ def host_groups(selected: Iterable[Company], load_spider: Callable[[str], Any]) 
 def run_crawl(settings: Settings, selected: list[Company], progress: Progress | None = None) -> list[dict[str, Any]]:
     """Crawl the selected companies in one process; one result per company, in ``selected`` order:
     its archived ``crawls`` row, or a failed result when the crawl was never archived."""
+    NightRobotsTxtMiddleware.forget_run()
     process = AsyncCrawlerProcess(settings)
     loader = process.spider_loader
     finished: list[str] = []
@@ -104,13 +113,13 @@ def run_crawl(settings: Settings, selected: list[Company], progress: Progress | 
             queue.append(crawler)
         queues.append(queue)
 
-    def crawl_next(queue: list[Any], _finished_task: Any = None) -> None:
+    def crawl_next(queue: list[Any], host_share: int, _finished_task: Any = None) -> None:
         if queue:
-            task = process.crawl(queue.pop(0))
-            task.add_done_callback(partial(crawl_next, queue))
+            task = process.crawl(queue.pop(0), host_share=host_share)  # each company its share of the night
+            task.add_done_callback(partial(crawl_next, queue, host_share))
 
     for queue in queues:
-        crawl_next(queue)
+        crawl_next(queue, len(queue))
     process.start()
 
     crawl_ids = {slug: crawler.stats.get_value("paywatch/archive/crawl_id") for slug, crawler in crawlers.items()}
@@ -126,3 +135,47 @@ def run_crawl(settings: Settings, selected: list[Company], progress: Progress | 
         }
         for company in selected
     ]
+
+
+# One log file a night, named by the local date the crawl started; a second crawl that night appends.
+NIGHT_LOG = re.compile(r"crawl-\d{4}-\d{2}-\d{2}\.log")
+
+
+def night_log_name(day: date) -> str:
+    return f"crawl-{day.isoformat()}.log"
+
+
+def logs_to_delete(names: Iterable[str], tonight: str, keep: int) -> list[str]:
+    """Which nightly logs go so that ``keep`` remain, tonight's among them: the oldest by date.
+    Only names shaped like a nightly log are ever candidates; tonight's never is."""
+    older = sorted((name for name in set(names) if NIGHT_LOG.fullmatch(name) and name != tonight), reverse=True)
+    return sorted(older[max(keep - 1, 0):])
+
+
+def night_log(directory: Path, day: date, keep: int) -> Path:
+    """Tonight's log file in ``directory`` (created if missing), older nightly logs beyond ``keep`` deleted."""
+    directory.mkdir(parents=True, exist_ok=True)
+    tonight = night_log_name(day)
+    for name in logs_to_delete((path.name for path in directory.iterdir() if path.is_file()), tonight, keep):
+        (directory / name).unlink(missing_ok=True)
+    return directory / tonight
+
+
+# An alert hook that hangs must not hold the next night's lock; two minutes is plenty to post a message.
+ON_FAILURE_TIMEOUT_S = 120
+
+
+def run_on_failure(argv: list[str], report_path: Path, timeout: float = ON_FAILURE_TIMEOUT_S) -> str | None:
+    """Run ``argv`` with the report's path as its last argument, no shell; what went wrong, or None.
+    It runs in its own process group, so on timeout whatever it started is killed with it."""
+    try:
+        process = subprocess.Popen([*argv, str(report_path)], stdin=subprocess.DEVNULL, start_new_session=True)
+    except OSError as error:
+        return f"could not run it: {error.strerror or error}"
+    try:
+        code = process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        return f"killed after {timeout:g} s"
+    return None if code == 0 else f"exited {code}"

@@ -38,6 +38,10 @@ class JobPosting:
     ai_related: bool | None = None
     seniority: str | None = None
     scraped_at: str | None = None
+    # True when only the listing was read: the night's detail budget left this new posting's detail
+    # for a later night (scrapers/platforms/details.py). The archive opens it but never versions a
+    # known posting from its list alone.
+    list_only: bool = False
 
 PERIODS = ("year", "month", "week", "day", "hour")
 BASES = ("base", "total", "ote", "unknown")

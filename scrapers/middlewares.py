@@ -7,16 +7,20 @@ slot to what the server asked for before the retry goes out.
 ``HostOffsiteMiddleware``: Scrapy's OffsiteMiddleware, comparing host *and port* with the URLs a
 company's platform names (``spider.allowed_urls()``): another port is another server. Requests and
 redirects it refuses are counted ``offsite/filtered``, which fails the crawl.
+
+``NightRobotsTxtMiddleware``: Scrapy's RobotsTxtMiddleware, reading a host's robots.txt once a run
+(a night) rather than once a company crawl.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.utils.httpobj import urlparse_cached
 
 # The longest Retry-After honoured; a longer ask is treated as this (the retry still goes out).
@@ -92,3 +96,22 @@ class HostOffsiteMiddleware(OffsiteMiddleware):
         if not urls:  # a spider that names no URLs gets Scrapy's own allowed_domains rule
             return super().should_follow(request, spider)
         return netloc_of(urlparse_cached(request)) in {netloc_of(urlsplit(url)) for url in urls}
+
+
+class NightRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware, reading each host's robots.txt once a night instead of once a
+    company: companies on one host (SmartRecruiters' API, a Workday pod, the demo's replay) are
+    separate crawlers, and the stock middleware keeps what it read per crawler. Here the crawlers of
+    one run share it, a fetch in flight included (a second crawler waits for the first's answer).
+    A fetch that failed is shared as the stock middleware keeps it: no rules, for the night."""
+
+    _read_this_run: ClassVar[dict[str, Any]] = {}
+
+    def __init__(self, crawler: Any) -> None:
+        super().__init__(crawler)
+        self._parsers = self._read_this_run
+
+    @classmethod
+    def forget_run(cls) -> None:
+        """A new night starts: robots.txt may have changed since."""
+        cls._read_this_run.clear()

@@ -41,9 +41,25 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapers.middlewares.RetryAfterMiddleware": 560,
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "scrapers.middlewares.HostOffsiteMiddleware": 50,
+    # robots.txt read once a host a night, not once a company (in the stock one's place, 100).
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "scrapers.middlewares.NightRobotsTxtMiddleware": 100,
 }
-# A crawl of one company must end: a hard ceiling on wall time and pages.
-CLOSESPIDER_TIMEOUT = 3600
+# Details are read incrementally (scrapers/platforms/details.py): a company may send this many detail
+# requests a night (None: what its share of PAYWATCH_NIGHT_HOURS on its host allows at what a request
+# costs there, assuming PAYWATCH_EXPECTED_LATENCY seconds a reply). Besides the new and list-changed
+# postings it re-reads the least recently read known ones: PAYWATCH_DETAIL_REFRESH_AT_LEAST of them, or
+# 1/N of the board if more (N = PAYWATCH_DETAIL_REFRESH_DAYS), so a small board is re-read nightly and
+# a change only a large board's detail shows is seen within N nights (the version says since when).
+PAYWATCH_DETAIL_BUDGET = None
+PAYWATCH_NIGHT_HOURS = 5.0
+PAYWATCH_EXPECTED_LATENCY = 1.0
+PAYWATCH_DETAIL_REFRESH_DAYS = 7
+PAYWATCH_DETAIL_REFRESH_AT_LEAST = 50
+# A crawl of one company must end: a ceiling on wall time and pages. Each platform spider sets the
+# time from its detail budget (details stop on their own before it; the rest is the listing's
+# allowance, 30 min); this value holds for spiders that are not platform spiders.
+CLOSESPIDER_TIMEOUT = 6 * 3600
 CLOSESPIDER_PAGECOUNT = 20000
 
 LOG_LEVEL = "INFO"
@@ -82,3 +98,9 @@ ITEM_PIPELINES = {
     "pipelines.role_type.RoleTypePipeline": 400,
     "pipelines.archive_writer.ArchiveWriterPipeline": 900,
 }
+
+# Raw captures (archive/raw.py): each company crawl's extracted postings as gzipped JSON lines in
+# <PAYWATCH_RAW_DIR>/<date>/<company>.jsonl.gz, which `paywatch rebuild` replays into a new archive.
+# None: beside the archive, <PAYWATCH_DB>.raw.
+PAYWATCH_RAW_CAPTURE = True
+PAYWATCH_RAW_DIR = None

@@ -327,7 +327,14 @@ def test_the_detail_reads_migration_dates_every_known_posting_read_when_last_see
     path = str(tmp_path / "old.db")
     db = Database(path)
     migrations.apply(db, stop_before="m004_detail_reads")
-    crawl(db, [posting("1"), posting("2")], NIGHT1)
+    db["crawls"].insert({"id": 1, "company": "acme", "platform": "greenhouse", "started_at": NIGHT1,
+                         "finished_at": NIGHT1, "status": "complete", "seen": 2})
+    for posting_id in (1, 2):
+        db["postings"].insert({"id": posting_id, "platform": "greenhouse", "company": "acme", "ref": str(posting_id),
+                               "first_seen_at": NIGHT1, "last_seen_at": NIGHT1, "first_crawl_id": 1,
+                               "last_crawl_id": 1, "current_version": 1})
+        db["posting_versions"].insert({"posting_id": posting_id, "version": 1, "crawl_id": 1, "observed_at": NIGHT1,
+                                       "content_hash": "x", "changed_fields": "[]"})
     db.close()
     db = open_archive(path)
     assert db.execute("SELECT ref, detail_read_at, list_hash FROM postings ORDER BY ref").fetchall() == [

@@ -69,3 +69,27 @@ def test_the_offsite_filter_holds_requests_to_the_companys_hosts_and_ports():
     middleware.spider_opened(real)
     assert middleware.should_follow(Request("https://boards-api.greenhouse.io:443/v1/boards/acme/jobs"), real)
     assert not middleware.should_follow(Request("https://boards.greenhouse.io/acme"), real)
+
+
+def test_a_night_reads_robots_txt_once_a_host_however_many_companies_share_it(tmp_path):
+    from benchmarks.faultlab import FaultServer, LabConfig, run_crawl, write_registry
+
+    config = LabConfig(sizes={"greenhouse": 3, "workday": 3, "lever": 3}, crawl_timeout=120, server_max_seconds=300)
+    with FaultServer(config) as server:  # the lab's three companies all live on this one host
+        run = run_crawl(tmp_path / "archive.db", write_registry(tmp_path), server, 1, None, config)
+        assert run.exit_code == 0, run.stderr[-3000:]
+        robots = [call for call in server.requests if call.kind == "robots"]
+        boards = {call.platform for call in server.requests if call.kind in ("board", "list", "page")}
+    assert len(robots) == 1 and boards == {"greenhouse", "workday", "lever"}
+
+
+def test_workday_tenants_are_crawled_a_few_requests_at_a_time_eightfold_one():
+    from tests.spider_helpers import make_spider
+
+    workday = make_spider("workday", host="acme.wd1.myworkdayjobs.com", tenant="acme", site="jobs")
+    eightfold = make_spider("eightfold", host="jobs.acme.com", domain="acme.com")
+    assert workday.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") == 4
+    assert eightfold.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") == 1
+    assert eightfold.settings.getfloat("DOWNLOAD_DELAY") == 2.0
+    # What the night allows each: a request costs 0.5 s on Workday (latency shared by 2), 2 s on Eightfold.
+    assert (workday.detail_budget, eightfold.detail_budget) == (36000, 9000)

@@ -7,6 +7,7 @@ is raised, one widened, a posting opens and one closes; the demo crawls both nig
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import time
@@ -42,6 +43,8 @@ def run_demo(db: str = "paywatch-demo.db", keep: bool = False) -> int:
     if not keep:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+        # The fresh archive's raw captures start fresh too, or a rebuild from them would replay old runs.
+        shutil.rmtree(f"{db_path}.raw", ignore_errors=True)
     # Each platform's saved replies have their own manifest: routes_<platform>.json.
     mounts = {f"/{night}": sorted((DEMO_DIR / night).glob("routes*.json")) for night in NIGHTS}
     night_started: dict[str, str] = {}

@@ -11,22 +11,37 @@ listing gave as many postings as the platform said it holds, no callback raised,
 went to a host the company's platform does not name. Anything else marks the crawl failed
 (``mark_failed``): the archive then records the crawl and closes nothing, because a broken crawl
 must never look like a company taking its postings down.
+
+Details are read within a budget a night (``detail_or_defer``; the order is
+``scrapers/platforms/details.py``'s): a new posting's detail is asked for as it is listed, the known
+postings' once the whole listing is read (``on_idle``), in batches, until the budget or the
+company's time runs out. A posting whose detail waits is seen, never closed or changed for that.
 """
 
 from __future__ import annotations
 
 import json
+import sqlite3
+import time
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any, AsyncIterator, Callable, ClassVar, Iterable, Iterator, TypeVar
 from urllib.parse import quote, urlsplit
 
 import scrapy
 from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import JsonRequest, Response
 from twisted.python.failure import Failure
 
+from archive.access import ArchiveUnusable, open_read_only
+from archive.store import detail_history
 from scrapers.extract.common import PageShapeError, ref_text
 from scrapers.items import JobPosting
+from scrapers.platforms.details import (
+    KnownDetail, WantedDetail, default_budget, detail_tier, list_fingerprint, night_order, seconds_per_request,
+    time_limits,
+)
 from scrapers.registry import Company
 
 T = TypeVar("T")
@@ -66,7 +81,12 @@ class PlatformSpider(scrapy.Spider):
     # False where a listing cannot name its postings' ids before they are read (JSON-LD pages):
     # then presence is what was read.
     identifies_listed_postings: ClassVar[bool] = True
+    # List-entry fields that change while the posting does not; left out of its list fingerprint.
+    list_volatile_keys: ClassVar[tuple[str, ...]] = ()
     company: ClassVar[Company | None] = None
+    # Companies crawled one after another on this crawl's host (``run_crawl`` passes it): each gets
+    # its share of the night.
+    host_share: int = 1
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -99,6 +119,14 @@ class PlatformSpider(scrapy.Spider):
         self.listed_refs: set[str] = set()  # every posting the platform listed this crawl
         self.unidentified = 0  # listed entries with no id: the listing cannot be accounted for
         self._listing_counts: dict[str, tuple[int, int]] = {}  # listing -> (the platform's count, postings read)
+        # Detail reads (see details.py): the archive's record of each open posting, tonight's list
+        # fingerprints, the known postings' details waiting for the listing to end, and those deferred.
+        self.detail_history: dict[str, KnownDetail] = {}
+        self.list_fingerprints: dict[str, str] = {}
+        self.deferred_refs: set[str] = set()
+        self.detail_reads = 0
+        self._details_waiting: list[WantedDetail] = []
+        self._details_planned: list[WantedDetail] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> "PlatformSpider":
@@ -106,6 +134,10 @@ class PlatformSpider(scrapy.Spider):
         # The base URL needs the settings, so the hosts are known only now.
         spider.allowed_domains = sorted({urlsplit(url).hostname for url in spider.allowed_urls()} - {None})
         crawler.signals.connect(spider.on_spider_error, signal=signals.spider_error)
+        crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
+        spider.detail_budget, spider.detail_time_limit = spider.detail_limits()
+        spider.detail_deadline = time.monotonic() + spider.detail_time_limit
+        spider.detail_history = spider.load_detail_history()
         return spider
 
     @classmethod
@@ -187,6 +219,104 @@ class PlatformSpider(scrapy.Spider):
         except PageShapeError as error:
             self.mark_failed(f"{error} ({response.url})")
             return None
+
+    # -- which details a night reads ----------------------------------------------------------------
+    @classmethod
+    def update_settings(cls, settings: Any) -> None:
+        super().update_settings(settings)
+        # The cut follows from the budget (a -s CLOSESPIDER_TIMEOUT, at a higher priority, still wins).
+        _, _, cut = cls.night_limits(settings, 1)
+        settings.set("CLOSESPIDER_TIMEOUT", round(cut), priority="spider")
+
+    @classmethod
+    def night_limits(cls, settings: Any, host_share: int) -> tuple[int, float, float]:
+        """(detail requests a company may send tonight, seconds it may spend sending them, seconds
+        after which its crawl is cut): ``PAYWATCH_DETAIL_BUDGET`` if set, else what its share of the
+        night allows at what a request costs with this platform's settings; the times follow from it."""
+        autothrottle = settings.getbool("AUTOTHROTTLE_ENABLED")
+        concurrency = (settings.getfloat("AUTOTHROTTLE_TARGET_CONCURRENCY") if autothrottle
+                       else settings.getfloat("CONCURRENT_REQUESTS_PER_DOMAIN"))
+        per_request = seconds_per_request(settings.getfloat("DOWNLOAD_DELAY"),
+                                          settings.getfloat("PAYWATCH_EXPECTED_LATENCY", 1.0), concurrency)
+        night = settings.getfloat("PAYWATCH_NIGHT_HOURS", 5.0) * 3600
+        budget = settings.getint("PAYWATCH_DETAIL_BUDGET") or default_budget(night, per_request, host_share)
+        return (budget, *time_limits(night, per_request, budget, host_share))
+
+    def detail_limits(self) -> tuple[int, float]:
+        """(detail requests this company may send tonight, seconds it may spend sending them)."""
+        budget, details, _ = self.night_limits(self.settings, max(1, int(self.host_share)))
+        return budget, details
+
+    def load_detail_history(self) -> dict[str, KnownDetail]:
+        """The archive's record of this company's open postings' detail reads (read-only; none when
+        there is no archive yet or it cannot be read: then every posting counts as new)."""
+        path = self.settings.get("PAYWATCH_DB")
+        if not path or path == ":memory:" or not Path(path).is_file():
+            return {}
+        try:
+            db = open_read_only(path)
+            try:
+                history = detail_history(db, self.company_slug, self.platform)
+            finally:
+                db.close()
+        except (ArchiveUnusable, sqlite3.Error) as error:
+            self.logger.warning("%s: cannot read the archive's detail history (%s); every posting counts as new",
+                                self.company_slug, error)
+            return {}
+        return {ref: KnownDetail(list_hash, read_at) for ref, (list_hash, read_at) in history.items()}
+
+    def detail_or_defer(self, raw: dict[str, Any], make_request: Callable[[], Any],
+                        list_only_item: Callable[[], JobPosting | None]) -> Iterator[Any]:
+        """For a listed posting (already ``note_listed``) whose text needs a detail request: a new
+        posting's request now while the budget lasts, else its item from the list alone (opened, its
+        detail read on a later night); a known posting's request waits for the listing to end."""
+        ref = self.listing_ref(raw)
+        fingerprint = list_fingerprint(raw, self.list_volatile_keys)
+        known = self.detail_history.get(ref) if ref is not None else None
+        if ref is not None:
+            self.list_fingerprints[ref] = fingerprint
+        if known is not None:
+            self._details_waiting.append(WantedDetail(ref, detail_tier(known, fingerprint), known.read_at, make_request))
+            return
+        if ref is None or self.detail_reads < self.detail_budget:
+            self.detail_reads += 1
+            yield make_request()
+            return
+        self.deferred_refs.add(ref)
+        self.crawler.stats.inc_value("paywatch/detail/deferred_new")
+        item = list_only_item()
+        if item is not None:
+            item.list_only = True
+            yield item
+
+    def on_idle(self, spider: Any = None) -> None:
+        """The listing and every request so far are done: send the next batch of known postings'
+        details, while the budget and the company's time last (keeps the spider open)."""
+        if spider is not None and spider is not self:
+            return
+        if self._details_planned is None:
+            self._details_planned = night_order(
+                self._details_waiting, self.settings.getfloat("PAYWATCH_DETAIL_REFRESH_DAYS", 7.0),
+                self.settings.getint("PAYWATCH_DETAIL_REFRESH_AT_LEAST", 50))
+            planned = {wanted.ref for wanted in self._details_planned}
+            self.deferred_refs.update(wanted.ref for wanted in self._details_waiting if wanted.ref not in planned)
+            self._details_waiting = []
+        left = self.detail_budget - self.detail_reads
+        if self._details_planned and (self.crawl_failed or left <= 0 or time.monotonic() > self.detail_deadline):
+            # A failed listing writes nothing, so its details are not worth a request.
+            why = "the listing failed" if self.crawl_failed else "the night's detail budget or time is spent"
+            self.logger.info("%s: %d details left for a later night: %s", self.company_slug,
+                             len(self._details_planned), why)
+            self.deferred_refs.update(wanted.ref for wanted in self._details_planned)
+            self._details_planned = []
+        batch, self._details_planned = self._details_planned[:min(left, 32)], self._details_planned[min(left, 32):]
+        if not batch:
+            self.crawler.stats.set_value("paywatch/detail/deferred", len(self.deferred_refs))
+            return
+        self.detail_reads += len(batch)
+        for wanted in batch:
+            self.crawler.engine.crawl(wanted.make_request())
+        raise DontCloseSpider
 
     # -- details: one posting each; a bad one makes that posting unreadable, not the crawl failed --
     def on_detail_error(self, failure: Failure) -> None:
@@ -299,6 +429,8 @@ class PlatformSpider(scrapy.Spider):
         """A request whose failure fails the crawl, or with ``detail`` makes only that posting
         unreadable; with ``data``, a POST of that JSON body."""
         errback = self.on_detail_error if detail else self.on_request_error
+        if detail:
+            kwargs.setdefault("priority", -1)  # the listing first: presence comes from it
         if data is not None:
             return JsonRequest(url, data=data, method="POST", callback=callback, errback=errback, **kwargs)
         return scrapy.Request(url, callback=callback, errback=errback, **kwargs)

@@ -72,7 +72,8 @@ class EightfoldSpider(PlatformSpider):
             if raw.get("job_description"):
                 yield self._item(raw, None)  # the list already has it
             else:
-                yield self.detail_request(ref, raw)
+                yield from self.detail_or_defer(raw, lambda ref=ref, raw=raw: self.detail_request(ref, raw),
+                                                lambda raw=raw: self._item(raw, None))
         next_start = start + extract.PAGE_SIZE
         if positions and next_start < count:
             yield self.list_request(start=next_start)

@@ -156,7 +156,8 @@ class PhenomSpider(PlatformSpider):
         for raw in self.raw_postings(jobs, listing="refineSearch"):
             if raw.get("jobSeqNo") or raw.get("jobId"):
                 self.note_listed(raw)
-                yield self.detail_request(raw)
+                yield from self.detail_or_defer(raw, lambda raw=raw: self.detail_request(raw),
+                                                lambda raw=raw: self._item(raw, None))
             else:
                 self.crawler.stats.inc_value("paywatch/phenom/job_without_id")
                 yield self._item(raw, None)

@@ -56,7 +56,10 @@ class SmartRecruitersSpider(PlatformSpider):
                 continue
             self.note_listed(raw)
             url = f"{self.postings_url}/{quote(str(posting_id), safe='')}"
-            yield self.request(url, callback=self.parse_detail, detail=True, cb_kwargs={"listing": raw})
+            yield from self.detail_or_defer(
+                raw, lambda url=url, raw=raw: self.request(url, callback=self.parse_detail, detail=True,
+                                                           cb_kwargs={"listing": raw}),
+                lambda raw=raw: self.build_item(extract.parse_posting, raw, None))
         next_offset = offset + len(postings)
         if postings and len(postings) >= self.page_size and (total is None or next_offset < total):
             yield self.page_request(offset=next_offset)

@@ -48,6 +48,10 @@ class WorkdaySpider(PlatformSpider):
     base_url_setting = "WORKDAY_BASE_URL"
     default_base_url = ""  # empty: https://{host}
     host_id = "host"
+    list_volatile_keys = ("postedOn",)  # "Posted 3 Days Ago" is rewritten daily
+    # Workday tenants answer a few requests at a time (other open crawlers use 5 in flight).
+    custom_settings = {"CONCURRENT_REQUESTS_PER_DOMAIN": 4, "DOWNLOAD_DELAY": 0.25,
+                       "AUTOTHROTTLE_TARGET_CONCURRENCY": 2.0}
 
     def listing_ref(self, raw: dict[str, Any]) -> str | None:
         return extract.posting_ref(raw.get("externalPath"))
@@ -173,7 +177,8 @@ class WorkdaySpider(PlatformSpider):
             if self.listed_before(path, "paywatch/workday/duplicate_across_searches"):
                 continue
             self.note_listed(raw)
-            yield self.detail_request(raw)
+            yield from self.detail_or_defer(raw, lambda raw=raw: self.detail_request(raw), lambda raw=raw: self.build_item(
+                extract.parse_job, raw, None, public_site_url=self.public_site_url))
 
         next_offset = offset + extract.PAGE_SIZE
         if postings and next_offset < total:

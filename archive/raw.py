@@ -1,0 +1,326 @@
+"""Raw captures: every company crawl's ``ingest_crawl`` arguments kept as gzipped JSON lines, and the
+rebuild that replays them into a new archive, so a schema change or a better parser never costs history.
+
+A capture is ``<raw dir>/<YYYY-MM-DD>/<company>.jsonl.gz`` (the UTC date the crawl started; a second
+crawl of the company that day is ``<company>.2.jsonl.gz``, and so on). Its first line is a header:
+
+    {"format": "paywatch-raw-capture", "version": 1, "sequence": 3, "items": 120,
+     "sets": ["listed_refs"], "datetimes": [], "crawl": {<every ingest_crawl keyword argument but items>}}
+
+then one line per item, exactly as the archive was given it. The capture stores the arguments
+generically, so a keyword argument ``ingest_crawl`` gains later is captured and replayed with no
+change here. A set argument is written as a sorted list and a datetime as an ISO string; the header
+names them so they are read back as what they were.
+
+Captures are replayed in the order the archive wrote them: by ``finished_at`` (the writer stamps it
+just before it writes the capture and the archive), then the night, then ``sequence`` (captures already
+in that night's directory, plus one), which orders crawls that finished within the same second.
+Ordering by ``started_at`` instead would keep each company's own order but interleave companies
+crawled side by side differently from the archive, so its ids would differ.
+"""
+
+from __future__ import annotations
+
+import gzip
+import inspect
+import json
+import os
+import re
+import time
+import zlib
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Mapping
+
+from sqlite_utils import Database
+
+from archive.schema import open_archive
+from archive.store import CrawlSummary, ingest_crawl
+
+FORMAT = "paywatch-raw-capture"
+FORMAT_VERSION = 1
+SUFFIX = ".jsonl.gz"
+# Level 6 (zlib's default) compresses captures almost as well as 9 in well under half the time.
+COMPRESS_LEVEL = 6
+_UNSAFE_IN_NAME = re.compile(r"[^A-Za-z0-9_.-]")
+
+
+class CaptureError(ValueError):
+    """A capture that cannot be read or replayed; the message names the file."""
+
+
+class RebuildRefused(ValueError):
+    """A rebuild that would overwrite an archive, or has nothing to replay."""
+
+
+@dataclass(frozen=True)
+class CaptureInfo:
+    """Where a capture is and where it falls in the replay order (from its header alone)."""
+    path: Path
+    night: str
+    finished_at: datetime
+    sequence: int
+
+    @property
+    def order(self) -> tuple[datetime, str, int, str]:
+        return self.finished_at, self.night, self.sequence, self.path.name
+
+
+@dataclass
+class Capture:
+    path: Path
+    sequence: int
+    crawl: dict[str, Any]
+    items: list[dict[str, Any]]
+
+
+@dataclass
+class NightRebuilt:
+    night: str
+    summaries: list[CrawlSummary] = field(default_factory=list)
+
+
+@dataclass
+class RebuildSummary:
+    nights: int = 0
+    crawls: int = 0
+    items: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def capture_night(started_at: str | datetime) -> str:
+    """The UTC date a crawl started, YYYY-MM-DD: the directory its capture goes in."""
+    moment = started_at if isinstance(started_at, datetime) else datetime.fromisoformat(started_at)
+    if moment.tzinfo is None:  # the archive's times are UTC
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).date().isoformat()
+
+
+def write_capture(directory: str | os.PathLike, crawl_kwargs: Mapping[str, Any],
+                  items: Iterable[Mapping[str, Any]]) -> Path:
+    """Write one crawl's capture under ``directory`` and return its path.
+
+    ``crawl_kwargs`` are the ``ingest_crawl`` keyword arguments but ``items``, and must include
+    ``started_at`` and ``finished_at`` (rebuild needs them to reproduce the crawl row and the order).
+    The file appears whole or not at all: it is written to a hidden temporary name, flushed to disk
+    and renamed. An earlier capture is never overwritten.
+    """
+    missing = [name for name in ("company", "started_at", "finished_at") if not crawl_kwargs.get(name)]
+    if missing:
+        raise ValueError(f"a capture needs {', '.join(missing)}")
+    items = list(items)
+    night_dir = Path(directory) / capture_night(crawl_kwargs["started_at"])
+    night_dir.mkdir(parents=True, exist_ok=True)
+    taken = {entry.name for entry in os.scandir(night_dir) if entry.name.endswith(SUFFIX)}
+    stem = _UNSAFE_IN_NAME.sub("_", str(crawl_kwargs["company"]))
+    path = next(night_dir / name for name in _capture_names(stem) if name not in taken)
+    header = {
+        "format": FORMAT,
+        "version": FORMAT_VERSION,
+        "sequence": len(taken) + 1,
+        "items": len(items),
+        "sets": sorted(name for name, value in crawl_kwargs.items() if isinstance(value, (set, frozenset))),
+        "datetimes": sorted(name for name, value in crawl_kwargs.items() if isinstance(value, datetime)),
+        "crawl": dict(crawl_kwargs),
+    }
+    temporary = night_dir / f".{path.name}.{os.getpid()}.partial"
+    try:
+        with open(temporary, "wb") as raw_file:
+            with gzip.GzipFile(filename=path.name, mode="wb", fileobj=raw_file, compresslevel=COMPRESS_LEVEL,
+                               mtime=0) as compressed:
+                compressed.write(_json_line(header))
+                for item in items:
+                    compressed.write(_json_line(item))
+            raw_file.flush()
+            # The archive commits durably right after this; a capture lost to a power cut would be
+            # the one night a rebuild could not replay.
+            os.fsync(raw_file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _capture_names(stem: str) -> Iterator[str]:
+    yield f"{stem}{SUFFIX}"
+    number = 2
+    while True:
+        yield f"{stem}.{number}{SUFFIX}"
+        number += 1
+
+
+def _json_line(value: Any) -> bytes:
+    # ASCII escapes keep a lone surrogate (which the archive itself repairs) representable, so the
+    # capture holds exactly what the crawl extracted; NaN is kept for the same reason.
+    return json.dumps(value, ensure_ascii=True, separators=(",", ":"), default=_jsonable).encode("ascii") + b"\n"
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=str)
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    raise TypeError(f"a capture cannot hold a {type(value).__name__}: {value!r}")
+
+
+def read_header(path: str | os.PathLike) -> dict[str, Any]:
+    """A capture's header line, checked; CaptureError naming the file if it is not one."""
+    path = Path(path)
+    try:
+        with gzip.open(path, "rb") as lines:
+            return _checked_header(path, lines.readline())
+    except (OSError, EOFError, zlib.error) as error:
+        raise CaptureError(f"capture {path} is unreadable: {_why(error)}") from None
+
+
+def read_capture(path: str | os.PathLike) -> Capture:
+    """A whole capture: its crawl arguments (sets and datetimes as they were written) and items."""
+    path = Path(path)
+    items = []
+    try:
+        with gzip.open(path, "rb") as lines:
+            header = _checked_header(path, lines.readline())
+            for number, line in enumerate(lines, start=2):
+                items.append(_item(path, number, line))
+    except (OSError, EOFError, zlib.error) as error:
+        raise CaptureError(f"capture {path} is unreadable after {len(items)} items: {_why(error)}") from None
+    if len(items) != header["items"]:
+        raise CaptureError(f"capture {path} is truncated: {len(items)} of its {header['items']} items")
+    crawl = dict(header["crawl"])
+    for name in header.get("sets", []):
+        crawl[name] = set(crawl[name]) if crawl.get(name) is not None else None
+    try:
+        for name in header.get("datetimes", []):
+            crawl[name] = datetime.fromisoformat(crawl[name]) if crawl.get(name) is not None else None
+    except (TypeError, ValueError):
+        raise CaptureError(f"capture {path} has a datetime argument that is not an ISO time") from None
+    return Capture(path, header["sequence"], crawl, items)
+
+
+def _item(path: Path, number: int, line: bytes) -> dict[str, Any]:
+    try:
+        item = json.loads(line)
+    except ValueError:
+        item = None
+    if not isinstance(item, dict):
+        raise CaptureError(f"capture {path} line {number} is not a JSON object (truncated or corrupt)")
+    return item
+
+
+def _checked_header(path: Path, line: bytes) -> dict[str, Any]:
+    if not line:
+        raise CaptureError(f"capture {path} is empty")
+    try:
+        header = json.loads(line)
+    except ValueError:
+        raise CaptureError(f"capture {path} does not start with a capture header") from None
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise CaptureError(f"capture {path} does not start with a capture header")
+    if header.get("version") != FORMAT_VERSION:
+        raise CaptureError(f"capture {path} is format version {header.get('version')!r}; this paywatch reads "
+                           f"version {FORMAT_VERSION}")
+    crawl = header.get("crawl")
+    if (not isinstance(crawl, dict) or not isinstance(header.get("sequence"), int)
+            or not isinstance(header.get("items"), int) or not crawl.get("finished_at")
+            or not all(isinstance(header.get(kind, []), list) and set(header.get(kind, [])) <= set(crawl)
+                       for kind in ("sets", "datetimes"))):
+        raise CaptureError(f"capture {path} has an incomplete header")
+    return header
+
+
+def _why(error: BaseException) -> str:
+    if isinstance(error, EOFError):
+        return "the file ends early (truncated)"
+    return str(error) or type(error).__name__
+
+
+def captures_in_order(raw_dir: str | os.PathLike) -> list[CaptureInfo]:
+    """Every capture under ``raw_dir``, in the order the archive wrote them (see the module docstring)."""
+    found = []
+    for path in sorted(Path(raw_dir).glob(f"*/*{SUFFIX}")):
+        if path.name.startswith("."):
+            continue
+        header = read_header(path)
+        try:
+            finished_at = datetime.fromisoformat(header["crawl"]["finished_at"])
+        except (TypeError, ValueError):
+            raise CaptureError(f"capture {path} has a finished_at that is not an ISO time") from None
+        if finished_at.tzinfo is None:
+            finished_at = finished_at.replace(tzinfo=timezone.utc)
+        found.append(CaptureInfo(path, path.parent.name, finished_at, header["sequence"]))
+    return sorted(found, key=lambda capture: capture.order)
+
+
+def rebuild(raw_dir: str | os.PathLike, db: Database,
+            progress: Callable[[NightRebuilt], None] | None = None,
+            captures: list[CaptureInfo] | None = None) -> RebuildSummary:
+    """Replay every capture under ``raw_dir`` into ``db`` in the original order, one ``ingest_crawl``
+    each with the arguments it was first given; ``progress`` hears of each night once it is replayed.
+    A capture that cannot be read or replayed raises CaptureError; what was replayed before it stays."""
+    captures = captures_in_order(raw_dir) if captures is None else captures
+    takes = inspect.signature(ingest_crawl)
+    summary = RebuildSummary()
+    night: NightRebuilt | None = None
+    for info in captures:
+        if night is None or night.night != info.night:
+            if night is not None and progress:
+                progress(night)
+            night = NightRebuilt(info.night)
+            summary.nights += 1
+        capture = read_capture(info.path)
+        try:
+            takes.bind(db, **capture.crawl, items=capture.items)
+        except TypeError as error:
+            raise CaptureError(f"capture {info.path} does not fit this paywatch's archive: {error}") from None
+        try:
+            crawl = ingest_crawl(db, **capture.crawl, items=capture.items)
+        except ValueError as error:
+            raise CaptureError(f"capture {info.path} cannot be replayed: {error}") from None
+        night.summaries.append(crawl)
+        summary.crawls += 1
+        summary.items += len(capture.items)
+        summary.statuses[crawl.status] = summary.statuses.get(crawl.status, 0) + 1
+    if night is not None and progress:
+        progress(night)
+    return summary
+
+
+def rebuild_archive(raw_dir: str | os.PathLike, new_db: str | os.PathLike,
+                    progress: Callable[[NightRebuilt], None] | None = None) -> RebuildSummary:
+    """Rebuild a new archive file at ``new_db`` from the captures under ``raw_dir``.
+
+    Refuses (RebuildRefused) if ``new_db`` exists or ``raw_dir`` holds no capture. The archive is
+    built under a temporary name beside ``new_db`` and renamed only once every capture is replayed,
+    so a capture that fails (CaptureError) leaves nothing at ``new_db``.
+    """
+    new_db = Path(new_db)
+    if new_db.exists():
+        raise RebuildRefused(f"{new_db} already exists; rebuild writes a new archive only")
+    if not new_db.parent.is_dir():
+        raise RebuildRefused(f"no directory {new_db.parent} to write {new_db.name} in")
+    if not Path(raw_dir).is_dir():
+        raise RebuildRefused(f"no raw capture directory at {raw_dir}")
+    started = time.perf_counter()
+    captures = captures_in_order(raw_dir)
+    if not captures:
+        raise RebuildRefused(f"no captures in {raw_dir} (expected <date>/<company>{SUFFIX})")
+    building = new_db.with_name(f".{new_db.name}.rebuilding-{os.getpid()}")
+    parts = [Path(f"{building}{suffix}") for suffix in ("", "-wal", "-shm", "-journal")]
+    try:
+        db = open_archive(str(building))
+        try:
+            summary = rebuild(raw_dir, db, progress, captures)
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # everything in the main file before it is renamed
+        finally:
+            db.close()
+        if new_db.exists():
+            raise RebuildRefused(f"{new_db} appeared while the rebuild ran; the rebuilt archive was discarded")
+        os.replace(building, new_db)
+    finally:
+        for part in parts:
+            part.unlink(missing_ok=True)
+    summary.seconds = time.perf_counter() - started
+    return summary

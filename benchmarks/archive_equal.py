@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 TIME_COLUMNS = {"started_at", "finished_at", "first_seen_at", "last_seen_at", "closed_at", "observed_at", "at",
-                "applied_at", "detail_read_at", "oldest_detail_at"}
+                "applied_at", "detail_read_at", "oldest_detail_at", "changed_after"}
 VOLATILE_COLUMNS = {"code_version"}
 
 

@@ -2,6 +2,7 @@
 """Issue 10's archive-write benchmark: ``archive.store.ingest_crawl`` night after night.
 
     python benchmarks/ingest.py [--postings 20000] [--nights 30] [--companies 4] [--quick] [--keep DIR]
+                                [--source DIR]
 
 ``--postings`` made-up postings (``benchmarks/synthetic.py``: titles, ~3 KB descriptions, pay ranges,
 locations), split over ``--companies`` Greenhouse companies, for ``--nights`` nights: night 0 every
@@ -38,8 +39,6 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from archive.schema import open_archive  # noqa: E402
-from archive.store import ingest_crawl  # noqa: E402
 from benchmarks.synthetic import Board  # noqa: E402
 
 FIRST_NIGHT = datetime(2026, 11, 2, 3, 0, tzinfo=timezone.utc)
@@ -132,7 +131,14 @@ def main() -> int:
     parser.add_argument("--companies", type=int, default=4)
     parser.add_argument("--quick", action="store_true", help="4,000 postings, 6 nights")
     parser.add_argument("--keep", type=Path, help="keep the archives in this directory")
+    parser.add_argument("--source", type=Path, metavar="DIR",
+                        help="benchmark the archive code of another checkout (e.g. `git archive main | tar -x -C DIR`)")
     args = parser.parse_args()
+    # Imported here, so --source decides whose archive package is measured.
+    sys.path.insert(0, str((args.source or REPO_ROOT).resolve()))
+    from archive.schema import open_archive
+    from archive.store import ingest_crawl
+    print(f"archive code from {Path(sys.modules['archive.store'].__file__).parent.parent}")
     if args.quick:
         args.postings, args.nights = 4_000, 6
     boards = [Board(f"bench_company_{number}", args.postings // args.companies) for number in range(args.companies)]

@@ -225,7 +225,8 @@ def storable(item: Mapping[str, Any]) -> dict[str, Any]:
 
 def _storable_value(value: Any) -> Any:
     if isinstance(value, str):
-        return _LONE_SURROGATE.sub("\ufffd", value)
+        # isascii() is a flag CPython keeps on every string: most values need no scan at all.
+        return value if value.isascii() else _LONE_SURROGATE.sub("\ufffd", value)
     if isinstance(value, list):
         return [_storable_value(entry) for entry in value]
     if isinstance(value, dict):

@@ -462,7 +462,8 @@ def _write_versions(db: Database, planned: list[_PlannedVersion], platform: str,
             item.get("pay_text"), item.get("pay_source"), item.get("role_type"), item.get("ai_related"),
             item.get("seniority"), json.dumps(plan.changed_fields), plan.list_only, plan.changed_after,
         ))
-        changes += [(version_id, name) for name in plan.changed_fields]
+        if plan.version > 1:  # a first version changed nothing: changed_fields lists every field, no rows
+            changes += [(version_id, name) for name in plan.changed_fields]
         ranges += [
             (version_id, position, *(pay.get(key) for key in PAY_RANGE_KEYS), pay.get("raw"), pay.get("source") or "text",
              bool(pay.get("period_inferred")), pay.get("annual_min"), pay.get("annual_max"), bool(pay.get("annualized")))

@@ -137,6 +137,7 @@ def test_other_companies_are_untouched_by_a_crawl(memory_db):
 
 def test_history_tables_refuse_updates_and_deletes(memory_db):
     crawl(memory_db, [posting("1", ranges=[pay(1, 2)])], NIGHT1)
+    crawl(memory_db, [posting("1", "Staff Engineer", ranges=[pay(1, 2)])], NIGHT2)  # a second version: a row in every table
     for table in HISTORY_TABLES:
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
             memory_db.execute(f"DELETE FROM {table}")

@@ -124,17 +124,36 @@ def _comparable(item: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _previous_comparable(db: Database, version_id: int) -> dict[str, Any]:
-    (previous,) = db.query(
-        "SELECT v.*, d.text AS description FROM posting_versions v "
-        "LEFT JOIN descriptions d ON d.hash = v.description_hash WHERE v.id = ?",
-        [version_id],
-    )
-    previous["locations"] = json.loads(previous["locations"] or "[]")
-    previous["pay_ranges"] = list(db.query(
-        f"SELECT {', '.join(PAY_RANGE_KEYS)} FROM pay_ranges WHERE version_id = ? ORDER BY position", [version_id]
-    ))
-    return _comparable(previous)
+def _previous_comparables(db: Database, version_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Each version's tracked fields as ``_comparable`` gives them, by version id."""
+    found: dict[int, dict[str, Any]] = {}
+    for chunk in _chunks(version_ids):
+        marks = ", ".join("?" * len(chunk))
+        ranges: dict[int, list[dict[str, Any]]] = {version_id: [] for version_id in chunk}
+        for row in db.query(f"SELECT version_id, {', '.join(PAY_RANGE_KEYS)} FROM pay_ranges "
+                            f"WHERE version_id IN ({marks}) ORDER BY version_id, position", chunk):
+            ranges[row.pop("version_id")].append(row)
+        for previous in db.query("SELECT v.*, d.text AS description FROM posting_versions v LEFT JOIN descriptions d "
+                                 f"ON d.hash = v.description_hash WHERE v.id IN ({marks})", chunk):
+            previous["locations"] = json.loads(previous["locations"] or "[]")
+            previous["pay_ranges"] = ranges[previous["id"]]
+            found[previous["id"]] = _comparable(previous)
+    return found
+
+
+# Ids in one statement's IN (...): well under SQLite's limit on bound parameters (32,766 since 3.32).
+CHUNK = 500
+
+
+def _update_postings(db: Database, assignments: str, values: tuple, posting_ids: list[int]) -> None:
+    """``UPDATE postings SET <assignments>`` for every posting in ``posting_ids``, a chunk a statement."""
+    for chunk in _chunks(posting_ids):
+        db.execute(f"UPDATE postings SET {assignments} WHERE id IN ({', '.join('?' * len(chunk))})", [*values, *chunk])
+
+
+def _chunks(values: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
 
 
 def ingest_crawl(
@@ -225,13 +244,25 @@ def storable(item: Mapping[str, Any]) -> dict[str, Any]:
 
 def _storable_value(value: Any) -> Any:
     if isinstance(value, str):
-        # isascii() is a flag CPython keeps on every string: most values need no scan at all.
-        return value if value.isascii() else _LONE_SURROGATE.sub("\ufffd", value)
+        return value if _free_of_surrogates(value) else _LONE_SURROGATE.sub("\ufffd", value)
     if isinstance(value, list):
         return [_storable_value(entry) for entry in value]
     if isinstance(value, dict):
         return {key: _storable_value(entry) for key, entry in value.items()}
     return value
+
+
+def _free_of_surrogates(text: str) -> bool:
+    """True unless ``text`` holds a surrogate code point, found cheaply: isascii() is a flag CPython keeps
+    on every string, and strict UTF-8 encoding, which fails on surrogates alone, runs four times faster
+    than the pattern's scan (most descriptions are not ASCII: a bullet, a curly quote)."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _one_per_ref(items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -265,7 +296,8 @@ def _ingest(db, company, platform, items, listed, started_at, finished_at, statu
         row["ref"]: row
         for row in db.query(
             """
-            SELECT p.id, p.ref, p.closed_at, p.current_version, p.last_crawl_id, v.content_hash AS hash,
+            SELECT p.id, p.ref, p.closed_at, p.current_version, p.last_crawl_id, p.title, p.platform_updated_at,
+                   p.list_hash, v.content_hash AS hash,
                    v.id AS version_id, v.list_only, p.detail_read_at, v.description_hash IS NOT NULL AS had_description,
                    v.pay_text IS NOT NULL AS had_pay_text,
                    EXISTS (SELECT 1 FROM pay_ranges r WHERE r.version_id = v.id) AS had_pay,
@@ -291,27 +323,34 @@ def _ingest(db, company, platform, items, listed, started_at, finished_at, statu
     # Deferred: listed, its detail left for a later night (a new one is opened from its list entry).
     deferred = detail.deferred
     counts["unreadable"] = len(listed) - len(items) - len(deferred - set(items))
-    planned: list[_PlannedVersion] = []
+    verdicts = []
     for ref, item in items.items():
         counts["with_pay"] += bool(item.get("pay_ranges"))
         known = existing.get(ref)
         if known is None:
-            counts["new"] += 1
+            verdict = "new"
+        elif known["hash"] == content_hash(tracked_snapshot(item)):
+            verdict = "unchanged"
+        elif known["list_only"]:
+            verdict = "completed"  # its first detail, late: what the list alone gave is completed, nothing changed
+        else:
+            verdict = "changed"
+        counts[verdict] += 1
+        verdicts.append((verdict, item, known))
+    # The changed postings' previous versions, read in a few queries rather than two a posting.
+    previous = _previous_comparables(db, [known["version_id"] for verdict, _, known in verdicts if verdict == "changed"])
+    planned: list[_PlannedVersion] = []
+    for verdict, item, known in verdicts:
+        if verdict == "new":
             planned.append(_PlannedVersion(None, 1, item, sorted(_comparable(item)), bool(item.get("list_only"))))
-        elif known["hash"] != content_hash(tracked_snapshot(item)) and known["list_only"]:
-            # Its first detail, late: what the list alone gave is completed, nothing changed.
-            counts["completed"] += 1
+        elif verdict == "completed":
             planned.append(_PlannedVersion(known["id"], known["current_version"] + 1, item, [],
                                            changed_after=known["detail_read_at"]))
-        elif known["hash"] != content_hash(tracked_snapshot(item)):
-            before = _previous_comparable(db, known["version_id"])
-            after = _comparable(item)
-            counts["changed"] += 1
+        elif verdict == "changed":
+            before, after = previous[known["version_id"]], _comparable(item)
             planned.append(_PlannedVersion(known["id"], known["current_version"] + 1, item,
                                            sorted(name for name in after if after[name] != before.get(name)),
                                            changed_after=known["detail_read_at"]))
-        else:
-            counts["unchanged"] += 1
     # A listed posting not read tonight (deferred, unreadable) keeps its version, and so its pay: the
     # share with pay is of what is listed, not of what happened to be read.
     counts["with_pay"] += sum(1 for ref in listed if ref not in items and ref in existing and existing[ref]["had_pay"])
@@ -346,21 +385,32 @@ def _ingest(db, company, platform, items, listed, started_at, finished_at, statu
          "requests": detail.requests, **counts}
     ).last_pk
 
-    # The seen postings' latest state, in two batches (issue 10: one statement a posting was most of a
-    # steady night's write): those read tonight take their title too; a failed crawl's, and the
-    # unreadable ones, only say when they were last seen.
-    seen_known = [existing[ref] for ref in listed if ref in existing]
+    # The seen postings' latest state (issue 10: one statement a posting was most of a steady night's
+    # write). Most only move their last-seen time, and their detail-read time when read tonight: one
+    # statement for a few hundred of them. Those whose title, platform update time or list fingerprint
+    # moved take the new ones, a statement each. A failed crawl's, and the unreadable ones, only say
+    # when they were last seen.
+    moved, read_unmoved, unread = [], [], []
+    for ref in listed:
+        known = existing.get(ref)
+        if known is None:
+            continue
+        if ref not in read:
+            unread.append(known["id"])
+            continue
+        latest = (items[ref].get("title"), items[ref].get("updated_at"), detail.list_fingerprints.get(ref))
+        if latest == (known["title"], known["platform_updated_at"], known["list_hash"]):
+            read_unmoved.append(known["id"])
+        else:
+            moved.append((started_at, crawl_id, *latest, started_at, known["id"]))
     db.conn.executemany(
-        "UPDATE postings SET last_seen_at = ?, last_crawl_id = ?, title = ?, platform_updated_at = ?, "
-        "detail_read_at = ?, list_hash = ? WHERE id = ?",
-        [(started_at, crawl_id, items[known["ref"]].get("title"), items[known["ref"]].get("updated_at"), started_at,
-          detail.list_fingerprints.get(known["ref"]), known["id"])
-         for known in seen_known if known["ref"] in read],
+        "UPDATE postings SET last_seen_at = ?, last_crawl_id = ?, title = ?, platform_updated_at = ?, list_hash = ?, "
+        "detail_read_at = ? WHERE id = ?",
+        moved,
     )
-    db.conn.executemany(
-        "UPDATE postings SET last_seen_at = ?, last_crawl_id = ? WHERE id = ?",
-        [(started_at, crawl_id, known["id"]) for known in seen_known if known["ref"] not in read],
-    )
+    _update_postings(db, "last_seen_at = ?, last_crawl_id = ?, detail_read_at = ?", (started_at, crawl_id, started_at),
+                     read_unmoved)
+    _update_postings(db, "last_seen_at = ?, last_crawl_id = ?", (started_at, crawl_id), unread)
     db.conn.executemany("UPDATE postings SET closed_at = NULL WHERE id = ?", [(posting_id,) for posting_id in reopening])
     _events(db, reopening, crawl_id, "reopened", started_at)
 

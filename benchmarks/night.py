@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import sqlite3
 import sys
 import tempfile
 import time
@@ -434,7 +433,7 @@ def report(phases: list[Phase], companies: list[Company], board_of: dict[str, Bo
             hours(first_projection.companies[slug].seconds), hours(steady_projections[every_steady[-1]].companies[slug].seconds),
             REAL_POSTINGS[slug][1],
         ])
-    print(f"\n## Every company (budget: detail requests a night; details: read a night; stale: the oldest detail's age "
+    print("\n## Every company (budget: detail requests a night; details: read a night; stale: the oldest detail's age "
           f"in nights, worst steady night; time: projected at real scale)")
     print(render(["company", "platform", "postings", "served", "budget", "scaled", "night-1 details", "steady details",
                   "deferred", "status", "within", "stale", "night 1", "steady", "where the count comes from"],

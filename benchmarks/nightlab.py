@@ -13,7 +13,7 @@
   request, counting every request by company and kind. It stops at the end of its ``with`` block,
   and by itself after ``max_seconds``.
 - The projection: what a request costs on each platform at the default politeness (the spider
-  class's ``custom_settings`` over ``scrapers/settings.py``, by ``detail_limits``' own rule), the
+  class's ``custom_settings`` over ``scrapers/settings.py``, by ``night_limits``' own rule), the
   budget a company gets, how many list pages a board of n postings takes, and a night's wall time
   (host groups side by side, companies in a group one after another).
 
@@ -32,7 +32,6 @@ import math
 import threading
 import time
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import Any, Iterable, Mapping
 from urllib.parse import urlsplit
 
@@ -728,23 +727,17 @@ class Pace:
     """What a platform's requests cost at the default politeness, and a company's detail limits."""
 
     seconds_per_request: float
-    budget: int             # detail requests a night (what ``detail_limits`` gives)
+    budget: int             # detail requests a night (what ``night_limits`` gives)
     time_limit: float       # seconds the company may spend on details
 
 
 def pace(platform: str, host_share: int = 1) -> Pace:
-    """By the crawl's own rule (``PlatformSpider.detail_limits``, run on the default settings)."""
+    """By the crawl's own rule (``PlatformSpider.night_limits``, run on the default settings)."""
     from scrapers.platforms import PLATFORMS
-    from scrapers.platforms.details import seconds_per_request
 
     settings = platform_settings(platform)
-    autothrottle = settings.getbool("AUTOTHROTTLE_ENABLED")
-    concurrency = (settings.getfloat("AUTOTHROTTLE_TARGET_CONCURRENCY") if autothrottle
-                   else settings.getfloat("CONCURRENT_REQUESTS_PER_DOMAIN"))
-    per_request = seconds_per_request(settings.getfloat("DOWNLOAD_DELAY"),
-                                      settings.getfloat("PAYWATCH_EXPECTED_LATENCY", 1.0), concurrency)
-    budget, time_limit = PLATFORMS[platform].detail_limits(SimpleNamespace(settings=settings, host_share=host_share))
-    return Pace(per_request, budget, time_limit)
+    budget, time_limit, _ = PLATFORMS[platform].night_limits(settings, host_share)
+    return Pace(PLATFORMS[platform].request_seconds(settings), budget, time_limit)
 
 
 def list_requests(platform: str, postings: int) -> int:

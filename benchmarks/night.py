@@ -434,7 +434,7 @@ def report(phases: list[Phase], companies: list[Company], board_of: dict[str, Bo
             REAL_POSTINGS[slug][1],
         ])
     print("\n## Every company (budget: detail requests a night; details: read a night; stale: the oldest detail's age "
-          f"in nights, worst steady night; time: projected at real scale)")
+          "in nights, worst steady night; time: projected at real scale)")
     print(render(["company", "platform", "postings", "served", "budget", "scaled", "night-1 details", "steady details",
                   "deferred", "status", "within", "stale", "night 1", "steady", "where the count comes from"],
                  company_rows))

@@ -176,16 +176,18 @@ def changes_since(db: Database, since: str, until: str | None = None, *, compani
     by_posting_company, _ = _in("p.company", companies)
     by_role, role_params = _in("v.role_type", role_types)
     changed_after = "v.changed_after" if has_column(db, "posting_versions", "changed_after") else "NULL"
-    # CROSS JOIN keeps crawls outermost: a night's crawls, then their versions by posting_versions_crawl,
-    # instead of every pay change ever recorded by version_changes_field.
+    # CROSS JOIN fixes the order SQLite reads in: the window's crawls, their versions (by
+    # posting_versions_crawl), then each one's pay change, previous version and posting by key. Left
+    # to choose, it starts from every pay change ever recorded (version_changes_field) and scans the
+    # crawls for each: 2 s on a 30-night archive of 20,000 postings.
     pay_rows = db.execute(
         f"""
         SELECT v.id, prev.id, c.started_at, {changed_after}, c.company, p.ref, v.title, v.role_type, v.ai_related
         FROM crawls c
         CROSS JOIN posting_versions v ON v.crawl_id = c.id
-        JOIN version_changes vc ON vc.version_id = v.id AND vc.field = 'pay_ranges'
-        JOIN posting_versions prev ON prev.posting_id = v.posting_id AND prev.version = v.version - 1
-        JOIN postings p ON p.id = v.posting_id
+        CROSS JOIN version_changes vc ON vc.version_id = v.id AND vc.field = 'pay_ranges'
+        CROSS JOIN posting_versions prev ON prev.posting_id = v.posting_id AND prev.version = v.version - 1
+        CROSS JOIN postings p ON p.id = v.posting_id
         WHERE 1{window}{by_company}{by_role}
         """,
         window_params + company_params + role_params,

@@ -314,14 +314,14 @@ def diff(db: str, registry: str | None, since: str, until: str | None, company: 
         raise click.BadParameter(f"{until} is not after --since {since}", param_hint="'--until'")
     archive = read_archive(db)
     try:
-        sector_of = company_sectors(archive)
-        if sector_of is None:
-            try:
-                sector_of = {entry.slug: entry.sector for entry in read_registry(registry)}
-            except RegistryError:
-                if sector:
-                    raise
-                sector_of = {}  # sectors are only shown then; the changes do not need them
+        # The archive's own companies table (when it has one) wins; the registry fills in what it lacks.
+        in_archive = company_sectors(archive) or {}
+        try:
+            sector_of = {**{entry.slug: entry.sector for entry in read_registry(registry)}, **in_archive}
+        except RegistryError:
+            if sector and not in_archive:
+                raise
+            sector_of = in_archive  # without --sector, sectors are only shown: the changes do not need them
         selected = list(company)
         try:
             check_selection(archive, company, role_types)

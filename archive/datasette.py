@@ -16,6 +16,7 @@ with Datasette's ``-i``: SQLite then takes no lock and opens no file beside it.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -26,7 +27,7 @@ from typing import Any, Callable
 
 import yaml  # a Datasette dependency
 
-from archive.access import open_read_only
+from archive.access import ArchiveUnusable, open_read_only
 
 HOST = "127.0.0.1"
 
@@ -49,7 +50,12 @@ def serve(db_path: str, port: int, *, immutable: bool = False, started: Callable
     archive raises ``ArchiveUnusable`` before Datasette starts; ``started`` is called once it is
     checked. Stopping this process (SIGTERM) stops Datasette too, so no server outlives the command
     that started it."""
-    reader = open_read_only(db_path, immutable=immutable)
+    try:
+        reader = open_read_only(db_path, immutable=immutable)
+    except ArchiveUnusable as error:
+        if not immutable and not os.access(Path(db_path).absolute().parent, os.W_OK):
+            raise ArchiveUnusable(f"{error}; on a read-only share, serve it with --immutable") from None
+        raise
     if immutable:
         reader.close()  # nothing to hold: an immutable open leaves nothing beside the file
     try:

@@ -76,7 +76,7 @@ CSV_COLUMNS = ("company", "platform", "ref", "at", "entry", "version", "observed
 
 def render(postings: Sequence[dict[str, Any]], fmt: str = "table") -> str:
     if fmt == "json":
-        return json.dumps(postings if len(postings) > 1 else postings[0], indent=2, ensure_ascii=False)
+        return json.dumps(list(postings), indent=2, ensure_ascii=False)  # a list: a ref can recur across platforms
     if fmt == "csv":
         rows = []
         for posting in postings:

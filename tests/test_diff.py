@@ -201,7 +201,7 @@ def test_diff_reads_ranges_by_version_id_through_the_index(archive_path):
 def test_history_shows_each_version_its_ranges_and_events(capsys, archive_path):
     code, out, err = run(capsys, "history", "a24", "1", "--db", str(archive_path), "--format", "json")
     assert code == 0, err
-    history = json.loads(out)
+    [history] = json.loads(out)
     assert (history["company"], history["ref"], history["platform"], history["closed_at"]) == ("a24", "1", "greenhouse", None)
     assert [(v["version"], v["crawl_started_at"], v["changed_after"], v["changed_fields"]) for v in history["versions"]][1:] == [
         (2, NIGHT2, NIGHT1, ["pay_ranges", "pay_text"]), (3, NIGHT3, NIGHT2, ["pay_ranges", "pay_text"])]

@@ -142,7 +142,7 @@ def test_diff_shows_netflix_raising_an_ml_range(two_nights):
     assert (pair["old"]["min"], pair["old"]["max"], pair["new"]["min"], pair["new"]["max"]) == (
         390000, 900000, 420000, 960000)
     assert (pair["min_change_pct"], pair["max_change_pct"]) == (7.69, 6.67)
-    history = json.loads(paywatch("history", "netflix", "790313402217", "--db", str(db), "--format", "json").stdout)
+    [history] = json.loads(paywatch("history", "netflix", "790313402217", "--db", str(db), "--format", "json").stdout)
     assert [version["pay"] for version in history["versions"]] == [
         "USD 390,000-900,000/year total", "USD 420,000-960,000/year total"]
 

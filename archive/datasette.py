@@ -26,7 +26,13 @@ HOST = "127.0.0.1"
 def metadata_for(db_path: str) -> dict[str, Any]:
     """The shipped Datasette metadata, keyed by the database name Datasette gives this file."""
     metadata = yaml.safe_load(resources.files("archive").joinpath("metadata.yml").read_text(encoding="utf-8"))
-    metadata["databases"] = {Path(db_path).stem: metadata["databases"]["archive"]}
+    name = Path(db_path).stem
+    metadata["databases"] = {name: metadata["databases"]["archive"]}
+    # The dashboards' charts and filters name the database they query: the same one.
+    for dashboard in metadata.get("plugins", {}).get("datasette-dashboards", {}).values():
+        for part in [*dashboard.get("charts", {}).values(), *dashboard.get("filters", {}).values()]:
+            if part.get("db") == "archive":
+                part["db"] = name
     return metadata
 
 

@@ -280,15 +280,6 @@ def _first_range(column: str, version_id: str) -> str:
             "ORDER BY r.position LIMIT 1)")
 
 
-def _nth_of_its_kind(alias: str) -> str:
-    """How many ranges of the same version with the same label, currency and period come before range
-    ``alias``: a version's ranges are matched with the previous version's by kind and rank, so a range
-    added in front does not make every range after it look changed."""
-    return (f"(SELECT count(*) FROM pay_ranges k WHERE k.version_id = {alias}.version_id "
-            f"AND k.label IS {alias}.label AND k.currency = {alias}.currency AND k.period = {alias}.period "
-            f"AND k.position < {alias}.position)")
-
-
 def _range_change(kind_new: str, kind_old: str) -> str:
     return f"""CASE
                WHEN {kind_old}.id IS NULL THEN 'added'
@@ -313,8 +304,11 @@ _RANGE_CHANGE_COLUMNS = """p.company, co.sector, p.ref, cur.title, cur.role_type
            cur.observed_at AS changed_at, prev.observed_at AS previous_observed_at, cur.changed_after,
            cur.version, cur.id AS version_id, p.id AS posting_id, cur.url"""
 
-_PAY_CHANGED_VERSIONS = """version_changes vc
-      JOIN posting_versions cur ON cur.id = vc.version_id
+# Driven by the versions after a first one (a partial index holds them): every first version lists
+# pay_ranges among its changed fields, so starting from version_changes would visit every posting.
+# CROSS JOIN keeps that order whether or not the archive has been ANALYZEd.
+_PAY_CHANGED_VERSIONS = """posting_versions cur
+      CROSS JOIN version_changes vc ON vc.version_id = cur.id AND vc.field = 'pay_ranges'
       JOIN posting_versions prev ON prev.posting_id = cur.posting_id AND prev.version = cur.version - 1
       JOIN postings p ON p.id = cur.posting_id
       LEFT JOIN companies co ON co.slug = p.company"""
@@ -322,7 +316,10 @@ _PAY_CHANGED_VERSIONS = """version_changes vc
 # Today's views. Every one is recreated from here by a migration that rebuilds a table they read (drop
 # CURRENT_VIEW_NAMES, rebuild, run these statements), as m003 did with the views of its time. Pay
 # summaries and previous versions are looked up per row through indexes, never by a window or an
-# ordered subquery over a whole table, so a page, a facet or a lookup costs what it shows.
+# ordered subquery over a whole table, so a page, a facet or a lookup costs what it shows. Joins the
+# foreign keys guarantee are written LEFT JOIN on a unique key: SQLite then leaves out a join whose
+# columns a query does not use (Datasette's count(*) of every page, a facet on one column), and still
+# reorders it as an inner join when a filter rejects NULLs (?company=...).
 CURRENT_VIEW_NAMES = ("version_pay", "version_detail", "current_postings", "pay_changes", "version_search_text",
                       "open_postings", "pay_history", "range_changes", "posting_lifetimes")
 CURRENT_VIEWS_SQL = f"""
@@ -369,7 +366,7 @@ CURRENT_VIEWS_SQL = f"""
                v.list_only, p.first_seen_at, p.last_seen_at, p.current_version AS version, v.id AS version_id,
                p.id AS posting_id, p.platform, v.url
         FROM postings p
-        JOIN posting_versions v ON v.posting_id = p.id AND v.version = p.current_version
+        LEFT JOIN posting_versions v ON v.posting_id = p.id AND v.version = p.current_version
         LEFT JOIN companies co ON co.slug = p.company
         WHERE p.closed_at IS NULL;
 
@@ -382,26 +379,26 @@ CURRENT_VIEWS_SQL = f"""
                v.observed_at, v.version, v.id AS version_id, p.id AS posting_id,
                CASE WHEN p.closed_at IS NULL THEN 'open' ELSE 'closed' END AS posting_status, p.platform, v.url
         FROM pay_ranges r
-        JOIN posting_versions v ON v.id = r.version_id
-        JOIN postings p ON p.id = v.posting_id
+        LEFT JOIN posting_versions v ON v.id = r.version_id
+        LEFT JOIN postings p ON p.id = v.posting_id
         LEFT JOIN companies co ON co.slug = p.company;
 
         CREATE VIEW range_changes AS
         SELECT {_RANGE_CHANGE_COLUMNS.format(change=_range_change("n", "o"))}
         FROM {_PAY_CHANGED_VERSIONS}
         JOIN pay_ranges n ON n.version_id = cur.id
-        LEFT JOIN pay_ranges o ON o.version_id = prev.id AND o.label IS n.label AND o.currency = n.currency
-                              AND o.period = n.period AND {_nth_of_its_kind("o")} = {_nth_of_its_kind("n")}
-        WHERE vc.field = 'pay_ranges' AND (o.id IS NULL OR o.min != n.min OR o.max != n.max OR o.basis != n.basis)
+        LEFT JOIN pay_ranges o ON o.version_id = prev.id AND o.position = n.position AND o.label IS n.label
+                              AND o.currency = n.currency AND o.period = n.period
+        WHERE cur.version > 1 AND (o.id IS NULL OR o.min != n.min OR o.max != n.max OR o.basis != n.basis)
         UNION ALL
         SELECT {_RANGE_CHANGE_COLUMNS.format(change="'removed'")}
         FROM {_PAY_CHANGED_VERSIONS}
         JOIN pay_ranges o ON o.version_id = prev.id
         CROSS JOIN (SELECT NULL AS id, NULL AS min, NULL AS max, NULL AS label, NULL AS currency, NULL AS period,
                            NULL AS basis, NULL AS annual_min, NULL AS annual_max) n  -- no new range
-        WHERE vc.field = 'pay_ranges' AND NOT EXISTS (
-            SELECT 1 FROM pay_ranges m WHERE m.version_id = cur.id AND m.label IS o.label AND m.currency = o.currency
-                                         AND m.period = o.period AND {_nth_of_its_kind("m")} = {_nth_of_its_kind("o")});
+        WHERE cur.version > 1 AND NOT EXISTS (
+            SELECT 1 FROM pay_ranges m WHERE m.version_id = cur.id AND m.position = o.position AND m.label IS o.label
+                                         AND m.currency = o.currency AND m.period = o.period);
 
         CREATE VIEW posting_lifetimes AS
         SELECT p.company, co.sector, p.ref, v.title, v.role_type, v.ai_related, v.seniority,
@@ -411,7 +408,7 @@ CURRENT_VIEWS_SQL = f"""
                (SELECT count(*) FROM posting_events e WHERE e.posting_id = p.id AND e.event = 'reopened') AS reopenings,
                p.id AS posting_id, p.platform, v.url
         FROM postings p
-        JOIN posting_versions v ON v.posting_id = p.id AND v.version = p.current_version
+        LEFT JOIN posting_versions v ON v.posting_id = p.id AND v.version = p.current_version
         LEFT JOIN companies co ON co.slug = p.company;
 """
 
@@ -436,7 +433,8 @@ def m005_research(db: Database) -> None:
     for index in ("crawls_started_at ON crawls (started_at)",
                   "posting_versions_observed_at ON posting_versions (observed_at)",
                   "posting_events_posting ON posting_events (posting_id, at)",
-                  "postings_first_seen_at ON postings (first_seen_at)"):
+                  "postings_first_seen_at ON postings (first_seen_at)",
+                  "posting_versions_later ON posting_versions (version) WHERE version > 1"):
         db.execute(f"CREATE INDEX {index}")
     for view in VIEW_NAMES:
         db.execute(f"DROP VIEW {view}")

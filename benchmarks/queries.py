@@ -100,7 +100,6 @@ def build(path: Path, postings_a_night: int, nights: int) -> None:
                          started_at=f"2026-10-{1 + night:02d}T03:00:00+00:00",
                          finished_at=f"2026-10-{1 + night:02d}T03:30:00+00:00")
         print(f"  night {night + 1}/{nights} written ({time.perf_counter() - started:.0f} s)", flush=True)
-    db.execute("ANALYZE")
     db.close()
 
 

@@ -28,9 +28,10 @@ class ArchiveUnusable(RuntimeError):
     """The file is not a paywatch archive, or cannot be opened or migrated."""
 
 
-def open_read_only(path: str) -> Database:
-    """The paywatch archive at ``path`` (which exists), for reading only; nothing is migrated or written."""
-    db = _reader(path)
+def open_read_only(path: str, *, immutable: bool = False) -> Database:
+    """The paywatch archive at ``path`` (which exists), for reading only; nothing is migrated or written.
+    ``immutable``: a copy nobody writes (a read-only share), opened without locks or files beside it."""
+    db = _reader(path, immutable)
     kind = _kind(db)
     if kind != "paywatch":
         db.close()
@@ -55,12 +56,13 @@ def prepare_archive(path: str) -> None:
         raise ArchiveUnusable(f"cannot open or migrate {path}: {error}") from None
 
 
-def _reader(path: str) -> Database:
+def _reader(path: str, immutable: bool = False) -> Database:
     archive = Path(path)
     if archive.is_dir():
         raise ArchiveUnusable(f"{path} is a directory, not a paywatch archive")
     leave_as_is = Path(f"{path}-wal").exists() or not os.access(archive.absolute().parent, os.W_OK)
-    uri = f"{archive.absolute().as_uri()}?mode={'ro' if leave_as_is else 'rw'}"
+    mode = "immutable=1" if immutable else f"mode={'ro' if leave_as_is else 'rw'}"
+    uri = f"{archive.absolute().as_uri()}?{mode}"
     try:
         connection = sqlite3.connect(uri, uri=True)
         connection.execute("PRAGMA query_only = ON")

@@ -158,7 +158,9 @@ CREATE TABLE crawls (
 )
 """
 
-# The views, kept in one place so a migration that rebuilds a table they read can recreate them.
+# The views as m002 created them and m003 recreated them after rebuilding crawls. Frozen: m002 and m003
+# must create the same views on a fresh archive as they did on the archives they first ran on. The
+# views of today's schema are CURRENT_VIEWS_SQL / CURRENT_VIEW_NAMES (m005 on).
 VIEW_NAMES = ("version_pay", "version_detail", "current_postings", "pay_changes")
 VIEWS_SQL = """
         CREATE VIEW version_pay AS
@@ -260,6 +262,198 @@ def m004_detail_reads(db: Database) -> None:
     for column in ("deferred INTEGER NOT NULL DEFAULT 0", "detail_reads INTEGER NOT NULL DEFAULT 0",
                    "completed INTEGER NOT NULL DEFAULT 0", "oldest_detail_at TEXT", "requests INTEGER"):
         db.execute(f"ALTER TABLE crawls ADD COLUMN {column}")
+
+
+def _pay_summary(version_id: str) -> str:
+    """The readable pay of version ``version_id`` ("USD 180,000-220,000/year base; ..."), as a scalar
+    subquery: evaluated only for the rows a page shows, through pay_ranges' (version_id, position)
+    index. (The m002 view ordered every pay_ranges row before grouping, so one lookup scanned them all.)"""
+    return f"""(SELECT group_concat(piece, '; ') FROM (
+                   SELECT printf('%s%s %,d-%,d/%s%s', coalesce(r.label || ': ', ''), r.currency,
+                                 CAST(r.min AS INTEGER), CAST(r.max AS INTEGER), r.period,
+                                 CASE r.basis WHEN 'unknown' THEN '' ELSE ' ' || r.basis END) AS piece
+                   FROM pay_ranges r WHERE r.version_id = {version_id} ORDER BY r.position))"""
+
+
+def _first_range(column: str, version_id: str) -> str:
+    return (f"(SELECT r.{column} FROM pay_ranges r WHERE r.version_id = {version_id} "
+            "ORDER BY r.position LIMIT 1)")
+
+
+def _range_change(kind_new: str, kind_old: str) -> str:
+    return f"""CASE
+               WHEN {kind_old}.id IS NULL THEN 'added'
+               WHEN {kind_new}.id IS NULL THEN 'removed'
+               WHEN {kind_new}.min = {kind_old}.min AND {kind_new}.max = {kind_old}.max THEN 'changed'
+               WHEN {kind_new}.min >= {kind_old}.min AND {kind_new}.max >= {kind_old}.max THEN 'raised'
+               WHEN {kind_new}.min <= {kind_old}.min AND {kind_new}.max <= {kind_old}.max THEN 'cut'
+               WHEN {kind_new}.min < {kind_old}.min THEN 'widened'
+               ELSE 'narrowed'
+           END"""
+
+
+_RANGE_CHANGE_COLUMNS = """p.company, co.sector, p.ref, cur.title, cur.role_type, cur.ai_related, cur.seniority,
+           {change} AS change,
+           coalesce(n.label, o.label) AS label, coalesce(n.currency, o.currency) AS currency,
+           coalesce(n.period, o.period) AS period, coalesce(n.basis, o.basis) AS basis,
+           o.min AS old_min, o.max AS old_max, n.min AS new_min, n.max AS new_max,
+           round(100.0 * (n.min - o.min) / nullif(o.min, 0), 1) AS min_change_pct,
+           round(100.0 * (n.max - o.max) / nullif(o.max, 0), 1) AS max_change_pct,
+           o.annual_min AS old_annual_min, o.annual_max AS old_annual_max,
+           n.annual_min AS new_annual_min, n.annual_max AS new_annual_max,
+           cur.observed_at AS changed_at, prev.observed_at AS previous_observed_at, cur.changed_after,
+           cur.version, cur.id AS version_id, p.id AS posting_id, cur.url"""
+
+# Driven by the versions after a first one (a partial index holds them): every first version lists
+# pay_ranges among its changed fields, so starting from version_changes would visit every posting.
+# CROSS JOIN keeps that order whether or not the archive has been ANALYZEd.
+_PAY_CHANGED_VERSIONS = """posting_versions cur
+      CROSS JOIN version_changes vc ON vc.version_id = cur.id AND vc.field = 'pay_ranges'
+      JOIN posting_versions prev ON prev.posting_id = cur.posting_id AND prev.version = cur.version - 1
+      JOIN postings p ON p.id = cur.posting_id
+      LEFT JOIN companies co ON co.slug = p.company"""
+
+# Today's views. Every one is recreated from here by a migration that rebuilds a table they read (drop
+# CURRENT_VIEW_NAMES, rebuild, run these statements), as m003 did with the views of its time. Pay
+# summaries and previous versions are looked up per row through indexes, never by a window or an
+# ordered subquery over a whole table, so a page, a facet or a lookup costs what it shows. Joins the
+# foreign keys guarantee are written LEFT JOIN on a unique key: SQLite then leaves out a join whose
+# columns a query does not use (Datasette's count(*) of every page, a facet on one column), and still
+# reorders it as an inner join when a filter rejects NULLs (?company=...).
+CURRENT_VIEW_NAMES = ("version_pay", "version_detail", "current_postings", "pay_changes", "version_search_text",
+                      "open_postings", "pay_history", "range_changes", "posting_lifetimes")
+CURRENT_VIEWS_SQL = f"""
+        CREATE VIEW version_pay AS
+        SELECT v.id AS version_id, {_pay_summary("v.id")} AS pay
+        FROM posting_versions v
+        WHERE EXISTS (SELECT 1 FROM pay_ranges r WHERE r.version_id = v.id);
+
+        CREATE VIEW version_detail AS
+        SELECT v.id AS version_id, p.company, p.platform, p.ref, v.version, v.title, v.department,
+               v.locations, v.role_type, v.ai_related, v.seniority, {_pay_summary("v.id")} AS pay, v.pay_source,
+               v.changed_fields, c.started_at AS crawl_started_at, v.crawl_id, v.url
+        FROM posting_versions v
+        JOIN postings p ON p.id = v.posting_id
+        JOIN crawls c ON c.id = v.crawl_id;
+
+        CREATE VIEW current_postings AS
+        SELECT p.id AS posting_id, p.company, p.platform, p.ref, v.title, v.department, v.locations,
+               v.role_type, v.ai_related, v.seniority, {_pay_summary("v.id")} AS pay, v.pay_source, p.first_seen_at,
+               p.last_seen_at, p.closed_at, p.current_version, v.url
+        FROM postings p
+        JOIN posting_versions v ON v.posting_id = p.id AND v.version = p.current_version;
+
+        CREATE VIEW pay_changes AS
+        SELECT p.company, p.ref, cur.title, {_pay_summary("prev.id")} AS old_pay, {_pay_summary("cur.id")} AS new_pay,
+               c.started_at AS changed_at, cur.version, cur.posting_id, cur.url
+        FROM version_changes vc
+        JOIN posting_versions cur ON cur.id = vc.version_id
+        JOIN posting_versions prev ON prev.posting_id = cur.posting_id AND prev.version = cur.version - 1
+        JOIN postings p ON p.id = cur.posting_id
+        JOIN crawls c ON c.id = cur.crawl_id
+        WHERE vc.field = 'pay_ranges';
+
+        CREATE VIEW version_search_text AS
+        SELECT v.id AS version_id, v.title, d.text AS description
+        FROM posting_versions v LEFT JOIN descriptions d ON d.hash = v.description_hash;
+
+        CREATE VIEW open_postings AS
+        SELECT p.company, co.sector, p.ref, v.title, v.department, v.locations, v.role_type, v.ai_related,
+               v.seniority, {_pay_summary("v.id")} AS pay,
+               EXISTS (SELECT 1 FROM pay_ranges r WHERE r.version_id = v.id) AS has_pay,
+               {_first_range("currency", "v.id")} AS currency, {_first_range("basis", "v.id")} AS basis,
+               {_first_range("annual_min", "v.id")} AS annual_min, {_first_range("annual_max", "v.id")} AS annual_max,
+               v.list_only, p.first_seen_at, p.last_seen_at, p.current_version AS version, v.id AS version_id,
+               p.id AS posting_id, p.platform, v.url
+        FROM postings p
+        LEFT JOIN posting_versions v ON v.posting_id = p.id AND v.version = p.current_version
+        LEFT JOIN companies co ON co.slug = p.company
+        WHERE p.closed_at IS NULL;
+
+        CREATE VIEW pay_history AS
+        SELECT p.company, co.sector, p.ref, v.title, v.role_type, v.ai_related, v.seniority,
+               r.min, r.max, r.currency, r.period, r.basis, r.label, r.annual_min, r.annual_max,
+               r.annualized, r.period_inferred, r.source, r.position, v.list_only,
+               v.version > 1 AND EXISTS (SELECT 1 FROM version_changes vc
+                                         WHERE vc.version_id = v.id AND vc.field = 'pay_ranges') AS pay_changed,
+               v.observed_at, v.version, v.id AS version_id, p.id AS posting_id,
+               CASE WHEN p.closed_at IS NULL THEN 'open' ELSE 'closed' END AS posting_status, p.platform, v.url
+        FROM pay_ranges r
+        LEFT JOIN posting_versions v ON v.id = r.version_id
+        LEFT JOIN postings p ON p.id = v.posting_id
+        LEFT JOIN companies co ON co.slug = p.company;
+
+        CREATE VIEW range_changes AS
+        SELECT {_RANGE_CHANGE_COLUMNS.format(change=_range_change("n", "o"))}
+        FROM {_PAY_CHANGED_VERSIONS}
+        JOIN pay_ranges n ON n.version_id = cur.id
+        LEFT JOIN pay_ranges o ON o.version_id = prev.id AND o.position = n.position AND o.label IS n.label
+                              AND o.currency = n.currency AND o.period = n.period
+        WHERE cur.version > 1 AND (o.id IS NULL OR o.min != n.min OR o.max != n.max OR o.basis != n.basis)
+        UNION ALL
+        SELECT {_RANGE_CHANGE_COLUMNS.format(change="'removed'")}
+        FROM {_PAY_CHANGED_VERSIONS}
+        JOIN pay_ranges o ON o.version_id = prev.id
+        CROSS JOIN (SELECT NULL AS id, NULL AS min, NULL AS max, NULL AS label, NULL AS currency, NULL AS period,
+                           NULL AS basis, NULL AS annual_min, NULL AS annual_max) n  -- no new range
+        WHERE cur.version > 1 AND NOT EXISTS (
+            SELECT 1 FROM pay_ranges m WHERE m.version_id = cur.id AND m.position = o.position AND m.label IS o.label
+                                         AND m.currency = o.currency AND m.period = o.period);
+
+        CREATE VIEW posting_lifetimes AS
+        SELECT p.company, co.sector, p.ref, v.title, v.role_type, v.ai_related, v.seniority,
+               CASE WHEN p.closed_at IS NULL THEN 'open' ELSE 'closed' END AS status,
+               p.first_seen_at, p.closed_at, p.last_seen_at,
+               round(julianday(coalesce(p.closed_at, p.last_seen_at)) - julianday(p.first_seen_at), 1) AS days_open,
+               (SELECT count(*) FROM posting_events e WHERE e.posting_id = p.id AND e.event = 'reopened') AS reopenings,
+               p.id AS posting_id, p.platform, v.url
+        FROM postings p
+        LEFT JOIN posting_versions v ON v.posting_id = p.id AND v.version = p.current_version
+        LEFT JOIN companies co ON co.slug = p.company;
+"""
+
+
+@migrations()
+def m005_research(db: Database) -> None:
+    """The archive as a research instrument (issue 11): companies with their sector, views with pay as
+    numbers (pay_history, range_changes, open_postings, posting_lifetimes), full-text search over
+    titles and descriptions, pay summaries looked up through an index, and indexes for what pages sort
+    and filter on."""
+    # Reference data, not history: kept in step with the registry at each crawl (archive.companies).
+    db.execute("""
+        CREATE TABLE companies (
+            slug TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            sector TEXT NOT NULL,
+            platform TEXT NOT NULL,
+            careers_url TEXT
+        )""")
+    db.execute("CREATE INDEX pay_ranges_version_position ON pay_ranges (version_id, position)")
+    db.execute("DROP INDEX pay_ranges_version")  # the new index starts with version_id: this one is redundant
+    for index in ("crawls_started_at ON crawls (started_at)",
+                  "posting_versions_observed_at ON posting_versions (observed_at)",
+                  "posting_events_posting ON posting_events (posting_id, at)",
+                  "postings_first_seen_at ON postings (first_seen_at)",
+                  "posting_versions_later ON posting_versions (version) WHERE version > 1"):
+        db.execute(f"CREATE INDEX {index}")
+    for view in VIEW_NAMES:
+        db.execute(f"DROP VIEW {view}")
+    for statement in _statements(CURRENT_VIEWS_SQL):
+        db.execute(statement)
+    # One index over each version's title and its description (kept once in descriptions, so an
+    # external-content FTS5 table reads both through the version_search_text view; the index stores
+    # no copy of the text). Versions are append-only, so keeping it in step needs an insert trigger
+    # only: the history tables' triggers refuse UPDATE and DELETE before any FTS trigger could run.
+    db.execute("""
+        CREATE VIRTUAL TABLE posting_search USING fts5(
+            title, description, content='version_search_text', content_rowid='version_id',
+            tokenize='porter unicode61 remove_diacritics 2')""")
+    db.execute("""
+        CREATE TRIGGER posting_search_insert AFTER INSERT ON posting_versions BEGIN
+            INSERT INTO posting_search (rowid, title, description)
+            VALUES (new.id, new.title, (SELECT text FROM descriptions WHERE hash = new.description_hash));
+        END""")
+    db.execute("INSERT INTO posting_search (posting_search) VALUES ('rebuild')")
 
 
 def _statements(script: str) -> list[str]:

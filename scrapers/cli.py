@@ -1,6 +1,7 @@
 """The `paywatch` command: it parses the command line and prints; the work is done elsewhere.
 
-crawl → scrapers.crawl, report → archive.report, diff → archive.diff, serve → archive.datasette,
+crawl → scrapers.crawl, report → archive.report, diff → archive.diff, history → archive.history,
+serve → archive.datasette,
 demo → scrapers.demo, companies → the registry. Every command takes --db PATH (default paywatch.db;
 the demo's is paywatch-demo.db).
 
@@ -13,6 +14,7 @@ it sends any request.
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import shutil
 import sys
@@ -26,7 +28,7 @@ from tabulate import tabulate
 
 from archive.access import ArchiveUnusable
 from archive.lock import ArchiveBusy, crawl_lock
-from scrapers.registry import SECTORS, RegistryError
+from scrapers.registry import SECTORS, RegistryError, read_registry
 from scrapers.settings import PAYWATCH_VERSION
 
 DEFAULT_DB = "paywatch.db"
@@ -194,85 +196,215 @@ def crawl(db: str, registry: str | None, platform: tuple[str, ...], company: tup
     return code
 
 
+FORMATS = ("table", "csv", "json")
+
+
+def format_option():
+    return click.option("--format", "output_format", type=click.Choice(FORMATS), default="table", show_default=True,
+                        help="table for reading; csv and json carry numbers in their own fields")
+
+
+def read_archive(db: str):
+    """The archive at ``db`` opened read-only: a read command never migrates or writes the file, and
+    refuses (exit 3) a file that is not a paywatch archive."""
+    from archive.access import open_read_only
+
+    existing_archive(db)
+    return open_read_only(db)
+
+
+class When(click.ParamType):
+    """A date or time as a person writes it, as the archive's UTC ISO text (``2026-11-01T03:00:00+00:00``).
+
+    ISO dates and times are read strictly (``2026-13-45`` is an error, not a guess); one without an
+    offset is UTC, the archive's time. Anything else goes to dateparser ("yesterday", "7 days ago",
+    "1 November 2026 3am"), relative to now."""
+
+    name = "DATE"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> str:
+        from archive.diff import utc_iso
+
+        text = str(value).strip()
+        moment = None
+        if re.match(r"\d{4}-", text):
+            try:
+                moment = datetime.fromisoformat(text)
+            except ValueError:
+                pass
+        elif re.search(r"[a-z]", text, re.I):  # a bare number ("3") is no date, whatever dateparser makes of it
+            import dateparser
+
+            moment = dateparser.parse(text, languages=["en"], settings={
+                "TIMEZONE": "UTC", "TO_TIMEZONE": "UTC", "RETURN_AS_TIMEZONE_AWARE": True, "PREFER_DATES_FROM": "past"})
+        if moment is None:
+            self.fail(f"cannot read {value!r} as a date or time (e.g. 2026-11-01, 2026-11-01T03:00:00+02:00, "
+                      "yesterday, '7 days ago')", param, ctx)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        return utc_iso(moment)
+
+
+def flat_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows for CSV: lists joined by "; ", nested values as JSON."""
+    def flat(value: Any) -> Any:
+        if isinstance(value, list) and all(not isinstance(item, (dict, list)) for item in value):
+            return "; ".join(str(item) for item in value)
+        return json.dumps(value) if isinstance(value, (dict, list)) else value
+    return [{key: flat(value) for key, value in row.items()} for row in rows]
+
+
 @cli.command()
 @db_option()
-@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@format_option()
 def report(db: str, output_format: str) -> int:
     """Print the report of the archive's last night (read-only: the archive is not modified).
 
     The last night is the latest crawl of each company among those started within 24 hours of the
-    newest crawl in the archive; each is compared with its company's recent nights.
+    newest crawl in the archive; each is compared with its company's recent nights. CSV has one row
+    a company.
 
     Example: paywatch report --db paywatch.db --format json
     """
-    from archive.access import open_read_only
+    from archive.diff import write_csv
     from archive.report import last_night, night_report, render_table
 
-    existing_archive(db)
-    archive = open_read_only(db)
+    archive = read_archive(db)
     try:
         night_of = {"archive": db, **night_report(archive, last_night(archive))}
     finally:
         archive.close()
-    click.echo(json.dumps(night_of, indent=2) if output_format == "json" else render_table(night_of))
+    if output_format == "csv":
+        rows = flat_rows(night_of["companies"])
+        click.echo(write_csv(list(rows[0]) if rows else ["company"], rows), nl=False)
+    else:
+        click.echo(json.dumps(night_of, indent=2) if output_format == "json" else render_table(night_of))
     return 0
 
 
 @cli.command()
 @db_option()
-@click.option("--since", required=True, metavar="DATE", help="ISO date or time; crawls from then on are compared")
-@click.option("--format", "output_format", type=click.Choice(["table", "csv", "json"]), default="table",
-              show_default=True)
-@click.option("--company", metavar="SLUG", help="only this company")
-@click.option("--pay-only", is_flag=True, help="only pay-range changes")
-def diff(db: str, since: str, output_format: str, company: str | None, pay_only: bool) -> int:
-    """Show pay-range changes and openings/closings seen since a date.
+@registry_option
+@click.option("--since", required=True, type=When(), help="from this date or time on (ISO with or without an "
+              "offset, or words: yesterday, '7 days ago'); a time without an offset is UTC")
+@click.option("--until", type=When(), help="before this date or time (same forms as --since)")
+@click.option("--company", multiple=True, metavar="SLUG", help="only this company (repeatable)")
+@click.option("--sector", multiple=True, type=click.Choice(SECTORS),
+              help="only companies of this sector (repeatable; from the archive's companies table, else the registry)")
+@click.option("--role-type", "role_types", multiple=True, metavar="TYPE",
+              help="only postings of this role type, e.g. engineering, research, product (repeatable)")
+@click.option("--min-change", type=click.FloatRange(min=0), metavar="PCT",
+              help="only pay changes where a range's min or max moved by at least PCT percent (no openings "
+                   "or closings; a range added or removed has no percent and is left out)")
+@click.option("--pay-only", is_flag=True, help="only pay-range changes, no openings or closings")
+@format_option()
+def diff(db: str, registry: str | None, since: str, until: str | None, company: tuple[str, ...],
+         sector: tuple[str, ...], role_types: tuple[str, ...], min_change: float | None, pay_only: bool,
+         output_format: str) -> int:
+    """Show pay-range changes and openings/closings seen between two times (read-only).
 
-    Example: paywatch diff --since 2026-11-01 --format csv
+    A pay change is dated by the crawl that saw it; its changed_after (JSON, CSV) is when the posting's
+    detail was read before, so the change happened in between.
+
+    Example: paywatch diff --since "7 days ago" --sector tech --min-change 5 --format csv
     """
-    from archive.diff import changes_since, render
-    from archive.schema import open_archive
+    from archive.diff import BadSelection, changes_since, check_selection, company_sectors, render
 
-    existing_archive(db)
-    archive = open_archive(db)
+    if until is not None and until <= since:
+        raise click.BadParameter(f"{until} is not after --since {since}", param_hint="'--until'")
+    archive = read_archive(db)
     try:
-        changes = changes_since(archive, since, company=company, pay_only=pay_only)
+        # The archive's own companies table (when it has one) wins; the registry fills in what it lacks.
+        in_archive = company_sectors(archive) or {}
+        try:
+            sector_of = {**{entry.slug: entry.sector for entry in read_registry(registry)}, **in_archive}
+        except RegistryError:
+            if sector and not in_archive:
+                raise
+            sector_of = in_archive  # without --sector, sectors are only shown: the changes do not need them
+        selected = list(company)
+        try:
+            check_selection(archive, company, role_types)
+            if sector:
+                in_sector = sorted(slug for slug, of in sector_of.items() if of in sector)
+                selected = [slug for slug in (company or in_sector) if slug in in_sector]
+                known = {row[0] for row in archive.execute("SELECT DISTINCT company FROM crawls").fetchall()}
+                if not set(selected) & known:
+                    raise BadSelection(f"no company of sector {', '.join(sector)} in the archive"
+                                       + (f" among {', '.join(company)}" if company else ""))
+        except BadSelection as error:
+            raise click.ClickException(str(error)) from None
+        changes = changes_since(archive, since, until, companies=selected, role_types=role_types,
+                                min_change=min_change, pay_only=pay_only, sector_of=sector_of)
     finally:
         archive.close()
-    click.echo(render(changes, output_format))
+    click.echo(render(changes, output_format), nl=output_format != "csv")
+    return 0
+
+
+@cli.command()
+@db_option()
+@click.argument("company")
+@click.argument("ref")
+@format_option()
+def history(db: str, company: str, ref: str, output_format: str) -> int:
+    """Print one posting's history: each version (when observed, what changed, its ranges) and its
+    openings and closings (read-only).
+
+    A version with "changed after" was first read at its time but can have changed any time since
+    the detail read it names.
+
+    Example: paywatch history netflix 790313385518 --db paywatch.db
+    """
+    from archive.history import NoSuchPosting, posting_history, render
+
+    archive = read_archive(db)
+    try:
+        postings = posting_history(archive, company, ref)
+    except NoSuchPosting as error:
+        raise click.ClickException(f"{error} {db}") from None
+    finally:
+        archive.close()
+    click.echo(render(postings, output_format), nl=output_format != "csv")
     return 0
 
 
 @cli.command()
 @db_option()
 @click.option("--port", type=click.IntRange(1, 65535), default=8001, show_default=True)
-def serve(db: str, port: int) -> int:
-    """Serve the archive read-only with Datasette on 127.0.0.1.
+@click.option("--immutable", is_flag=True,
+              help="serve a copy nobody writes (e.g. on a read-only share): no locks, no files beside it")
+def serve(db: str, port: int, immutable: bool) -> int:
+    """Serve the archive read-only with Datasette on 127.0.0.1 (the file is never migrated or written).
 
-    Example: paywatch serve --port 8001
+    Example: paywatch serve --db paywatch.db --port 8001
     """
     from archive import datasette
 
     existing_archive(db)
-    click.echo(f"paywatch: serving {db} read-only at http://{datasette.HOST}:{port}/", err=True)
-    return datasette.serve(db, port)
+    return datasette.serve(db, port, immutable=immutable, started=lambda: click.echo(
+        f"paywatch: serving {db} read-only{' (immutable)' if immutable else ''} at http://{datasette.HOST}:{port}/",
+        err=True))
 
 
 @cli.command()
 @db_option()
 @registry_option
-@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@format_option()
 def companies(db: str, registry: str | None, output_format: str) -> int:
     """List the companies in the registry.
 
     Example: paywatch companies --format json
     """
+    from archive.diff import write_csv
     from scrapers.platforms import load_registry
 
     rows = [{"slug": e.slug, "name": e.name, "sector": e.sector, "platform": e.platform}
             for e in load_registry(registry)]
     if output_format == "json":
         click.echo(json.dumps(rows, indent=2))
+    elif output_format == "csv":
+        click.echo(write_csv(["slug", "name", "sector", "platform"], rows), nl=False)
     else:
         click.echo(tabulate(rows, headers="keys", tablefmt="simple", disable_numparse=True))
     return 0

@@ -13,6 +13,7 @@ import os
 import re
 import signal
 import subprocess
+from dataclasses import asdict
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -22,6 +23,7 @@ from scrapy import signals
 from scrapy.crawler import AsyncCrawlerProcess
 from scrapy.settings import Settings
 
+from archive.companies import sync_companies
 from archive.schema import open_archive
 from archive.store import crawl_records
 from scrapers.middlewares import NightRobotsTxtMiddleware
@@ -88,6 +90,11 @@ def run_crawl(settings: Settings, selected: list[Company], progress: Progress | 
     """Crawl the selected companies in one process; one result per company, in ``selected`` order:
     its archived ``crawls`` row, or a failed result when the crawl was never archived."""
     NightRobotsTxtMiddleware.forget_run()
+    db = open_archive(settings.get("PAYWATCH_DB"))
+    try:
+        sync_companies(db, [asdict(company) for company in selected])  # names and sectors for research
+    finally:
+        db.close()
     process = AsyncCrawlerProcess(settings)
     loader = process.spider_loader
     finished: list[str] = []

@@ -2,12 +2,15 @@
 line with exit code 2 for input it cannot use and 3 for an archive it cannot use, the night report,
 and a night's crawl as cron or systemd runs it: its exit code, report, alert hook and log file."""
 
+import csv
+import io
 import json
 import os
 import re
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -28,7 +31,7 @@ def run(capsys, *argv):
 
 
 def test_the_commands_are_the_ones_the_readme_documents():
-    assert COMMANDS == ["companies", "crawl", "demo", "diff", "rebuild", "report", "serve"]
+    assert COMMANDS == ["companies", "crawl", "demo", "diff", "history", "rebuild", "report", "serve"]
     for command in COMMANDS:
         assert re.search(rf"\bpaywatch {command}\b", README), f"README never shows `paywatch {command}`"
 
@@ -60,7 +63,10 @@ def test_version(capsys):
         (["crawl", "--report", "/nonexistent/dir/night.json"], "in a directory that does not exist"),
         (["crawl", "--log-keep", "0"], "0 is not in the range x>=1"),
         (["report", "--db", "/nonexistent/archive.db"], "no archive at /nonexistent/archive.db"),
-        (["report", "--format", "csv"], "'csv' is not one of 'table', 'json'"),
+        (["report", "--format", "xml"], "'xml' is not one of 'table', 'csv', 'json'"),
+        (["companies", "--format", "yaml"], "'yaml' is not one of 'table', 'csv', 'json'"),
+        (["history", "a24"], "Missing argument 'REF'"),
+        (["history", "a24", "1", "--db", "/nonexistent/archive.db"], "no archive at /nonexistent/archive.db"),
         (["diff"], "Missing option '--since'"),
         (["diff", "--since", "2026-11-01", "--db", "/nonexistent/archive.db"], "no archive at /nonexistent/archive.db"),
         (["serve", "--port", "99999", "--db", "x.db"], "99999 is not in the range"),
@@ -81,9 +87,11 @@ def test_companies_lists_the_registry(capsys):
 
     code, out, _ = run(capsys, "companies", "--format", "json")
     assert code == 0
-    import json
-
     assert [row["slug"] for row in json.loads(out)] == [company.slug for company in load_registry()]
+    code, out, _ = run(capsys, "companies", "--format", "csv")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [(row["slug"], row["sector"]) for row in rows] == [(c.slug, c.sector) for c in load_registry()]
 
 
 def test_no_command_prints_the_help(capsys):
@@ -181,6 +189,92 @@ def test_report_on_a_file_that_is_not_an_archive_exits_3(capsys, tmp_path):
     assert code == ARCHIVE_UNUSABLE and out == ""
     assert err.strip() == f"paywatch: {garbage} is not a paywatch archive (file is not a database)"
     assert garbage.read_bytes() == b"\x00garbage" * 100
+
+
+def test_report_as_csv_has_a_row_a_company(capsys, tmp_path):
+    db = tmp_path / "paywatch.db"
+    small_archive(db)
+    code, out, _ = run(capsys, "report", "--db", str(db), "--format", "csv")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [(row["company"], row["status"], row["seen"]) for row in rows] == [("acme", "complete", "1"), ("bolt", "failed", "0")]
+
+
+# Read commands never change a file: not its bytes, not its mtime, not what lies beside it.
+
+def snapshot(directory, db):
+    return sorted(p.name for p in directory.iterdir()), db.stat().st_mtime_ns, db.read_bytes()
+
+
+@pytest.mark.parametrize("argv", [["diff", "--since", "2026-11-01"], ["diff", "--since", "2026-11-01", "--format", "csv"],
+                                  ["history", "acme", "1"], ["history", "acme", "2", "--format", "json"],
+                                  ["report", "--format", "csv"]])
+def test_read_commands_leave_the_archive_and_its_directory_as_they_were(capsys, tmp_path, argv):
+    db = tmp_path / "paywatch.db"
+    small_archive(db)
+    before = snapshot(tmp_path, db)
+    code, out, err = run(capsys, *argv, "--db", str(db))
+    assert code == 0 and out and err == "", err
+    assert snapshot(tmp_path, db) == before
+
+
+@pytest.mark.parametrize("argv", [["diff", "--since", "2026-11-01"], ["history", "acme", "1"], ["report"],
+                                  ["serve", "--port", "9"], ["serve", "--immutable", "--port", "9"]])
+@pytest.mark.parametrize("make, kind", [
+    (lambda p: sqlite3.connect(p).execute("CREATE TABLE notes (text)").connection.commit(), "an SQLite file of another program"),
+    (lambda p: p.write_bytes(b"\x00garbage" * 100), "file is not a database"),
+])
+def test_read_commands_refuse_a_file_that_is_not_an_archive_exit_3(capsys, tmp_path, argv, make, kind):
+    foreign = tmp_path / "notes.db"
+    make(foreign)
+    before = snapshot(tmp_path, foreign)
+    code, out, err = run(capsys, *argv, "--db", str(foreign))
+    assert (code, out) == (ARCHIVE_UNUSABLE, "")
+    assert err.strip() == f"paywatch: {foreign} is not a paywatch archive ({kind})"
+    assert snapshot(tmp_path, foreign) == before  # no paywatch table added, no -wal left
+
+
+def wait_for(url, seconds=20):
+    import urllib.request
+
+    for _ in range(int(seconds * 10)):
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return json.loads(response.read())
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"nothing answered at {url}")
+
+
+def free_port():
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.parametrize("immutable", [False, True])
+def test_serve_leaves_the_archive_and_its_directory_as_they_were(tmp_path, immutable):
+    """While it serves, a plain serve has -wal and -shm beside the archive (SQLite's, so a crawl can write
+    meanwhile); when it stops, they are gone and the file is byte for byte what it was."""
+    db = tmp_path / "shared.db"
+    small_archive(db)
+    before = snapshot(tmp_path, db)
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "scrapers.cli", "serve", "--db", str(db), "--port", str(port),
+                               *(["--immutable"] if immutable else [])], cwd=REPO, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+    try:
+        crawls = wait_for(f"http://127.0.0.1:{port}/shared/crawls.json?_shape=array")
+        assert sorted(row["company"] for row in crawls) == ["acme", "acme", "bolt"]
+        beside = {p.name for p in tmp_path.iterdir()} - set(before[0])
+        assert beside == (set() if immutable else {"shared.db-wal", "shared.db-shm"})
+    finally:
+        server.terminate()
+        _, err = server.communicate(timeout=20)
+    assert f"serving {db} read-only{' (immutable)' if immutable else ''} at http://127.0.0.1:{port}/" in err
+    assert snapshot(tmp_path, db) == before
 
 
 A24 = "/greenhouse/v1/boards/a24/jobs"

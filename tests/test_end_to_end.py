@@ -1,6 +1,7 @@
 """`paywatch crawl` and `paywatch diff` as a user runs them, against saved responses on 127.0.0.1."""
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -74,20 +75,76 @@ def test_archive_holds_versioned_postings_with_pay(two_nights):
     assert role == ("engineering", 1)
 
 
+def night2_start(db):
+    """When night 2's first crawl started: its five companies' crawls are the last five rows (each
+    company's crawl has its own start, seconds apart on a busy machine)."""
+    return sqlite3.connect(db).execute(
+        "SELECT min(started_at) FROM (SELECT started_at FROM crawls ORDER BY id DESC LIMIT 5)").fetchone()[0]
+
+
 def test_diff_reports_the_raised_range_the_new_and_the_closed_posting(two_nights):
     db = two_nights[0]
-    night2_start = sqlite3.connect(db).execute("SELECT max(started_at) FROM crawls").fetchone()[0]
-    changes = json.loads(paywatch("diff", "--since", night2_start, "--db", str(db), "--format", "json").stdout)
+    since = night2_start(db)
+    changes = json.loads(paywatch("diff", "--since", since, "--db", str(db), "--format", "json").stdout)
     kinds = {(change["company"], change["title"], change["kind"]) for change in changes}
     assert ("a24", "Director, Film Marketing", "pay_raised") in kinds
     assert ("a24", "Machine Learning Engineer, Recommendations", "opened") in kinds
     assert ("a24", "Post-Production Coordinator", "closed") in kinds
-    raised = next(c for c in changes if c["kind"] == "pay_raised")
+    raised = next(c for c in changes if c["title"] == "Director, Film Marketing")
     assert "180,000-220,000" in raised["old_pay"] and "190,000-235,000" in raised["new_pay"]
-    table = paywatch("diff", "--since", night2_start, "--db", str(db)).stdout
+    table = paywatch("diff", "--since", since, "--db", str(db)).stdout
     assert "pay_raised" in table and "→" in table
-    csv_text = paywatch("diff", "--since", night2_start, "--db", str(db), "--format", "csv").stdout
-    assert csv_text.splitlines()[0] == "at,company,ref,title,kind,old_pay,new_pay"
+    csv_text = paywatch("diff", "--since", since, "--db", str(db), "--format", "csv").stdout
+    assert csv_text.splitlines()[0] == ("at,changed_after,company,sector,ref,title,role_type,ai_related,kind,range,"
+                                        "old_min,old_max,old_currency,old_period,old_basis,new_min,new_max,new_currency,"
+                                        "new_period,new_basis,min_change_pct,max_change_pct,old_pay,new_pay")
+
+
+# Netflix's ML/AI postings (Eightfold, night 1 and night 2), the ranges the project was born from.
+NETFLIX_ML = {
+    "790313401122": ("Product Manager - Machine Learning Platform", "product", 300000, 900000),
+    "790313402217": ("Research Scientist (ML) - Personalization", "research", 390000, 900000),
+    "790313403390": ("Machine Learning Engineering Manager - Content & Studio", "engineering", 300000, 849000),
+}
+
+
+def test_netflix_ml_postings_are_archived_with_their_market_ranges_and_flagged_ml(two_nights):
+    db = sqlite3.connect(two_nights[0])
+    first = db.execute(
+        "SELECT p.ref, v.title, v.role_type, v.ai_related, pr.min, pr.max, pr.currency, pr.period, pr.basis "
+        "FROM postings p JOIN posting_versions v ON v.posting_id = p.id AND v.version = 1 "
+        "JOIN pay_ranges pr ON pr.version_id = v.id WHERE p.company = 'netflix' AND v.ai_related = 1").fetchall()
+    assert {ref: (title, role_type, low, high) for ref, title, role_type, _, low, high, *_ in first} == NETFLIX_ML
+    assert {(currency, period, basis) for *_, currency, period, basis in first} == {("USD", "year", "total")}
+    others = db.execute("SELECT count(*) FROM posting_versions v JOIN postings p ON p.id = v.posting_id "
+                        "WHERE p.company = 'netflix' AND v.ai_related = 0 AND v.version = 1").fetchone()[0]
+    assert others == 4  # the board's four earlier postings stay "other"
+
+
+def test_netflix_counts_follow_from_the_replies(two_nights):
+    """Night 1 lists 7 (4 + 3 ML/AI), 5 with a market range; night 2 lists 6 (one closed), two ranges
+    raised (the web engineer's and the research scientist's)."""
+    _, first, second, _, _ = two_nights
+    night1 = next(line for line in first.stdout.splitlines() if line.startswith("netflix "))
+    night2 = next(line for line in second.stdout.splitlines() if line.startswith("netflix "))
+    assert night1.split()[:7] == ["netflix", "complete", "7", "7", "0", "0", "0"] and "71%" in night1
+    assert night2.split()[:7] == ["netflix", "complete", "6", "0", "2", "1", "0"] and "83%" in night2
+
+
+def test_diff_shows_netflix_raising_an_ml_range(two_nights):
+    db = two_nights[0]
+    changes = json.loads(paywatch("diff", "--since", night2_start(db), "--db", str(db), "--company", "netflix",
+                                  "--role-type", "research", "--format", "json").stdout)
+    [raised] = changes
+    assert (raised["title"], raised["kind"], raised["ai_related"], raised["sector"]) == (
+        "Research Scientist (ML) - Personalization", "pay_raised", True, "studio")
+    [pair] = raised["ranges"]
+    assert (pair["old"]["min"], pair["old"]["max"], pair["new"]["min"], pair["new"]["max"]) == (
+        390000, 900000, 420000, 960000)
+    assert (pair["min_change_pct"], pair["max_change_pct"]) == (7.69, 6.67)
+    [history] = json.loads(paywatch("history", "netflix", "790313402217", "--db", str(db), "--format", "json").stdout)
+    assert [version["pay"] for version in history["versions"]] == [
+        "USD 390,000-900,000/year total", "USD 420,000-960,000/year total"]
 
 
 def test_a_failing_company_is_named_and_closes_nothing(tmp_path):
@@ -118,13 +175,19 @@ def test_selection_by_company_and_unknown_company(tmp_path):
 
 
 def test_demo_runs_offline_and_shows_the_changes(tmp_path):
+    # Run from tmp_path (the demo writes nothing else there), with this checkout's code, not an installed copy's.
     result = subprocess.run([sys.executable, "-m", "scrapers.cli", "demo", "--db", str(tmp_path / "demo.db")],
-                            cwd=tmp_path, capture_output=True, text=True, timeout=300)
+                            cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
     assert result.returncode == 0, result.stderr
     for expected in ("Night 1", "Night 2", "pay_raised", "opened", "closed"):
         assert expected in result.stdout
     for company in ("a24", "spotify", "netflix", "ramp", "disney"):  # five platforms
         assert f"\n{company} " in result.stdout and company in result.stdout.split("What changed")[1]
+    assert "Research Scientist (ML) - Personalization" in result.stdout.split("What changed")[1]
+    assert result.stdout.rstrip().splitlines()[-2:] == [
+        f"  paywatch serve --db {tmp_path / 'demo.db'}",
+        "  then open http://127.0.0.1:8001/-/dashboards/pay (pay over time, ML/AI roles against the rest)"]
 
 
 def test_a_board_that_redirects_to_another_host_is_not_archived_and_closes_nothing(tmp_path):

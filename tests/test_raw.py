@@ -56,7 +56,9 @@ def archive_content(path) -> dict[str, list]:
             return version_key[value]
         return value
 
-    tables = [name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+    # companies is reference data from the registry (the next crawl refreshes it), not replayed history.
+    tables = [name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                             "AND name != 'companies' ORDER BY name")]
     content = {"tables": tables}
     for table in tables:
         if table == "_sqlite_migrations":  # when each migration ran: this file's history, not the archive's

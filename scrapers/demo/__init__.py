@@ -3,6 +3,10 @@
 Night 1 and night 2 are real-shaped platform replies written for the demo. Between them one range
 is raised, one widened, a posting opens and one closes; the demo crawls both nights with the real
 `paywatch crawl` and prints each night's summary and then the diff of night 2 against night 1.
+Netflix's board (Eightfold) holds the ML/AI postings the project was born from, with the market
+ranges in Netflix's own wording: a Product Manager - Machine Learning Platform at $300,000 - $900,000,
+a Research Scientist (ML) at $390,000 - $900,000 (raised to $420,000 - $960,000 on night 2) and a
+Machine Learning Engineering Manager at up to $849,000; the demo ends with where to see them.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from scrapers.demo.replay import ReplayServer
 DEMO_DIR = Path(__file__).parent
 NIGHTS = ("night1", "night2")
 # Politeness towards our own loopback server is not needed; it keeps the demo to seconds.
+# `paywatch serve`'s default port and the dashboard archive/metadata.yml names `pay`.
+DASHBOARD_URL = "http://127.0.0.1:8001/-/dashboards/pay"
 FAST_LOCAL_SETTINGS = ("DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False", "CONCURRENT_REQUESTS_PER_DOMAIN=8")
 
 
@@ -65,5 +71,7 @@ def run_demo(db: str = "paywatch-demo.db", keep: bool = False) -> int:
     print(f"\n== What changed on night 2 (paywatch diff --since {night_started['night2']} --db {db_path})", flush=True)
     code = subprocess.call([sys.executable, "-m", "scrapers.cli", "diff", "--since", night_started["night2"],
                             "--db", str(db_path)])
-    print(f"\nArchive written to {db_path}. Browse it with: paywatch serve --db {db_path}")
+    print(f"\nArchive written to {db_path}. See it in the browser:\n"
+          f"  paywatch serve --db {db_path}\n"
+          f"  then open {DASHBOARD_URL} (pay over time, ML/AI roles against the rest)")
     return code

@@ -229,15 +229,20 @@ class PlatformSpider(scrapy.Spider):
         settings.set("CLOSESPIDER_TIMEOUT", round(cut), priority="spider")
 
     @classmethod
+    def request_seconds(cls, settings: Any) -> float:
+        """What a request costs this platform's host slot with these settings (details.seconds_per_request)."""
+        autothrottle = settings.getbool("AUTOTHROTTLE_ENABLED")
+        concurrency = (settings.getfloat("AUTOTHROTTLE_TARGET_CONCURRENCY") if autothrottle
+                       else settings.getfloat("CONCURRENT_REQUESTS_PER_DOMAIN"))
+        return seconds_per_request(settings.getfloat("DOWNLOAD_DELAY"),
+                                   settings.getfloat("PAYWATCH_EXPECTED_LATENCY", 1.0), concurrency)
+
+    @classmethod
     def night_limits(cls, settings: Any, host_share: int) -> tuple[int, float, float]:
         """(detail requests a company may send tonight, seconds it may spend sending them, seconds
         after which its crawl is cut): ``PAYWATCH_DETAIL_BUDGET`` if set, else what its share of the
         night allows at what a request costs with this platform's settings; the times follow from it."""
-        autothrottle = settings.getbool("AUTOTHROTTLE_ENABLED")
-        concurrency = (settings.getfloat("AUTOTHROTTLE_TARGET_CONCURRENCY") if autothrottle
-                       else settings.getfloat("CONCURRENT_REQUESTS_PER_DOMAIN"))
-        per_request = seconds_per_request(settings.getfloat("DOWNLOAD_DELAY"),
-                                          settings.getfloat("PAYWATCH_EXPECTED_LATENCY", 1.0), concurrency)
+        per_request = cls.request_seconds(settings)
         night = settings.getfloat("PAYWATCH_NIGHT_HOURS", 5.0) * 3600
         budget = settings.getint("PAYWATCH_DETAIL_BUDGET") or default_budget(night, per_request, host_share)
         return (budget, *time_limits(night, per_request, budget, host_share))

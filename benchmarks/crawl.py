@@ -42,13 +42,12 @@ import time
 from dataclasses import dataclass, field
 from http.server import ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from benchmarks.synthetic import Board  # noqa: E402
-from scrapers.demo.replay import QuietHandler, read_request  # noqa: E402
+from scrapers.demo.replay import LoopbackServer, QuietHandler, read_request  # noqa: E402
 
 HOST = "127.0.0.1"
 NIGHTS = (0, 1)
@@ -77,7 +76,11 @@ def render_night(boards: list[Board], night: int) -> dict[str, bytes]:
     return payloads
 
 
-class BoardServer:
+class BusyServer(ThreadingHTTPServer):
+    request_queue_size = 128  # hundreds of boards asked for at once: no connection refused for a full queue
+
+
+class BoardServer(LoopbackServer):
     """``with BoardServer(nights, max_seconds) as server:`` serves ``nights[server.night]`` on 127.0.0.1."""
 
     def __init__(self, nights: dict[int, dict[str, bytes]], max_seconds: float) -> None:
@@ -109,28 +112,7 @@ class BoardServer:
                 except OSError:
                     self.close_connection = True
 
-        self.httpd = ThreadingHTTPServer((HOST, 0), Handler)
-        self.httpd.daemon_threads = True
-        self.httpd.request_queue_size = 128
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
-        self.watchdog = threading.Timer(max_seconds, self.httpd.shutdown)
-        self.watchdog.daemon = True
-
-    @property
-    def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def __enter__(self) -> "BoardServer":
-        self.thread.start()
-        self.watchdog.start()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.watchdog.cancel()
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=5)
+        super().__init__(Handler, host=HOST, max_seconds=max_seconds, server_class=BusyServer)
 
 
 def write_registry(directory: Path, boards: list[Board]) -> Path:

@@ -56,7 +56,7 @@ from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from scrapers.demo.replay import QuietHandler, read_request
+from scrapers.demo.replay import LoopbackServer, QuietHandler, read_request
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -443,7 +443,7 @@ class QuietServer(ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
 
-class FaultServer:
+class FaultServer(LoopbackServer):
     """``with FaultServer(config) as server:`` serves the lab's boards for ``server.night`` on
     127.0.0.1 (port 0), applying ``server.fault`` on the fault night. ``other_host`` is a second
     server, another port on 127.0.0.1 standing for "another host" (what an off-host redirect points
@@ -498,19 +498,10 @@ class FaultServer:
                 except OSError:  # the crawler gave up (timeout) or we hung up on purpose
                     self.close_connection = True
 
-        self.httpd = QuietServer((HOST, 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
-        self._watchdog = threading.Timer(config.server_max_seconds, self.httpd.shutdown)
-        self._watchdog.daemon = True
-
-    @property
-    def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        super().__init__(Handler, host=HOST, max_seconds=config.server_max_seconds, server_class=QuietServer)
 
     def __enter__(self) -> "FaultServer":
-        self.thread.start()
-        self._watchdog.start()
+        super().__enter__()
         if not self.foreign:
             self.other_host = FaultServer(self.config, foreign=True).__enter__()
         return self
@@ -518,10 +509,7 @@ class FaultServer:
     def __exit__(self, *exc: Any) -> None:
         if self.other_host is not None:
             self.other_host.__exit__(*exc)
-        self._watchdog.cancel()
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=5)
+        super().__exit__(*exc)
 
     def set_night(self, night: int, fault: "Fault | None" = None) -> None:
         """What the next crawl sees: ``night``'s boards, with ``fault`` applied on the fault night."""

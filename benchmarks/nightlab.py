@@ -40,7 +40,7 @@ from benchmarks.faultlab import (
     greenhouse_job, lever_posting, money, pay_sentence, workday_detail, workday_page, workday_path,
 )
 from benchmarks.faultlab import posting_ref as faultlab_ref
-from scrapers.demo.replay import QuietHandler, read_request
+from scrapers.demo.replay import LoopbackServer, QuietHandler, read_request
 from scrapers.registry import Company
 
 HOST = "127.0.0.1"
@@ -526,7 +526,7 @@ class Request:
     kind: str = "stray"  # robots, list, detail, stray
 
 
-class NightServer:
+class NightServer(LoopbackServer):
     """``with NightServer(boards, latency=0.02) as server:`` serves every board for ``server.night``
     on 127.0.0.1 (port 0), each request ``latency`` seconds late; ``take_counts()`` returns (and
     resets) the requests by (company, kind) since the last call."""
@@ -563,26 +563,7 @@ class NightServer:
                 except OSError:
                     self.close_connection = True
 
-        self.httpd = QuietServer((HOST, 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
-        self._watchdog = threading.Timer(max_seconds, self.httpd.shutdown)
-        self._watchdog.daemon = True
-
-    @property
-    def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def __enter__(self) -> "NightServer":
-        self.thread.start()
-        self._watchdog.start()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self._watchdog.cancel()
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=5)
+        super().__init__(Handler, host=HOST, max_seconds=max_seconds, server_class=QuietServer)
 
     def set_night(self, night: int, fault: Any = None) -> None:
         """What the next crawls see (the signature of ``FaultServer.set_night``, so

@@ -30,6 +30,42 @@ from urllib.parse import SplitResult, parse_qsl, urlsplit
 ROBOTS_TXT = b"User-agent: *\nAllow: /\n"
 
 
+class LoopbackServer:
+    """A threaded HTTP server on loopback serving ``handler`` from a daemon thread, as a context
+    manager: ``with Server(...) as server: server.url``. With ``max_seconds`` a watchdog shuts it
+    down by itself, so a test or a benchmark that forgets it cannot leave it running. The demo's
+    replay, the fault lab, the night lab and the crawl benchmark all serve through it."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler], *, host: str = "127.0.0.1", port: int = 0,
+                 max_seconds: float | None = None, server_class: type[ThreadingHTTPServer] = ThreadingHTTPServer) -> None:
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            raise ValueError("paywatch's servers only bind to loopback")
+        self.httpd = server_class((host, port), handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+        self._watchdog = threading.Timer(max_seconds, self.httpd.shutdown) if max_seconds else None
+        if self._watchdog is not None:
+            self._watchdog.daemon = True
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def __enter__(self):
+        self.thread.start()
+        if self._watchdog is not None:
+            self._watchdog.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(timeout=5)
+
+
 @dataclass
 class Route:
     path: str
@@ -99,12 +135,10 @@ def load_manifest(manifest: Path) -> list[Route]:
     return routes
 
 
-class ReplayServer:
+class ReplayServer(LoopbackServer):
     """``with ReplayServer({"/night1": path_to_manifest}) as server: server.url`` ..."""
 
     def __init__(self, mounts: dict[str, Path | list[Path]], host: str = "127.0.0.1", port: int = 0) -> None:
-        if host not in ("127.0.0.1", "localhost", "::1"):
-            raise ValueError("the replay server only binds to loopback")
         self.mounts = {
             prefix.rstrip("/"): [
                 route
@@ -139,8 +173,7 @@ class ReplayServer:
                 self.end_headers()
                 self.wfile.write(payload)
 
-        self.httpd = ThreadingHTTPServer((host, port), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        super().__init__(Handler, host=host, port=port)
 
     def find(self, method: str, path: str, query: dict[str, str], body: Any) -> Route | None:
         for prefix, routes in sorted(self.mounts.items(), key=lambda item: -len(item[0])):
@@ -152,16 +185,3 @@ class ReplayServer:
                     return route
         return None
 
-    @property
-    def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def __enter__(self) -> "ReplayServer":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=5)

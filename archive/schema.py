@@ -292,7 +292,7 @@ def _range_change(kind_new: str, kind_old: str) -> str:
            END"""
 
 
-_RANGE_CHANGE_COLUMNS = """p.company, co.sector, p.ref, cur.title, cur.role_type, cur.ai_related, cur.seniority,
+_RANGE_CHANGE_COLUMNS = """p.company, p.ref, cur.title, cur.role_type, cur.ai_related, cur.seniority,
            {change} AS change,
            coalesce(n.label, o.label) AS label, coalesce(n.currency, o.currency) AS currency,
            coalesce(n.period, o.period) AS period, coalesce(n.basis, o.basis) AS basis,
@@ -304,14 +304,47 @@ _RANGE_CHANGE_COLUMNS = """p.company, co.sector, p.ref, cur.title, cur.role_type
            cur.observed_at AS changed_at, prev.observed_at AS previous_observed_at, cur.changed_after,
            cur.version, cur.id AS version_id, p.id AS posting_id, cur.url"""
 
-# Driven by the versions after a first one (a partial index holds them): every first version lists
-# pay_ranges among its changed fields, so starting from version_changes would visit every posting.
+# Driven by the versions after a first one (a partial index holds them; one crawl's, through
+# posting_versions_crawl): starting from version_changes would visit every pay change ever recorded.
 # CROSS JOIN keeps that order whether or not the archive has been ANALYZEd.
 _PAY_CHANGED_VERSIONS = """posting_versions cur
       CROSS JOIN version_changes vc ON vc.version_id = cur.id AND vc.field = 'pay_ranges'
       JOIN posting_versions prev ON prev.posting_id = cur.posting_id AND prev.version = cur.version - 1
-      JOIN postings p ON p.id = cur.posting_id
-      LEFT JOIN companies co ON co.slug = p.company"""
+      JOIN postings p ON p.id = cur.posting_id"""
+
+RANGE_CHANGE_ROW_COLUMNS = (
+    "company", "ref", "title", "role_type", "ai_related", "seniority", "change", "label", "currency", "period",
+    "basis", "old_min", "old_max", "new_min", "new_max", "min_change_pct", "max_change_pct", "old_annual_min",
+    "old_annual_max", "new_annual_min", "new_annual_max", "changed_at", "previous_observed_at", "changed_after",
+    "version", "version_id", "posting_id", "url")
+
+
+def _range_changes_select(versions: str) -> str:
+    """Each change of a range between a version (``versions``: a condition on ``cur``) and the one
+    before it: ranges matched by position, label, currency and period; a completion (a late first
+    detail, no version_changes row) is never one. Computed once, when the version is written."""
+    return f"""
+        SELECT {_RANGE_CHANGE_COLUMNS.format(change=_range_change("n", "o"))}
+        FROM {_PAY_CHANGED_VERSIONS}
+        JOIN pay_ranges n ON n.version_id = cur.id
+        LEFT JOIN pay_ranges o ON o.version_id = prev.id AND o.position = n.position AND o.label IS n.label
+                              AND o.currency = n.currency AND o.period = n.period
+        WHERE cur.version > 1 AND {versions}
+          AND (o.id IS NULL OR o.min != n.min OR o.max != n.max OR o.basis != n.basis)
+        UNION ALL
+        SELECT {_RANGE_CHANGE_COLUMNS.format(change="'removed'")}
+        FROM {_PAY_CHANGED_VERSIONS}
+        JOIN pay_ranges o ON o.version_id = prev.id
+        CROSS JOIN (SELECT NULL AS id, NULL AS min, NULL AS max, NULL AS label, NULL AS currency, NULL AS period,
+                           NULL AS basis, NULL AS annual_min, NULL AS annual_max) n  -- no new range
+        WHERE cur.version > 1 AND {versions} AND NOT EXISTS (
+            SELECT 1 FROM pay_ranges m WHERE m.version_id = cur.id AND m.position = o.position AND m.label IS o.label
+                                         AND m.currency = o.currency AND m.period = o.period)"""
+
+
+_INSERT_RANGE_CHANGES = f"INSERT INTO range_change_rows ({', '.join(RANGE_CHANGE_ROW_COLUMNS)})"
+# What archive.store runs after writing a crawl's versions (the crawl's id, twice: one a branch).
+RANGE_CHANGES_OF_CRAWL = _INSERT_RANGE_CHANGES + _range_changes_select("cur.crawl_id = ?")
 
 # Today's views. Every one is recreated from here by a migration that rebuilds a table they read (drop
 # CURRENT_VIEW_NAMES, rebuild, run these statements), as m003 did with the views of its time. Pay
@@ -384,21 +417,9 @@ CURRENT_VIEWS_SQL = f"""
         LEFT JOIN companies co ON co.slug = p.company;
 
         CREATE VIEW range_changes AS
-        SELECT {_RANGE_CHANGE_COLUMNS.format(change=_range_change("n", "o"))}
-        FROM {_PAY_CHANGED_VERSIONS}
-        JOIN pay_ranges n ON n.version_id = cur.id
-        LEFT JOIN pay_ranges o ON o.version_id = prev.id AND o.position = n.position AND o.label IS n.label
-                              AND o.currency = n.currency AND o.period = n.period
-        WHERE cur.version > 1 AND (o.id IS NULL OR o.min != n.min OR o.max != n.max OR o.basis != n.basis)
-        UNION ALL
-        SELECT {_RANGE_CHANGE_COLUMNS.format(change="'removed'")}
-        FROM {_PAY_CHANGED_VERSIONS}
-        JOIN pay_ranges o ON o.version_id = prev.id
-        CROSS JOIN (SELECT NULL AS id, NULL AS min, NULL AS max, NULL AS label, NULL AS currency, NULL AS period,
-                           NULL AS basis, NULL AS annual_min, NULL AS annual_max) n  -- no new range
-        WHERE cur.version > 1 AND NOT EXISTS (
-            SELECT 1 FROM pay_ranges m WHERE m.version_id = cur.id AND m.position = o.position AND m.label IS o.label
-                                         AND m.currency = o.currency AND m.period = o.period);
+        SELECT r.company, co.sector, {', '.join('r.' + column for column in RANGE_CHANGE_ROW_COLUMNS[1:])}
+        FROM range_change_rows r
+        LEFT JOIN companies co ON co.slug = r.company;
 
         CREATE VIEW posting_lifetimes AS
         SELECT p.company, co.sector, p.ref, v.title, v.role_type, v.ai_related, v.seniority,
@@ -428,6 +449,14 @@ def m005_research(db: Database) -> None:
             platform TEXT NOT NULL,
             careers_url TEXT
         )""")
+    # Range changes are history: computed once as each version is written (archive.store), kept
+    # append-only, so a page or a facet reads rows instead of comparing every pair of versions.
+    db.execute(f"""
+        CREATE TABLE range_change_rows (
+            {', '.join(RANGE_CHANGE_ROW_COLUMNS)},
+            FOREIGN KEY (version_id) REFERENCES posting_versions (id)
+        )""")
+    _append_only(db, "range_change_rows")
     db.execute("CREATE INDEX pay_ranges_version_position ON pay_ranges (version_id, position)")
     db.execute("DROP INDEX pay_ranges_version")  # the new index starts with version_id: this one is redundant
     for index in ("crawls_started_at ON crawls (started_at)",
@@ -454,6 +483,11 @@ def m005_research(db: Database) -> None:
             VALUES (new.id, new.title, (SELECT text FROM descriptions WHERE hash = new.description_hash));
         END""")
     db.execute("INSERT INTO posting_search (posting_search) VALUES ('rebuild')")
+    db.execute(_INSERT_RANGE_CHANGES + _range_changes_select("1"))
+    for index in ("range_change_rows_changed_at ON range_change_rows (changed_at)",
+                  "range_change_rows_company ON range_change_rows (company, changed_at)",
+                  "range_change_rows_version ON range_change_rows (version_id)"):
+        db.execute(f"CREATE INDEX {index}")
 
 
 def _statements(script: str) -> list[str]:

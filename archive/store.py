@@ -33,6 +33,8 @@ from typing import Any, Iterable, Iterator, Mapping
 from sqlite_utils import Database
 from w3lib.url import url_query_cleaner
 
+from archive.schema import RANGE_CHANGES_OF_CRAWL
+
 # Fields published by the posting itself. A change in any of them is a new version. What paywatch
 # derives (parsed pay ranges, role type, AI flag, seniority) is stored with each version but not
 # hashed: a better parser or classifier must not make every posting look changed overnight.
@@ -416,6 +418,8 @@ def _ingest(db, company, platform, items, listed, started_at, finished_at, statu
 
     _store_descriptions(db, [plan.item.get("description") for plan in planned])
     _write_versions(db, planned, platform, company, crawl_id, started_at, detail.list_fingerprints)
+    if any(plan.posting_id is not None for plan in planned):
+        db.conn.execute(RANGE_CHANGES_OF_CRAWL, [crawl_id, crawl_id])
 
     db.conn.executemany("UPDATE postings SET closed_at = ? WHERE id = ?", [(started_at, known["id"]) for known in closing])
     _events(db, [known["id"] for known in closing], crawl_id, "closed", started_at)

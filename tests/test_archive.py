@@ -344,3 +344,23 @@ def test_the_detail_reads_migration_dates_every_known_posting_read_when_last_see
     assert db.execute("SELECT deferred, detail_reads, completed, oldest_detail_at, requests FROM crawls").fetchall() == [
         (0, 0, 0, None, None)]
     assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_range_changes_are_written_with_their_versions_as_the_whole_archive_would_compute_them(memory_db):
+    from archive.schema import RANGE_CHANGE_ROW_COLUMNS, _range_changes_select
+
+    crawl(memory_db, [posting("1", ranges=[pay(100000, 150000)]), posting("2", ranges=[pay(50, 60, period="hour")]),
+                      posting("3", ranges=[pay(90000, 120000)])], NIGHT1)
+    crawl(memory_db, [posting("1", ranges=[pay(110000, 160000)], description="raised"),
+                      posting("2", ranges=[pay(45, 70, period="hour")], description="widened"),
+                      posting("3", description="pay taken out")], NIGHT2)
+    crawl(memory_db, [posting("1", ranges=[pay(100000, 150000)], description="cut back"), posting("2"),
+                      posting("3", ranges=[pay(95000, 125000)], description="pay back")], NIGHT3)
+    stored = memory_db.execute(f"SELECT {', '.join(RANGE_CHANGE_ROW_COLUMNS)} FROM range_change_rows").fetchall()
+    computed = memory_db.execute(_range_changes_select("1")).fetchall()
+    assert sorted(stored) == sorted(computed)
+    kinds = memory_db.execute("SELECT ref, change, changed_at FROM range_changes ORDER BY changed_at, ref").fetchall()
+    assert kinds == [("1", "raised", NIGHT2), ("2", "widened", NIGHT2), ("3", "removed", NIGHT2),
+                     ("1", "cut", NIGHT3), ("2", "removed", NIGHT3), ("3", "added", NIGHT3)]
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        memory_db.execute("DELETE FROM range_change_rows")

@@ -193,3 +193,64 @@ def test_a_companys_crawl_is_cut_at_a_time_that_follows_from_its_budget():
     default = make_spider("eightfold", host="jobs.acme.com", domain="acme.com")
     assert default.detail_time_limit == 5 * 3600  # 9,000 at 2 s would take more: the night caps it
     assert (time_limits(3600, 2.0, 100)[1], time_limits(18000, 2.0, 9000, host_share=2)[1]) == (2100, 10800)
+
+
+# -- every detail platform hands over what its budget cannot read ------------------------------------
+def _eightfold(budget):
+    from tests.conftest import fixture_json
+    from tests.spider_helpers import json_response, make_spider
+
+    spider = make_spider("eightfold", "netflix", settings={"EIGHTFOLD_BASE_URL": "http://127.0.0.1:9/eightfold",
+                                                          "PAYWATCH_DETAIL_BUDGET": budget},
+                         host="explore.jobs.netflix.net", domain="netflix.com")
+    page = fixture_json("eightfold/netflix_list_start0.json")
+    return spider, spider.parse_list(json_response("http://127.0.0.1:9/eightfold/x?start=0", page), start=0)
+
+
+def _smartrecruiters(budget):
+    from tests.conftest import fixture_json
+    from tests.spider_helpers import json_response, make_spider
+
+    spider = make_spider("smartrecruiters", "visa", company_id="Visa",
+                         settings={"SMARTRECRUITERS_API_URL": "http://127.0.0.1:9/sr", "PAYWATCH_DETAIL_BUDGET": budget})
+    page = fixture_json("smartrecruiters/visa.json")
+    return spider, spider.parse_page(json_response("http://127.0.0.1:9/sr/x", page), offset=0)
+
+
+def _phenom(budget):
+    from tests.conftest import fixture_json
+    from tests.spider_helpers import json_response, make_spider
+
+    spider = make_spider("phenom", "mars", settings={"PHENOM_BASE_URL": "http://127.0.0.1:9/phenom",
+                                                    "PAYWATCH_DETAIL_BUDGET": budget},
+                         site_url="https://careers.mars.com", locale_path="global/en")
+    page = fixture_json("phenom/mars.json")
+    return spider, spider.parse_search(json_response("http://127.0.0.1:9/phenom/careers.mars.com/widgets", page),
+                                       offset=0, total=None)
+
+
+def _workday(budget):
+    from tests.conftest import fixture_json
+    from tests.spider_helpers import json_response, make_spider
+
+    spider = make_spider("workday", settings={"WORKDAY_BASE_URL": "http://127.0.0.1:9/workday",
+                                              "PAYWATCH_DETAIL_BUDGET": budget},
+                         host="disney.wd5.myworkdayjobs.com", tenant="disney", site="disneycareer")
+    reply = fixture_json("workday/disney.json")
+    return spider, spider.parse_search(json_response("http://127.0.0.1:9/workday/x/jobs", reply), applied={},
+                                       offset=0, total=None)
+
+
+@pytest.mark.parametrize("listing", [_eightfold, _smartrecruiters, _phenom, _workday], ids=lambda f: f.__name__[1:])
+def test_a_new_posting_past_the_budget_is_handed_over_from_its_list_entry_alone(listing):
+    from scrapers.items import JobPosting
+    from tests.spider_helpers import split_output
+
+    spider, output = listing(1)
+    items, requests = split_output(output)
+    details = [request for request in requests if request.callback == spider.parse_detail]
+    assert len(details) == 1 and spider.detail_reads == 1
+    assert items and all(isinstance(item, JobPosting) and item.list_only for item in items)
+    assert {item.ref for item in items} == spider.deferred_refs
+    assert len(spider.deferred_refs) + 1 == len(spider.listed_refs)  # every listed posting: read, or waiting
+    assert not spider.crawl_failed

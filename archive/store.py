@@ -288,6 +288,7 @@ class _PlannedVersion:
     version: int
     item: Mapping[str, Any]
     changed_fields: list[str]
+    digest: str  # the item's content hash, computed once when its verdict was reached
     list_only: bool = False
     changed_after: str | None = None  # the read before this one (the change happened since)
 
@@ -329,29 +330,32 @@ def _ingest(db, company, platform, items, listed, started_at, finished_at, statu
     for ref, item in items.items():
         counts["with_pay"] += bool(item.get("pay_ranges"))
         known = existing.get(ref)
+        digest = content_hash(tracked_snapshot(item))
         if known is None:
             verdict = "new"
-        elif known["hash"] == content_hash(tracked_snapshot(item)):
+        elif known["hash"] == digest:
             verdict = "unchanged"
         elif known["list_only"]:
             verdict = "completed"  # its first detail, late: what the list alone gave is completed, nothing changed
         else:
             verdict = "changed"
         counts[verdict] += 1
-        verdicts.append((verdict, item, known))
+        verdicts.append((verdict, item, known, digest))
     # The changed postings' previous versions, read in a few queries rather than two a posting.
-    previous = _previous_comparables(db, [known["version_id"] for verdict, _, known in verdicts if verdict == "changed"])
+    previous = _previous_comparables(db, [known["version_id"] for verdict, _, known, _ in verdicts
+                                          if verdict == "changed"])
     planned: list[_PlannedVersion] = []
-    for verdict, item, known in verdicts:
+    for verdict, item, known, digest in verdicts:
         if verdict == "new":
-            planned.append(_PlannedVersion(None, 1, item, sorted(_comparable(item)), bool(item.get("list_only"))))
+            planned.append(_PlannedVersion(None, 1, item, sorted(_comparable(item)), digest,
+                                           bool(item.get("list_only"))))
         elif verdict == "completed":
-            planned.append(_PlannedVersion(known["id"], known["current_version"] + 1, item, [],
+            planned.append(_PlannedVersion(known["id"], known["current_version"] + 1, item, [], digest,
                                            changed_after=known["detail_read_at"]))
         elif verdict == "changed":
             before, after = previous[known["version_id"]], _comparable(item)
             planned.append(_PlannedVersion(known["id"], known["current_version"] + 1, item,
-                                           sorted(name for name in after if after[name] != before.get(name)),
+                                           sorted(name for name in after if after[name] != before.get(name)), digest,
                                            changed_after=known["detail_read_at"]))
     # A listed posting not read tonight (deferred, unreadable) keeps its version, and so its pay: the
     # share with pay is of what is listed, not of what happened to be read.
@@ -509,7 +513,7 @@ def _write_versions(db: Database, planned: list[_PlannedVersion], platform: str,
         version_id, next_version_id = next_version_id, next_version_id + 1
         description = item.get("description")
         versions.append((
-            version_id, posting_id, plan.version, crawl_id, started_at, content_hash(tracked_snapshot(item)),
+            version_id, posting_id, plan.version, crawl_id, started_at, plan.digest,
             item.get("title"), item.get("url"), item.get("department"),
             json.dumps(list(item.get("locations") or []), ensure_ascii=False), item.get("country"),
             item.get("employment_type"), item.get("posted_at"), text_hash(description) if description else None,

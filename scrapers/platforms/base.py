@@ -45,6 +45,8 @@ from scrapers.platforms.details import (
 from scrapers.registry import Company
 
 T = TypeVar("T")
+# Known postings' details sent per idle turn: the budget and the time limit are checked between batches.
+DETAIL_BATCH = 32
 # What json.loads raises on a reply that is not JSON; RecursionError: one nested absurdly deep.
 NOT_JSON = (ValueError, AttributeError, RecursionError)
 
@@ -314,7 +316,8 @@ class PlatformSpider(scrapy.Spider):
                              len(self._details_planned), why)
             self.deferred_refs.update(wanted.ref for wanted in self._details_planned)
             self._details_planned = []
-        batch, self._details_planned = self._details_planned[:min(left, 32)], self._details_planned[min(left, 32):]
+        take = max(0, min(left, DETAIL_BATCH))
+        batch, self._details_planned = self._details_planned[:take], self._details_planned[take:]
         if not batch:
             self.crawler.stats.set_value("paywatch/detail/deferred", len(self.deferred_refs))
             return

@@ -1,5 +1,6 @@
 import json
 import os
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -24,3 +25,13 @@ def memory_db():
     db = open_archive(":memory:")
     yield db
     db.close()
+
+
+# Files a paywatch command must refuse as an archive (tests of crawl, report and the read commands).
+def text_file(path: Path) -> None:
+    path.write_bytes(b"this is not SQLite\n" * 50)
+
+
+def another_programs_sqlite(path: Path) -> None:
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE notes (text)")

@@ -7,7 +7,6 @@ import io
 import json
 import os
 import re
-import sqlite3
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ import pytest
 from scrapers.cli import ARCHIVE_UNUSABLE, BAD_INPUT, CRAWL_FAILED, cli, main
 from scrapers.demo import DEMO_DIR, FAST_LOCAL_SETTINGS, replay_settings
 from scrapers.demo.replay import ReplayServer
+from tests.conftest import another_programs_sqlite, text_file
 
 REPO = Path(__file__).resolve().parents[1]
 README = (REPO / "README.md").read_text(encoding="utf-8")
@@ -128,10 +128,9 @@ def test_a_second_crawl_on_an_archive_being_written_refuses_before_any_request(c
 @pytest.mark.parametrize(
     "make, message",
     [
-        (lambda p: p.write_bytes(b"this is not SQLite\n" * 50), "is not a paywatch archive (file is not a database)"),
-        (lambda p: p.mkdir(), "is a directory, not a paywatch archive"),
-        (lambda p: sqlite3.connect(p).execute("CREATE TABLE notes (text)").connection.commit(),
-         "is not a paywatch archive (an SQLite file of another program)"),
+        (text_file, "is not a paywatch archive (file is not a database)"),
+        (Path.mkdir, "is a directory, not a paywatch archive"),
+        (another_programs_sqlite, "is not a paywatch archive (an SQLite file of another program)"),
     ],
 )
 def test_a_crawl_into_an_unusable_archive_exits_3_before_any_request(capsys, tmp_path, replay, make, message):
@@ -221,7 +220,7 @@ def test_read_commands_leave_the_archive_and_its_directory_as_they_were(capsys, 
 @pytest.mark.parametrize("argv", [["diff", "--since", "2026-11-01"], ["history", "acme", "1"], ["report"],
                                   ["serve", "--port", "9"], ["serve", "--immutable", "--port", "9"]])
 @pytest.mark.parametrize("make, kind", [
-    (lambda p: sqlite3.connect(p).execute("CREATE TABLE notes (text)").connection.commit(), "an SQLite file of another program"),
+    (another_programs_sqlite, "an SQLite file of another program"),
     (lambda p: p.write_bytes(b"\x00garbage" * 100), "file is not a database"),
 ])
 def test_read_commands_refuse_a_file_that_is_not_an_archive_exit_3(capsys, tmp_path, argv, make, kind):

@@ -12,6 +12,7 @@ from archive.access import ArchiveUnusable, open_read_only, prepare_archive
 from archive.report import last_night, night_report, render_table, write_report
 from archive.schema import open_archive
 from archive.store import ingest_crawl
+from tests.conftest import another_programs_sqlite, text_file
 
 def night(day, hour=3):
     return f"2026-11-{day:02d}T{hour:02d}:00:00+00:00"
@@ -204,10 +205,9 @@ def test_reading_while_a_crawl_writes_sees_what_it_committed_and_leaves_its_wal_
 @pytest.mark.parametrize(
     "make, message",
     [
-        (lambda p: p.write_bytes(b"not a database, just text\n" * 100), "is not a paywatch archive (file is not a database)"),
-        (lambda p: p.mkdir(), "is a directory, not a paywatch archive"),
-        (lambda p: sqlite3.connect(p).execute("CREATE TABLE notes (text)").connection.commit(),
-         "is not a paywatch archive (an SQLite file of another program)"),
+        (text_file, "is not a paywatch archive (file is not a database)"),
+        (Path.mkdir, "is a directory, not a paywatch archive"),
+        (another_programs_sqlite, "is not a paywatch archive (an SQLite file of another program)"),
         (lambda p: p.write_bytes(b""), "is not a paywatch archive (empty)"),
     ],
 )
@@ -225,7 +225,7 @@ def test_a_crawl_creates_or_migrates_an_archive_but_never_writes_into_another_pr
     prepare_archive(str(empty))
     open_read_only(str(empty)).close()  # now a paywatch archive
     foreign = tmp_path / "notes.db"
-    sqlite3.connect(foreign).execute("CREATE TABLE notes (text)").connection.commit()
+    another_programs_sqlite(foreign)
     before = foreign.read_bytes()
     with pytest.raises(ArchiveUnusable, match="an SQLite file of another program"):
         prepare_archive(str(foreign))

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import os
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,7 @@ from sqlite_utils import Database
 
 from archive.schema import open_archive
 from archive.raw import write_capture
-from archive.store import ingest_crawl
+from archive.store import ingest_crawl, utc_now
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +96,7 @@ class ArchiveWriterPipeline:
         self.db_path = db_path
         self.raw_dir = raw_dir
         self.items: list[dict[str, Any]] = []
-        self.started_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+        self.started_at = utc_now()
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -154,7 +153,7 @@ class ArchiveWriterPipeline:
             platform=getattr(spider, "platform", "unknown"),
             listed_refs=listed,
             started_at=self.started_at,
-            finished_at=datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+            finished_at=utc_now(),
             status=status,
             failure_reason=failure_reason,
             dropped=dropped,

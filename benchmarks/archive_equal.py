@@ -28,8 +28,11 @@ from pathlib import Path
 from typing import Any
 
 TIME_COLUMNS = {"started_at", "finished_at", "first_seen_at", "last_seen_at", "closed_at", "observed_at", "at",
-                "applied_at", "detail_read_at", "oldest_detail_at", "changed_after"}
+                "applied_at", "detail_read_at", "oldest_detail_at", "changed_after", "changed_at",
+                "previous_observed_at"}
 VOLATILE_COLUMNS = {"code_version"}
+# Tables written from others' rows (range_change_rows) name ids without a declared foreign key.
+IMPLIED_REFERENCES = {"crawl_id": "crawls", "posting_id": "postings", "version_id": "posting_versions"}
 
 
 def identities(connection: sqlite3.Connection) -> dict[str, dict[Any, tuple]]:
@@ -48,7 +51,8 @@ def identities(connection: sqlite3.Connection) -> dict[str, dict[Any, tuple]]:
 def table_rows(connection: sqlite3.Connection, table: str, ids: dict[str, dict[Any, tuple]],
                ignore_first_version_changes: bool) -> Counter:
     columns = [row[1] for row in connection.execute(f"PRAGMA table_info({table})")]
-    references = {row[3]: row[2] for row in connection.execute(f"PRAGMA foreign_key_list({table})")}
+    references = {column: target for column, target in IMPLIED_REFERENCES.items() if column in columns}
+    references.update({row[3]: row[2] for row in connection.execute(f"PRAGMA foreign_key_list({table})")})
     rows: Counter = Counter()
     for values in connection.execute(f"SELECT * FROM {table}"):
         row = []

@@ -1,6 +1,8 @@
 """Stage 900, ArchiveWriterPipeline: append each company crawl to the archive: items are buffered and written in one transaction.
 
-The write happens when the spider closes, once Scrapy has said why it closed. A crawl is recorded
+The write happens when the company's crawl closes (``company_closed``: a crawler may crawl a host
+group's companies in turn; for a spider that does not announce its companies, when it closes), once
+Scrapy has said why it closed. A crawl is recorded
 as complete only if it finished normally, the spider saw nothing wrong (including what it can only
 judge at the end: every listed posting identified, every listing as long as the platform said, no
 request refused for its host) and it returned postings; otherwise it is recorded as failed, which
@@ -27,6 +29,7 @@ from sqlite_utils import Database
 from archive.schema import open_archive
 from archive.raw import write_capture
 from archive.store import ingest_crawl, utc_now
+from scrapers.signals import company_archived, company_closed, company_opened
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +101,8 @@ class ArchiveWriterPipeline:
         self.items: list[dict[str, Any]] = []
         self.started_at = utc_now()
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.company_closed, signal=company_closed)
+        crawler.signals.connect(self.company_opened, signal=company_opened)
 
     @classmethod
     def from_crawler(cls, crawler: Any):
@@ -135,9 +140,17 @@ class ArchiveWriterPipeline:
         return item
 
     def spider_closed(self, spider: Any, reason: str) -> None:
-        stats = self.crawler.stats
+        if not getattr(spider, "announces_company_closes", False):
+            self.company_closed(spider, reason, self.crawler.stats.get_stats() or {})
+
+    def company_opened(self, spider: Any) -> None:
+        self.items = []
+        self.started_at = utc_now()
+
+    def company_closed(self, spider: Any, reason: str, stats: dict[str, Any]) -> None:
+        """Archive the company crawl that just closed; ``stats`` are its own (see PlatformSpider.company_stats)."""
         dropped = sum(
-            value for key, value in (stats.get_stats() or {}).items()
+            value for key, value in stats.items()
             if key.startswith("paywatch/dropped/") and isinstance(value, int)
         )
         problems = list(getattr(spider, "failure_reasons", []))
@@ -161,7 +174,7 @@ class ArchiveWriterPipeline:
             deferred_refs=getattr(spider, "deferred_refs", set()),
             list_fingerprints=getattr(spider, "list_fingerprints", None),
             detail_reads=getattr(spider, "detail_reads", 0),
-            requests=stats.get_value("downloader/request_count", 0),
+            requests=stats.get("downloader/request_count", 0),
         )
         capture = self.capture(crawl)
         try:
@@ -172,8 +185,10 @@ class ArchiveWriterPipeline:
                              crawl["company"], capture)
             raise
         self.items = []  # the crawl is archived: its postings need not stay in memory until the night ends
-        stats.set_value("paywatch/archive/crawl_id", summary.crawl_id)
-        stats.set_value("paywatch/archive/status", summary.status)  # the archive may find it suspect or drifted
+        self.crawler.stats.set_value("paywatch/archive/crawl_id", summary.crawl_id)
+        self.crawler.stats.set_value("paywatch/archive/status", summary.status)  # the archive may find it suspect
+        self.crawler.signals.send_catch_log(company_archived, company=summary.company, crawl_id=summary.crawl_id,
+                                            status=summary.status)
         log = logger.info if summary.status == "complete" else logger.warning
         log("%s: archived crawl %d (%s%s): seen %d, new %d, changed %d, unreadable %d, closed %d, with pay %d, "
             "dropped %d, details read %d, deferred %d", summary.company, summary.crawl_id, summary.status,

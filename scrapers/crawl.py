@@ -1,10 +1,11 @@
 """A night's crawl: the selected companies in one Scrapy process, each into the archive; its log
 file and its alert hook.
 
-Companies whose crawls talk to the same host (``PlatformSpider.host_key``) run one after another,
-because Scrapy's per-host politeness limits hold within one crawler, not across crawlers; different
-hosts run side by side. Each company's crawl is archived by its own pipeline when its spider closes;
-``run_crawl`` then reads each crawl's archived row back, so what it reports is what was recorded.
+Companies whose crawls talk to the same host (``PlatformSpider.host_key``) are crawled one after
+another by one crawler, because Scrapy's per-host politeness limits hold within one crawler, not
+across crawlers, and a crawler's start and stop cost more than a small board's crawl; different
+hosts run side by side. Each company's crawl is archived as it closes; ``run_crawl`` then reads each
+crawl's archived row back, so what it reports is what was recorded.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
-from scrapy import signals
 from scrapy.crawler import AsyncCrawlerProcess
 from scrapy.settings import Settings
 
@@ -27,7 +27,8 @@ from archive.companies import sync_companies
 from archive.schema import open_archive
 from archive.store import crawl_records
 from scrapers.middlewares import NightRobotsTxtMiddleware
-from scrapers.platforms import load_registry
+from scrapers.platforms import generated_for_registry, load_registry
+from scrapers.signals import company_archived, company_closed
 from scrapers.registry import Company
 
 # Called as each company's crawl closes: (companies done, companies in all, slug, archived status, why closed).
@@ -86,9 +87,29 @@ def host_groups(selected: Iterable[Company], load_spider: Callable[[str], Any]) 
     return groups
 
 
+def crawler_runs(group: list[Company], load_spider: Callable[[str], Any]) -> list[list[Company]]:
+    """A host group's companies as crawler runs: each run's companies share one crawler, crawled in
+    turn (the first's spider class takes the rest as its ``company_queue``). Companies whose spiders
+    the registry generated share one; a hand-written spider, or a spider that cannot take a queue,
+    gets a crawler of its own."""
+    runs: list[list[Company]] = []
+    shared: list[Company] = []
+    for company in group:
+        spider_class = load_spider(company.slug)
+        if generated_for_registry(spider_class) and getattr(spider_class, "announces_company_closes", False):
+            shared.append(company)
+        else:
+            runs.append([company])
+    return ([shared] if shared else []) + runs
+
+
 def run_crawl(settings: Settings, selected: list[Company], progress: Progress | None = None) -> list[dict[str, Any]]:
     """Crawl the selected companies in one process; one result per company, in ``selected`` order:
-    its archived ``crawls`` row, or a failed result when the crawl was never archived."""
+    its archived ``crawls`` row, or a failed result when the crawl was never archived.
+
+    Each host group's companies are crawled in turn by one crawler, each archived as it closes; one
+    that reaches its own limit (CompanyCloseSpider) closes that crawler, and a new one takes up the
+    companies still queued."""
     NightRobotsTxtMiddleware.forget_run()
     db = open_archive(settings.get("PAYWATCH_DB"))
     try:
@@ -97,46 +118,49 @@ def run_crawl(settings: Settings, selected: list[Company], progress: Progress | 
         db.close()
     process = AsyncCrawlerProcess(settings)
     loader = process.spider_loader
-    finished: list[str] = []
-    crawlers = {}
+    closed: dict[str, str] = {}  # company -> why its crawl closed
+    crawl_ids: dict[str, int] = {}
 
-    def on_opened(spider: Any) -> None:
-        # Connected now, after the archive writer's own handler, so the status read is the archived one.
-        spider.crawler.signals.connect(on_closed, signal=signals.spider_closed)
+    def on_company_closed(spider: Any, reason: str) -> None:
+        closed[spider.company.slug] = reason
 
-    def on_closed(spider: Any, reason: str) -> None:
-        finished.append(spider.name)
+    def on_company_archived(company: str, crawl_id: int, status: str) -> None:
+        crawl_ids[company] = crawl_id
         if progress is not None:
-            status = spider.crawler.stats.get_value("paywatch/archive/status", "not archived")
-            progress(len(finished), len(selected), spider.name, status, reason)
+            progress(len(crawl_ids), len(selected), company, status, closed.get(company, "finished"))
 
-    queues = []
+    def crawl_run(run: list[Company], host_share: int, more_runs: list[list[Company]]) -> None:
+        crawler = process.create_crawler(loader.load(run[0].slug))
+        crawler.signals.connect(on_company_closed, signal=company_closed)
+        crawler.signals.connect(on_company_archived, signal=company_archived)
+        queue = {"company_queue": run[1:]} if len(run) > 1 else {}
+        task = process.crawl(crawler, host_share=host_share, **queue)  # each company its share of the night
+        task.add_done_callback(partial(run_done, crawler, run, host_share, more_runs))
+
+    def run_done(crawler: Any, run: list[Company], host_share: int, more_runs: list[list[Company]],
+                 _finished_task: Any = None) -> None:
+        for company in run:  # archived or not, every company the crawler opened is done
+            if company.slug in closed and company.slug not in crawl_ids and progress is not None:
+                progress(len(crawl_ids), len(selected), company.slug, "not archived", closed[company.slug])
+        spider = crawler.spider
+        restart = spider.companies_to_restart(closed.get(spider.company.slug, "")) if spider is not None else []
+        if restart:
+            more_runs.insert(0, restart)
+        if more_runs:
+            crawl_run(more_runs.pop(0), host_share, more_runs)
+
     for group in host_groups(selected, loader.load).values():
-        queue = []
-        for company in group:
-            crawler = process.create_crawler(loader.load(company.slug))
-            crawler.signals.connect(on_opened, signal=signals.spider_opened)
-            crawlers[company.slug] = crawler
-            queue.append(crawler)
-        queues.append(queue)
-
-    def crawl_next(queue: list[Any], host_share: int, _finished_task: Any = None) -> None:
-        if queue:
-            task = process.crawl(queue.pop(0), host_share=host_share)  # each company its share of the night
-            task.add_done_callback(partial(crawl_next, queue, host_share))
-
-    for queue in queues:
-        crawl_next(queue, len(queue))
+        runs = crawler_runs(group, loader.load)
+        crawl_run(runs.pop(0), len(group), runs)
     process.start()
 
-    crawl_ids = {slug: crawler.stats.get_value("paywatch/archive/crawl_id") for slug, crawler in crawlers.items()}
     db = open_archive(settings.get("PAYWATCH_DB"))
     try:
-        archived = crawl_records(db, [crawl_id for crawl_id in crawl_ids.values() if crawl_id])
+        archived = crawl_records(db, list(crawl_ids.values()))
     finally:
         db.close()
     return [
-        archived.get(crawl_ids[company.slug]) or {
+        archived.get(crawl_ids.get(company.slug)) or {
             "company": company.slug, "platform": company.platform, "status": "failed",
             "failure_reason": "crawl was not archived (see the log)",
         }

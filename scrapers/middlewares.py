@@ -1,4 +1,4 @@
-"""Downloader middlewares every paywatch crawl runs (enabled in scrapers/settings.py).
+"""Downloader middlewares and the extension every paywatch crawl runs (enabled in scrapers/settings.py).
 
 ``RetryAfterMiddleware``: Scrapy's RetryMiddleware retries 429/503 at once, whatever Retry-After the
 server sent (scrapy/scrapy issue #3849 is still open), so this middleware slows the host's download
@@ -10,6 +10,11 @@ redirects it refuses are counted ``offsite/filtered``, which fails the crawl.
 
 ``NightRobotsTxtMiddleware``: Scrapy's RobotsTxtMiddleware, reading a host's robots.txt once a run
 (a night) rather than once a company crawl.
+
+``CompanyCloseSpider``: Scrapy's CloseSpider, its limits (``CLOSESPIDER_TIMEOUT``, ``…_PAGECOUNT``,
+``…_ITEMCOUNT``, ``…_ERRORCOUNT``) counted per company: a crawler crawling a host group's companies
+in turn starts them afresh for each. A company that reaches one closes the crawler; ``run_crawl``
+hands the companies still queued to a new one.
 """
 
 from __future__ import annotations
@@ -20,8 +25,11 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
+from scrapy.extensions.closespider import CloseSpider
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.utils.httpobj import urlparse_cached
+
+from scrapers.signals import company_opened
 
 # The longest Retry-After honoured; a longer ask is treated as this (the retry still goes out).
 MAX_RETRY_AFTER = 300.0
@@ -115,3 +123,16 @@ class NightRobotsTxtMiddleware(RobotsTxtMiddleware):
     def forget_run(cls) -> None:
         """A new night starts: robots.txt may have changed since."""
         cls._read_this_run.clear()
+
+
+class CompanyCloseSpider(CloseSpider):
+    def __init__(self, crawler: Any) -> None:
+        super().__init__(crawler)  # NotConfigured when no limit is set: then nothing to restart
+        crawler.signals.connect(self.company_opened, signal=company_opened)
+
+    def company_opened(self, spider: Any) -> None:
+        self.counter.clear()
+        if self.task is not None:
+            self.task.cancel()
+            self.task = None
+            self.spider_opened(spider)

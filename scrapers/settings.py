@@ -61,6 +61,11 @@ PAYWATCH_DETAIL_REFRESH_AT_LEAST = 50
 # allowance, 30 min); this value holds for spiders that are not platform spiders.
 CLOSESPIDER_TIMEOUT = 6 * 3600
 CLOSESPIDER_PAGECOUNT = 20000
+# Counted per company, also when one crawler crawls a host group's companies in turn.
+EXTENSIONS = {
+    "scrapy.extensions.closespider.CloseSpider": None,
+    "scrapers.middlewares.CompanyCloseSpider": 0,
+}
 
 LOG_LEVEL = "INFO"
 # Nothing listens that need not: no telnet console, no RemoteControl endpoint (on by default in 2.19).

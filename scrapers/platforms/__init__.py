@@ -44,6 +44,11 @@ def spider_class_for(company: Company) -> type[PlatformSpider]:
     return type(class_name, (base,), {"name": company.slug, "company": company, "__module__": __name__})
 
 
+def generated_for_registry(spider_class: type) -> bool:
+    """True for a class ``spider_class_for`` made: a platform spider bound to an entry, no code of its own."""
+    return spider_class.__module__ == __name__
+
+
 def load_registry(path: str | os.PathLike | None = None) -> list[Company]:
     """The companies registry (``path``, else $PAYWATCH_REGISTRY, else the shipped one), every entry
     checked against what its platform needs; a bad entry raises RegistryError naming it."""

@@ -16,6 +16,13 @@ Details are read within a budget a night (``detail_or_defer``; the order is
 ``scrapers/platforms/details.py``'s): a new posting's detail is asked for as it is listed, the known
 postings' once the whole listing is read (``on_idle``), in batches, until the budget or the
 company's time runs out. A posting whose detail waits is seen, never closed or changed for that.
+
+One crawler crawls a host group's companies in turn (``company_queue``, which ``run_crawl`` fills):
+when one company's crawl has nothing left to do, the spider announces it closed
+(``scrapers.signals.company_closed``, which the archive writer archives), takes up the next company's
+state and sends its first requests. Each company's crawl state, stats (``company_stats``) and limits
+(``CompanyCloseSpider``) are its own, as they were with a crawler each, without a crawler's start and
+stop per company.
 """
 
 from __future__ import annotations
@@ -32,10 +39,12 @@ import scrapy
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import JsonRequest, Response
+from scrapy.utils.defer import deferred_from_coro
 from twisted.python.failure import Failure
 
 from archive.access import ArchiveUnusable, open_read_only
 from archive.store import detail_history
+from scrapers import signals as company_signals
 from scrapers.extract.common import PageShapeError, ref_text
 from scrapers.items import JobPosting
 from scrapers.platforms.details import (
@@ -89,6 +98,11 @@ class PlatformSpider(scrapy.Spider):
     # Companies crawled one after another on this crawl's host (``run_crawl`` passes it): each gets
     # its share of the night.
     host_share: int = 1
+    # The companies this crawler crawls after ``company``, in turn (``run_crawl`` passes them): the
+    # same platform and host, each a registry entry this class can crawl.
+    company_queue: list[Company] = []
+    # The archive writer waits for ``company_closed`` rather than ``spider_closed``.
+    announces_company_closes: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -114,6 +128,18 @@ class PlatformSpider(scrapy.Spider):
         if self.company is None:
             # The spider loader binds a hand-written spider to its registry entry (scrapers/loader.py).
             raise ValueError(f"spider {self.name!r} has no entry in the companies registry")
+        self.company_queue = list(self.company_queue)
+        for queued in self.company_queue:
+            problem = self.entry_problem(queued) if queued.platform == self.platform else f"not a {self.platform} entry"
+            if problem:
+                raise ValueError(f"spider {self.name!r} cannot crawl {queued.slug}: {problem}")
+        self.companies_started = 1
+        self._starting = False
+        self._stats_at_open: dict[str, Any] = {}
+        self.reset_company_state()
+
+    def reset_company_state(self) -> None:
+        """What one company's crawl knows; set afresh as each company of the queue begins."""
         self.crawl_started_at = datetime.now(timezone.utc)
         self.failure_reasons: list[str] = []
         self._pages_seen: set[tuple[str, tuple[str, ...]]] = set()
@@ -133,14 +159,76 @@ class PlatformSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> "PlatformSpider":
         spider = super().from_crawler(crawler, *args, **kwargs)
-        # The base URL needs the settings, so the hosts are known only now.
-        spider.allowed_domains = sorted({urlsplit(url).hostname for url in spider.allowed_urls()} - {None})
         crawler.signals.connect(spider.on_spider_error, signal=signals.spider_error)
         crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
-        spider.detail_budget, spider.detail_time_limit = spider.detail_limits()
-        spider.detail_deadline = time.monotonic() + spider.detail_time_limit
-        spider.detail_history = spider.load_detail_history()
+        crawler.signals.connect(spider.on_closed, signal=signals.spider_closed)
+        spider.open_company()
         return spider
+
+    def open_company(self) -> None:
+        """What a company's crawl needs from the crawler: its hosts (the base URL is a setting), its
+        detail limits and history, and where its share of the stats starts."""
+        self.allowed_domains = sorted({urlsplit(url).hostname for url in self.allowed_urls()} - {None})
+        self.detail_budget, self.detail_time_limit = self.detail_limits()
+        self.detail_deadline = time.monotonic() + self.detail_time_limit
+        self.detail_history = self.load_detail_history()
+
+    def company_stats(self) -> dict[str, Any]:
+        """This company's share of the crawler's stats: each counter less what it held when the
+        company's crawl opened (the crawler may have crawled others of its host group before)."""
+        before = self._stats_at_open
+        own = {}
+        for key, value in (self.crawler.stats.get_stats() or {}).items():
+            earlier = before.get(key)
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and isinstance(earlier, (int, float)):
+                if value != earlier:
+                    own[key] = value - earlier
+            elif earlier != value:
+                own[key] = value
+        return own
+
+    def company_stat(self, key: str) -> Any:
+        return self.company_stats().get(key, 0)
+
+    # -- a host group's companies in turn ------------------------------------------------------------
+    def next_company(self) -> bool:
+        """Close this company's crawl and open the queue's next one; False when the queue is empty."""
+        if not self.company_queue:
+            return False
+        self.announce_closed("finished")
+        self.company = self.company_queue.pop(0)
+        self.name = self.company.slug
+        self.companies_started += 1
+        self.reset_company_state()
+        self.open_company()
+        self._stats_at_open = dict(self.crawler.stats.get_stats() or {})  # the first company's start from nothing
+        self.crawler.signals.send_catch_log(company_signals.company_opened, spider=self)
+        self._starting = True
+        deferred_from_coro(self._send_start_requests())
+        return True
+
+    async def _send_start_requests(self) -> None:
+        try:
+            async for request in self.start():
+                self.crawler.engine.crawl(request)
+        except Exception as error:  # a start that raises leaves this company's crawl failed, not the night
+            self.mark_failed(f"the crawl could not start: {error!r}")
+        finally:
+            self._starting = False
+
+    def announce_closed(self, reason: str) -> None:
+        self.crawler.signals.send_catch_log(company_signals.company_closed, spider=self, reason=reason,
+                                            stats=self.company_stats())
+
+    def on_closed(self, spider: Any = None, reason: str = "finished") -> None:
+        if spider is None or spider is self:
+            self.announce_closed(reason)
+
+    def companies_to_restart(self, reason: str) -> list[Company]:
+        """The queue's companies a new crawler should take up after this one closed for ``reason``:
+        all of them when the close was one company's limit (``closespider_…``, see CompanyCloseSpider);
+        none when the run itself is ending (a shutdown, a cancel)."""
+        return list(self.company_queue) if reason.startswith("closespider_") else []
 
     @classmethod
     def host_key(cls, company: Company) -> str:
@@ -301,6 +389,8 @@ class PlatformSpider(scrapy.Spider):
         details, while the budget and the company's time last (keeps the spider open)."""
         if spider is not None and spider is not self:
             return
+        if self._starting:  # the next company's first requests are on their way
+            raise DontCloseSpider
         if self._details_planned is None:
             self._details_planned = night_order(
                 self._details_waiting, self.settings.getfloat("PAYWATCH_DETAIL_REFRESH_DAYS", 7.0),
@@ -319,7 +409,8 @@ class PlatformSpider(scrapy.Spider):
         take = max(0, min(left, DETAIL_BATCH))
         batch, self._details_planned = self._details_planned[:take], self._details_planned[take:]
         if not batch:
-            self.crawler.stats.set_value("paywatch/detail/deferred", len(self.deferred_refs))
+            if self.next_company():
+                raise DontCloseSpider
             return
         self.detail_reads += len(batch)
         for wanted in batch:
@@ -390,7 +481,7 @@ class PlatformSpider(scrapy.Spider):
                 problems.append(f"listing {listing}: the platform counts {expected} postings, {read} were read")
             elif expected >= 0 and read > expected + max(20, expected // 10):
                 problems.append(f"listing {listing}: {read} postings read where the platform counts {expected}")
-        refused = self.crawler.stats.get_value("offsite/filtered", 0)
+        refused = self.company_stat("offsite/filtered")
         if refused:
             problems.append(f"{refused} requests or redirects to hosts outside {', '.join(self.allowed_domains)} "
                             "were refused")

@@ -25,7 +25,8 @@ import hashlib
 import json
 import math
 import re
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from contextlib import contextmanager
 from typing import Any, Iterable, Iterator, Mapping
@@ -175,18 +176,24 @@ def ingest_crawl(
     list_fingerprints: Mapping[str, str] | None = None,
     detail_reads: int = 0,
     requests: int | None = None,
+    unchanged_refs: Iterable[str] = (),
 ) -> CrawlSummary:
     """Append one crawl of one company. Items are JobPosting dicts (after the pipelines);
     ``listed_refs`` the ids of every posting the platform listed (None: the items are the listing);
     ``deferred_refs`` the listed postings whose detail the night's budget left for later;
-    ``list_fingerprints`` each listed posting's list-entry hash (kept with the detail read tonight)."""
+    ``list_fingerprints`` each listed posting's list-entry hash (kept with the detail read tonight);
+    ``unchanged_refs`` the listed postings not extracted because their entry is the whole posting and
+    its fingerprint equals the one their open version was read from (each is checked here: one that
+    does not match, or has no open version, counts as unreadable)."""
     if status not in ("complete", "failed"):
         raise ValueError(f"crawl status must be complete or failed, not {status!r}")
     finished_at = finished_at or utc_now()
-    items = _one_per_ref([storable(item) for item in items])
+    items = [storable(item) for item in items]
+    listed_twice = {ref for ref, copies in Counter(str(item["ref"]) for item in items).items() if copies > 1}
+    items = _one_per_ref(items)
     listed = {str(ref) for ref in listed_refs or ()} | set(items)
     detail = _DetailReads({str(ref) for ref in deferred_refs} & listed, dict(list_fingerprints or {}), detail_reads,
-                          requests)
+                          requests, {str(ref) for ref in unchanged_refs} & listed, listed_twice)
     with write_transaction(db):
         return _ingest(db, company, platform, items, listed, started_at, finished_at, status, failure_reason,
                        dropped, code_version, detail)
@@ -198,6 +205,8 @@ class _DetailReads:
     list_fingerprints: dict[str, str]
     reads: int
     requests: int | None
+    unchanged: set[str] = field(default_factory=set)
+    listed_twice: set[str] = field(default_factory=set)  # refs with more than one item tonight
 
 
 def detail_history(db: Database, company: str, platform: str) -> dict[str, tuple[str | None, str | None]]:
@@ -325,7 +334,24 @@ def _ingest(db, company, platform, items, listed, started_at, finished_at, statu
     counts["seen"] = len(listed)
     # Deferred: listed, its detail left for a later night (a new one is opened from its list entry).
     deferred = detail.deferred
-    counts["unreadable"] = len(listed) - len(items) - len(deferred - set(items))
+    # Unchanged entries (not extracted): seen, read tonight and unchanged, if the archive agrees.
+    unchanged = {
+        ref for ref in detail.unchanged
+        if ref in existing and existing[ref]["closed_at"] is None and not existing[ref]["list_only"]
+        and existing[ref]["list_hash"] is not None and existing[ref]["list_hash"] == detail.list_fingerprints.get(ref)
+    }
+    # An id listed twice, one copy unchanged and one extracted: the copies are chosen between as
+    # _one_per_ref chooses (the unchanged copy's content is its open version's), and the posting's
+    # list fingerprint is forgotten, so that tomorrow both copies are read again.
+    ambiguous = unchanged & set(items)
+    for ref in ambiguous:
+        if existing[ref]["hash"] < content_hash(tracked_snapshot(items[ref])):
+            del items[ref]
+        else:
+            unchanged.discard(ref)
+    forget_fingerprint = ambiguous | detail.listed_twice
+    counts["unreadable"] = len(listed) - len(items) - len((deferred | unchanged) - set(items))
+    counts["unchanged"] = len(unchanged)
     verdicts = []
     for ref, item in items.items():
         counts["with_pay"] += bool(item.get("pay_ranges"))
@@ -380,7 +406,7 @@ def _ingest(db, company, platform, items, listed, started_at, finished_at, statu
         counts["reopened"] = len(reopening)
     counts["closed"] = len(closing)
 
-    read = {ref for ref, item in items.items() if not item.get("list_only")} if status != "failed" else set()
+    read = {ref for ref, item in items.items() if not item.get("list_only")} | unchanged if status != "failed" else set()
     detail_dates = [started_at if ref in read else (existing[ref]["detail_read_at"] if ref in existing else None)
                     for ref in listed]
     oldest_detail_at = min((date for date in detail_dates if date), default=None)
@@ -404,7 +430,12 @@ def _ingest(db, company, platform, items, listed, started_at, finished_at, statu
         if ref not in read:
             unread.append(known["id"])
             continue
-        latest = (items[ref].get("title"), items[ref].get("updated_at"), detail.list_fingerprints.get(ref))
+        fingerprint = None if ref in forget_fingerprint else detail.list_fingerprints.get(ref)
+        if ref in unchanged and fingerprint is not None:
+            read_unmoved.append(known["id"])
+            continue
+        item = items.get(ref) or {"title": known["title"], "updated_at": known["platform_updated_at"]}
+        latest = (item.get("title"), item.get("updated_at"), fingerprint)
         if latest == (known["title"], known["platform_updated_at"], known["list_hash"]):
             read_unmoved.append(known["id"])
         else:
@@ -421,7 +452,8 @@ def _ingest(db, company, platform, items, listed, started_at, finished_at, statu
     _events(db, reopening, crawl_id, "reopened", started_at)
 
     _store_descriptions(db, [plan.item.get("description") for plan in planned])
-    _write_versions(db, planned, platform, company, crawl_id, started_at, detail.list_fingerprints)
+    _write_versions(db, planned, platform, company, crawl_id, started_at,
+                    {ref: value for ref, value in detail.list_fingerprints.items() if ref not in forget_fingerprint})
     if any(plan.posting_id is not None for plan in planned):
         db.conn.execute(RANGE_CHANGES_OF_CRAWL, [crawl_id, crawl_id])
 

@@ -156,7 +156,9 @@ class ArchiveWriterPipeline:
         problems = list(getattr(spider, "failure_reasons", []))
         if hasattr(spider, "completeness_problems"):
             problems += spider.completeness_problems()
-        status, failure_reason = crawl_status(reason, problems, len(self.items), dropped)
+        # A posting handed over as unchanged (not extracted again) was read as surely as one extracted.
+        unchanged = getattr(spider, "unchanged_refs", set())
+        status, failure_reason = crawl_status(reason, problems, len(self.items) + len(unchanged), dropped)
         listed = getattr(spider, "listed_refs", None) if getattr(spider, "identifies_listed_postings", False) else None
         company = getattr(spider, "company", None)
         # Every ingest_crawl argument but the items, in one dict: the raw capture is written from it,
@@ -172,6 +174,7 @@ class ArchiveWriterPipeline:
             dropped=dropped,
             code_version=self.crawler.settings.get("PAYWATCH_VERSION"),
             deferred_refs=getattr(spider, "deferred_refs", set()),
+            unchanged_refs=unchanged,
             list_fingerprints=getattr(spider, "list_fingerprints", None),
             detail_reads=getattr(spider, "detail_reads", 0),
             requests=stats.get("downloader/request_count", 0),

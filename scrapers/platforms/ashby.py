@@ -16,6 +16,7 @@ class AshbySpider(PlatformSpider):
     required_ids = ("board",)
     base_url_setting = "ASHBY_API_URL"
     default_base_url = "https://api.ashbyhq.com"
+    entry_is_posting = True
     board_path = "/posting-api/job-board/{board}?includeCompensation=true"
 
     def parse_board(self, response):

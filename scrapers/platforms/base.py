@@ -94,6 +94,11 @@ class PlatformSpider(scrapy.Spider):
     identifies_listed_postings: ClassVar[bool] = True
     # List-entry fields that change while the posting does not; left out of its list fingerprint.
     list_volatile_keys: ClassVar[tuple[str, ...]] = ()
+    # True where a list entry is the whole posting and its extraction depends on nothing but the
+    # entry (Greenhouse, Lever, Ashby; not Amazon, whose "posted 3 days ago" is read against the
+    # clock): an entry equal to the one the archive's version was read from, by the same code, is
+    # handed over as unchanged instead of being extracted again (``entry_unchanged``).
+    entry_is_posting: ClassVar[bool] = False
     company: ClassVar[Company | None] = None
     # Companies crawled one after another on this crawl's host (``run_crawl`` passes it): each gets
     # its share of the night.
@@ -152,6 +157,7 @@ class PlatformSpider(scrapy.Spider):
         self.detail_history: dict[str, KnownDetail] = {}
         self.list_fingerprints: dict[str, str] = {}
         self.deferred_refs: set[str] = set()
+        self.unchanged_refs: set[str] = set()  # listed entries equal to what the archive's version was read from
         self.detail_reads = 0
         self._details_waiting: list[WantedDetail] = []
         self._details_planned: list[WantedDetail] | None = None
@@ -509,13 +515,35 @@ class PlatformSpider(scrapy.Spider):
         self._postings_listed.add(ref)
         return False
 
+    def entry_unchanged(self, raw: dict[str, Any]) -> bool:
+        """True (the ref noted in ``unchanged_refs``) when this platform's list entry is the whole
+        posting and equals, under this code version, the entry the archive's open version was read
+        from; its fingerprint is kept either way, for tomorrow. The archive checks the same equality
+        before it takes the posting as seen and unchanged."""
+        if not self.entry_is_posting:
+            return False
+        ref = self.listing_ref(raw)
+        if ref is None or ref in self.unchanged_refs:  # another copy of an id already found unchanged:
+            return False  # read, and the archive chooses between the two (keeping the one that matched)
+        fingerprint = list_fingerprint(raw, self.list_volatile_keys, str(self.settings.get("PAYWATCH_VERSION") or ""))
+        self.list_fingerprints[ref] = fingerprint
+        known = self.detail_history.get(ref)
+        if known is None or known.read_at is None or known.list_hash != fingerprint:
+            return False
+        self.unchanged_refs.add(ref)
+        self.crawler.stats.inc_value("paywatch/posting/unchanged_entry")
+        return True
+
     def build_item(self, parse: Callable[..., JobPosting | None], *sources: Any, raw: dict[str, Any] | None = None,
                    **context: Any) -> JobPosting | None:
         """``parse(*sources, company=..., scraped_at=..., **context)``, finished by ``adjust_item``
-        (which sees ``raw``, by default the first source: the platform's dict for the posting)."""
+        (which sees ``raw``, by default the first source: the platform's dict for the posting); None
+        for an entry unchanged since the archive read it (``entry_unchanged``)."""
         listed = sources[0]
         if isinstance(listed, dict):
             self.note_listed(listed)
+            if len(sources) == 1 and raw is None and self.entry_unchanged(listed):
+                return None
         try:
             item = parse(*sources, company=self.company_slug, scraped_at=self.crawl_started_at, **context)
             return None if item is None else self.adjust_item(item, listed if raw is None else raw)

@@ -43,12 +43,16 @@ class WantedDetail:
     make_request: Callable[[], Any]
 
 
-def list_fingerprint(raw: Mapping[str, Any], volatile: Iterable[str] = ()) -> str:
+def list_fingerprint(raw: Mapping[str, Any], volatile: Iterable[str] = (), code_version: str = "") -> str:
     """A hash of a posting's list entry, leaving out fields that change without the posting changing
-    (Workday's "Posted 3 Days Ago" is rewritten every day)."""
+    (Workday's "Posted 3 Days Ago" is rewritten every day). With ``code_version``, the hash also
+    names the code that read the entry: where an entry is the whole posting, an equal hash means the
+    same version would be extracted again (see PlatformSpider.entry_is_posting)."""
     skipped = set(volatile)
     kept = {key: value for key, value in raw.items() if key not in skipped}
     encoded = json.dumps(kept, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
+    if code_version:
+        encoded = f"{code_version}\n{encoded}"
     return hashlib.sha256(encoded.encode("utf-8", "surrogatepass")).hexdigest()
 
 

@@ -16,6 +16,7 @@ class GreenhouseSpider(PlatformSpider):
     required_ids = ("token",)
     base_url_setting = "GREENHOUSE_API_URL"
     default_base_url = "https://boards-api.greenhouse.io"
+    entry_is_posting = True
     board_path = "/v1/boards/{token}/jobs?content=true&pay_transparency=true"
 
     def parse_board(self, response):

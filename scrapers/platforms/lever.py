@@ -19,6 +19,7 @@ class LeverSpider(PlatformSpider):
     optional_ids = ("region",)
     base_url_setting = "LEVER_API_URL"
     default_base_url = "https://api.lever.co"
+    entry_is_posting = True
 
     @property
     def base_url(self) -> str:

@@ -490,6 +490,14 @@ def m005_research(db: Database) -> None:
         db.execute(f"CREATE INDEX {index}")
 
 
+@migrations()
+def m006_search_written_with_versions(db: Database) -> None:
+    """The full-text index is written by the archive writer with each batch of versions, one
+    ``executemany`` (archive.store._write_versions), not by a trigger per version row: the trigger
+    made a first night's archive write 1.7x as slow (0.45 against 0.27 ms a posting, same index)."""
+    db.execute("DROP TRIGGER IF EXISTS posting_search_insert")
+
+
 def _statements(script: str) -> list[str]:
     """The SQL statements of ``script`` (a ";" inside a string literal does not end one)."""
     statements, pending = [], ""

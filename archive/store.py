@@ -530,7 +530,7 @@ def _write_versions(db: Database, planned: list[_PlannedVersion], platform: str,
     database's write lock (BEGIN IMMEDIATE), so no other connection can take one meanwhile.
     """
     next_posting_id, next_version_id = _next_id(db, "postings"), _next_id(db, "posting_versions")
-    new_postings, opened, current, versions, changes, ranges = [], [], [], [], [], []
+    new_postings, opened, current, versions, changes, ranges, search = [], [], [], [], [], [], []
     for plan in planned:
         item = plan.item
         if plan.posting_id is None:
@@ -544,6 +544,7 @@ def _write_versions(db: Database, planned: list[_PlannedVersion], platform: str,
             current.append((plan.version, posting_id))
         version_id, next_version_id = next_version_id, next_version_id + 1
         description = item.get("description")
+        search.append((version_id, item.get("title"), description or None))
         versions.append((
             version_id, posting_id, plan.version, crawl_id, started_at, plan.digest,
             item.get("title"), item.get("url"), item.get("department"),
@@ -568,6 +569,11 @@ def _write_versions(db: Database, planned: list[_PlannedVersion], platform: str,
     _events(db, opened, crawl_id, "opened", started_at)
     db.conn.executemany("UPDATE postings SET current_version = ? WHERE id = ?", current)
     _insert_rows(db, "posting_versions", VERSION_COLUMNS, versions)
+    # The versions' titles and descriptions, as the posting_search index reads them back through
+    # version_search_text (m006: written here in one batch, not by a trigger a row).
+    # An archive from before m005 has no index yet; m005 indexes every version it finds.
+    if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'posting_search'").fetchone() is not None:
+        db.conn.executemany("INSERT INTO posting_search (rowid, title, description) VALUES (?, ?, ?)", search)
     _insert_rows(db, "version_changes", ("version_id", "field"), changes)
     _insert_rows(db, "pay_ranges", RANGE_COLUMNS, ranges)
 

@@ -130,9 +130,13 @@ def test_the_research_migration_indexes_the_versions_already_archived(tmp_path):
                          "WHERE posting_search MATCH 'recommendations'").fetchall()
     assert matches == [("Research Scientist, Machine Learning",)]
     assert db.execute("SELECT pay FROM version_pay WHERE version_id = 1").fetchone() == ("USD 390,000-900,000/year base",)
-    # Written after the migration: indexed by the insert trigger; history stays append-only.
+    # Written after the migration: indexed as the versions are written; history stays append-only.
     ingest_crawl(db, company="netflix", platform="eightfold", items=nights()[1][1]["netflix"], started_at=NIGHT2)
     assert db.execute("SELECT count(*) FROM posting_search WHERE posting_search MATCH 'title:research'").fetchone() == (2,)
+    # The index holds exactly what version_search_text reads back (FTS5's own check of an external-content index).
+    db.execute("INSERT INTO posting_search (posting_search, rank) VALUES ('integrity-check', 1)")
+    assert db.execute("SELECT count(*) FROM posting_search").fetchone() == \
+        db.execute("SELECT count(*) FROM posting_versions").fetchone()
     with pytest.raises(Exception, match="append-only"):
         db.execute("UPDATE posting_versions SET title = 'x'")
 

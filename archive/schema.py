@@ -403,19 +403,6 @@ CURRENT_VIEWS_SQL = f"""
         LEFT JOIN companies co ON co.slug = p.company
         WHERE p.closed_at IS NULL;
 
-        CREATE VIEW pay_history AS
-        SELECT p.company, co.sector, p.ref, v.title, v.role_type, v.ai_related, v.seniority,
-               r.min, r.max, r.currency, r.period, r.basis, r.label, r.annual_min, r.annual_max,
-               r.annualized, r.period_inferred, r.source, r.position, v.list_only,
-               v.version > 1 AND EXISTS (SELECT 1 FROM version_changes vc
-                                         WHERE vc.version_id = v.id AND vc.field = 'pay_ranges') AS pay_changed,
-               v.observed_at, v.version, v.id AS version_id, p.id AS posting_id,
-               CASE WHEN p.closed_at IS NULL THEN 'open' ELSE 'closed' END AS posting_status, p.platform, v.url
-        FROM pay_ranges r
-        LEFT JOIN posting_versions v ON v.id = r.version_id
-        LEFT JOIN postings p ON p.id = v.posting_id
-        LEFT JOIN companies co ON co.slug = p.company;
-
         CREATE VIEW range_changes AS
         SELECT r.company, co.sector, {', '.join('r.' + column for column in RANGE_CHANGE_ROW_COLUMNS[1:])}
         FROM range_change_rows r
@@ -469,6 +456,7 @@ def m005_research(db: Database) -> None:
         db.execute(f"DROP VIEW {view}")
     for statement in _statements(CURRENT_VIEWS_SQL):
         db.execute(statement)
+    db.execute(_PAY_HISTORY_OVER_JOINS)
     # One index over each version's title and its description (kept once in descriptions, so an
     # external-content FTS5 table reads both through the version_search_text view; the index stores
     # no copy of the text). Versions are append-only, so keeping it in step needs an insert trigger
@@ -490,12 +478,104 @@ def m005_research(db: Database) -> None:
         db.execute(f"CREATE INDEX {index}")
 
 
+# m005's pay_history: every range of every version, joined from pay_ranges, posting_versions and postings
+# at each read (a company facet at 30 nights x 20,000 postings took 242 ms, 1,086 ms at 10x); m006
+# replaces it with the same columns over pay_history_rows.
+_PAY_HISTORY_OVER_JOINS = """
+        CREATE VIEW pay_history AS
+        SELECT p.company, co.sector, p.ref, v.title, v.role_type, v.ai_related, v.seniority,
+               r.min, r.max, r.currency, r.period, r.basis, r.label, r.annual_min, r.annual_max,
+               r.annualized, r.period_inferred, r.source, r.position, v.list_only,
+               v.version > 1 AND EXISTS (SELECT 1 FROM version_changes vc
+                                         WHERE vc.version_id = v.id AND vc.field = 'pay_ranges') AS pay_changed,
+               v.observed_at, v.version, v.id AS version_id, p.id AS posting_id,
+               CASE WHEN p.closed_at IS NULL THEN 'open' ELSE 'closed' END AS posting_status, p.platform, v.url
+        FROM pay_ranges r
+        LEFT JOIN posting_versions v ON v.id = r.version_id
+        LEFT JOIN postings p ON p.id = v.posting_id
+        LEFT JOIN companies co ON co.slug = p.company;
+
+"""
+
+# One row per range per version, written with the version (archive.store._write_versions): what never
+# changes about a range once archived. What can (the posting's open or closed status, the company's
+# sector) is joined in by the pay_history view, by primary key.
+PAY_HISTORY_ROW_COLUMNS = ("version_id", "position", "posting_id", "platform", "company", "ref", "title", "role_type",
+                           "ai_related", "seniority", "min", "max", "currency", "period", "basis", "label",
+                           "annual_min", "annual_max", "annualized", "period_inferred", "source", "list_only",
+                           "pay_changed", "observed_at", "version", "url")
+_PAY_HISTORY_ROWS_FROM_JOINS = """
+        SELECT r.version_id, r.position, p.id, p.platform, p.company, p.ref, v.title, v.role_type, v.ai_related,
+               v.seniority, r.min, r.max, r.currency, r.period, r.basis, r.label, r.annual_min, r.annual_max,
+               r.annualized, r.period_inferred, r.source, v.list_only,
+               v.version > 1 AND EXISTS (SELECT 1 FROM version_changes vc
+                                         WHERE vc.version_id = v.id AND vc.field = 'pay_ranges'),
+               v.observed_at, v.version, v.url
+        FROM pay_ranges r
+        JOIN posting_versions v ON v.id = r.version_id
+        JOIN postings p ON p.id = v.posting_id
+        ORDER BY r.version_id, r.position"""
+_PAY_HISTORY_OVER_ROWS = """
+        CREATE VIEW pay_history AS
+        SELECT h.company, co.sector, h.ref, h.title, h.role_type, h.ai_related, h.seniority,
+               h.min, h.max, h.currency, h.period, h.basis, h.label, h.annual_min, h.annual_max,
+               h.annualized, h.period_inferred, h.source, h.position, h.list_only, h.pay_changed,
+               h.observed_at, h.version, h.version_id, h.posting_id,
+               CASE WHEN p.closed_at IS NULL THEN 'open' ELSE 'closed' END AS posting_status, h.platform, h.url
+        FROM pay_history_rows h
+        LEFT JOIN postings p ON p.id = h.posting_id
+        LEFT JOIN companies co ON co.slug = h.company"""
+
+
 @migrations()
-def m006_search_written_with_versions(db: Database) -> None:
-    """The full-text index is written by the archive writer with each batch of versions, one
-    ``executemany`` (archive.store._write_versions), not by a trigger per version row: the trigger
-    made a first night's archive write 1.7x as slow (0.45 against 0.27 ms a posting, same index)."""
+def m006_written_with_versions(db: Database) -> None:
+    """What research reads most is written with each batch of versions by the archive writer
+    (archive.store._write_versions), in one ``executemany`` each:
+
+    - the full-text index, no longer by a trigger per version row (the trigger made a first night's
+      archive write 1.7x as slow: 0.45 against 0.27 ms a posting, same index);
+    - ``pay_history_rows``, one row per range per version, which the pay_history view now reads
+      instead of joining three tables per row; filled here from the archive's ranges."""
     db.execute("DROP TRIGGER IF EXISTS posting_search_insert")
+    db.execute("""
+        CREATE TABLE pay_history_rows (
+            version_id INTEGER NOT NULL REFERENCES posting_versions (id),
+            position INTEGER NOT NULL,
+            posting_id INTEGER NOT NULL REFERENCES postings (id),
+            platform TEXT NOT NULL,
+            company TEXT NOT NULL,
+            ref TEXT NOT NULL,
+            title TEXT,
+            role_type TEXT,
+            ai_related INTEGER,
+            seniority TEXT,
+            min REAL,
+            max REAL,
+            currency TEXT,
+            period TEXT,
+            basis TEXT,
+            label TEXT,
+            annual_min REAL,
+            annual_max REAL,
+            annualized INTEGER,
+            period_inferred INTEGER,
+            source TEXT,
+            list_only INTEGER,
+            pay_changed INTEGER,
+            observed_at TEXT,
+            version INTEGER,
+            url TEXT,
+            PRIMARY KEY (version_id, position)
+        )""")
+    db.execute(f"INSERT INTO pay_history_rows ({', '.join(PAY_HISTORY_ROW_COLUMNS)}) {_PAY_HISTORY_ROWS_FROM_JOINS}")
+    for index in ("pay_history_rows_company ON pay_history_rows (company, observed_at)",
+                  "pay_history_rows_observed_at ON pay_history_rows (observed_at)",
+                  "pay_history_rows_role_type ON pay_history_rows (role_type, company)",
+                  "pay_history_rows_posting ON pay_history_rows (posting_id)"):
+        db.execute(f"CREATE INDEX {index}")
+    _append_only(db, "pay_history_rows")
+    db.execute("DROP VIEW pay_history")
+    db.execute(_PAY_HISTORY_OVER_ROWS)
 
 
 def _statements(script: str) -> list[str]:

@@ -34,7 +34,7 @@ from typing import Any, Iterable, Iterator, Mapping
 from sqlite_utils import Database
 from w3lib.url import url_query_cleaner
 
-from archive.schema import RANGE_CHANGES_OF_CRAWL
+from archive.schema import PAY_HISTORY_ROW_COLUMNS, RANGE_CHANGES_OF_CRAWL
 
 # Fields published by the posting itself. A change in any of them is a new version. What paywatch
 # derives (parsed pay ranges, role type, AI flag, seniority) is stored with each version but not
@@ -530,7 +530,7 @@ def _write_versions(db: Database, planned: list[_PlannedVersion], platform: str,
     database's write lock (BEGIN IMMEDIATE), so no other connection can take one meanwhile.
     """
     next_posting_id, next_version_id = _next_id(db, "postings"), _next_id(db, "posting_versions")
-    new_postings, opened, current, versions, changes, ranges, search = [], [], [], [], [], [], []
+    new_postings, opened, current, versions, changes, ranges, search, history = [], [], [], [], [], [], [], []
     for plan in planned:
         item = plan.item
         if plan.posting_id is None:
@@ -555,11 +555,16 @@ def _write_versions(db: Database, planned: list[_PlannedVersion], platform: str,
         ))
         if plan.version > 1:  # a first version changed nothing: changed_fields lists every field, no rows
             changes += [(version_id, name) for name in plan.changed_fields]
-        ranges += [
-            (version_id, position, *(pay.get(key) for key in PAY_RANGE_KEYS), pay.get("raw"), pay.get("source") or "text",
-             bool(pay.get("period_inferred")), pay.get("annual_min"), pay.get("annual_max"), bool(pay.get("annualized")))
-            for position, pay in enumerate(item.get("pay_ranges") or [])
-        ]
+        pay_changed = plan.version > 1 and "pay_ranges" in plan.changed_fields
+        for position, pay in enumerate(item.get("pay_ranges") or []):
+            figures, source = [pay.get(key) for key in PAY_RANGE_KEYS], pay.get("source") or "text"
+            annual, period_inferred, annualized = (pay.get("annual_min"), pay.get("annual_max")), \
+                bool(pay.get("period_inferred")), bool(pay.get("annualized"))
+            ranges.append((version_id, position, *figures, pay.get("raw"), source, period_inferred, *annual, annualized))
+            history.append((version_id, position, posting_id, platform, company, str(item["ref"]), item.get("title"),
+                            item.get("role_type"), item.get("ai_related"), item.get("seniority"), *figures, *annual,
+                            annualized, period_inferred, source, plan.list_only, pay_changed, started_at, plan.version,
+                            item.get("url")))
     db.conn.executemany(
         "INSERT INTO postings (id, platform, company, ref, title, first_seen_at, last_seen_at, closed_at, "
         "first_crawl_id, last_crawl_id, current_version, platform_updated_at, detail_read_at, list_hash) "
@@ -569,13 +574,18 @@ def _write_versions(db: Database, planned: list[_PlannedVersion], platform: str,
     _events(db, opened, crawl_id, "opened", started_at)
     db.conn.executemany("UPDATE postings SET current_version = ? WHERE id = ?", current)
     _insert_rows(db, "posting_versions", VERSION_COLUMNS, versions)
-    # The versions' titles and descriptions, as the posting_search index reads them back through
-    # version_search_text (m006: written here in one batch, not by a trigger a row).
-    # An archive from before m005 has no index yet; m005 indexes every version it finds.
-    if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'posting_search'").fetchone() is not None:
-        db.conn.executemany("INSERT INTO posting_search (rowid, title, description) VALUES (?, ?, ?)", search)
     _insert_rows(db, "version_changes", ("version_id", "field"), changes)
     _insert_rows(db, "pay_ranges", RANGE_COLUMNS, ranges)
+    # What research reads, written with the versions (m006): the titles and descriptions as the
+    # posting_search index reads them back through version_search_text, and each range's
+    # pay_history row. An archive handed over before m005/m006 has neither yet; those migrations
+    # fill them from every version they find.
+    written = {name for (name,) in db.execute(
+        "SELECT name FROM sqlite_master WHERE name IN ('posting_search', 'pay_history_rows')")}
+    if "posting_search" in written:
+        db.conn.executemany("INSERT INTO posting_search (rowid, title, description) VALUES (?, ?, ?)", search)
+    if "pay_history_rows" in written:
+        _insert_rows(db, "pay_history_rows", PAY_HISTORY_ROW_COLUMNS, history)
 
 
 def _next_id(db: Database, table: str) -> int:

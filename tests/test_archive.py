@@ -364,3 +364,46 @@ def test_range_changes_are_written_with_their_versions_as_the_whole_archive_woul
                      ("1", "cut", NIGHT3), ("2", "removed", NIGHT3), ("3", "added", NIGHT3)]
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         memory_db.execute("DELETE FROM range_change_rows")
+
+
+def test_pay_history_rows_are_written_with_their_versions_as_the_joins_would_compute_them(memory_db):
+    from archive.schema import _PAY_HISTORY_ROWS_FROM_JOINS, PAY_HISTORY_ROW_COLUMNS
+
+    crawl(memory_db, [posting("1", ranges=[pay(100000, 150000), pay(90000, 140000, label="Remote")]),
+                      posting("2", ranges=[pay(50, 60, period="hour")]), posting("3")], NIGHT1)
+    crawl(memory_db, [posting("1", ranges=[pay(110000, 160000), pay(90000, 140000, label="Remote")], description="raised"),
+                      posting("2", ranges=[pay(50, 60, period="hour")], description="edited, same pay"),
+                      posting("3", ranges=[pay(95000, 125000)], description="pay added")], NIGHT2)
+    crawl(memory_db, [posting("1", title="Staff Engineer", list_only=True)], NIGHT3, listed_refs=["1", "2", "3"])
+    stored = memory_db.execute(f"SELECT {', '.join(PAY_HISTORY_ROW_COLUMNS)} FROM pay_history_rows").fetchall()
+    assert sorted(stored) == sorted(memory_db.execute(_PAY_HISTORY_ROWS_FROM_JOINS).fetchall())
+    assert len(stored) == count(memory_db, "pay_ranges") == 7
+    # The view over them: pay changes flagged, the posting's status and the company's sector joined in.
+    assert memory_db.execute("SELECT ref, version, label, pay_changed, posting_status FROM pay_history "
+                             "ORDER BY ref, version, position").fetchall() == [
+        ("1", 1, None, 0, "open"), ("1", 1, "Remote", 0, "open"), ("1", 2, None, 1, "open"),
+        ("1", 2, "Remote", 1, "open"), ("2", 1, None, 0, "open"), ("2", 2, None, 0, "open"), ("3", 2, None, 1, "open")]
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        memory_db.execute("UPDATE pay_history_rows SET min = 1")
+
+
+def test_the_pay_history_migration_fills_its_rows_from_an_archive_written_before_it(tmp_path):
+    from archive.schema import PAY_HISTORY_ROW_COLUMNS, migrations
+
+    path = str(tmp_path / "old.db")
+    db = Database(path)
+    migrations.apply(db, stop_before="m006_written_with_versions")
+    crawl(db, [posting("1", ranges=[pay(100000, 150000)]), posting("2")], NIGHT1)
+    crawl(db, [posting("1", ranges=[pay(120000, 150000)], description="raised"),
+               posting("2", ranges=[pay(60, 70, period="hour")], description="pay added")], NIGHT2)
+    before = db.execute("SELECT * FROM pay_history ORDER BY version_id, position").fetchall()
+    db.close()
+    db = open_archive(path)
+    assert db.execute("SELECT * FROM pay_history ORDER BY version_id, position").fetchall() == before
+    assert count(db, "pay_history_rows") == 3
+    crawl(db, [posting("1", ranges=[pay(130000, 150000)], description="raised again"),
+               posting("2", ranges=[pay(60, 70, period="hour")], description="pay added")], NIGHT3)
+    assert count(db, "pay_history_rows") == 4
+    columns = ", ".join(PAY_HISTORY_ROW_COLUMNS)
+    assert db.execute(f"SELECT {columns} FROM pay_history_rows WHERE version = 3").fetchall()[0][-3:] == (
+        NIGHT3, 3, "https://boards.greenhouse.io/acme/jobs/1")

@@ -323,17 +323,6 @@ def _ingest(db, company, platform, items, listed, started_at, finished_at, statu
     }
     # A list-only item only opens a posting: a known one keeps its version until its detail is read.
     items = {ref: item for ref, item in items.items() if not (item.get("list_only") and ref in existing)}
-    if status == "complete":
-        drift = _schema_drift(existing, items)
-        if drift:
-            status, failure_reason = "failed", drift
-
-    # Plan first, so the crawl row is written once with its final counts (crawls is append-only).
-    counts = dict.fromkeys(("seen", "new", "changed", "unchanged", "unreadable", "reopened", "closed", "with_pay",
-                            "completed"), 0)
-    counts["seen"] = len(listed)
-    # Deferred: listed, its detail left for a later night (a new one is opened from its list entry).
-    deferred = detail.deferred
     # Unchanged entries (not extracted): seen, read tonight and unchanged, if the archive agrees.
     unchanged = {
         ref for ref in detail.unchanged
@@ -350,6 +339,17 @@ def _ingest(db, company, platform, items, listed, started_at, finished_at, statu
         else:
             unchanged.discard(ref)
     forget_fingerprint = ambiguous | detail.listed_twice
+    if status == "complete":
+        drift = _schema_drift(existing, items, unchanged)
+        if drift:
+            status, failure_reason = "failed", drift
+
+    # Plan first, so the crawl row is written once with its final counts (crawls is append-only).
+    counts = dict.fromkeys(("seen", "new", "changed", "unchanged", "unreadable", "reopened", "closed", "with_pay",
+                            "completed"), 0)
+    counts["seen"] = len(listed)
+    # Deferred: listed, its detail left for a later night (a new one is opened from its list entry).
+    deferred = detail.deferred
     counts["unreadable"] = len(listed) - len(items) - len((deferred | unchanged) - set(items))
     counts["unchanged"] = len(unchanged)
     verdicts = []
@@ -465,17 +465,19 @@ def _ingest(db, company, platform, items, listed, started_at, finished_at, statu
                         **counts)
 
 
-def _schema_drift(existing: Mapping[str, Mapping[str, Any]], items: Mapping[str, Mapping[str, Any]]) -> str | None:
+def _schema_drift(existing: Mapping[str, Mapping[str, Any]], items: Mapping[str, Mapping[str, Any]],
+                  unchanged: set[str] = frozenset()) -> str | None:
     """Why tonight's postings look re-shaped rather than edited, or None: a field most of them had last
-    time is missing from almost all of them now (a platform renamed or dropped it)."""
+    time is missing from almost all of them now (a platform renamed or dropped it). A posting handed
+    over unchanged (not extracted again) still has what its version had."""
     present_tonight = {
         "description": lambda item: bool(item.get("description")),
         "pay_text": lambda item: bool(item.get("pay_text")),
         "structured_pay": lambda item: any(pay.get("source") == "structured" for pay in item.get("pay_ranges") or []),
     }
     for field in DRIFT_FIELDS:
-        had = [ref for ref, known in existing.items() if ref in items and known[f"had_{field}"]]
-        lost = [ref for ref in had if not present_tonight[field](items[ref])]
+        had = [ref for ref, known in existing.items() if (ref in items or ref in unchanged) and known[f"had_{field}"]]
+        lost = [ref for ref in had if ref in items and not present_tonight[field](items[ref])]
         if len(had) >= DRIFT_AT_LEAST and len(lost) >= DRIFT_SHARE * len(had):
             return (f"schema drift: {field} is missing tonight from {len(lost)} of the {len(had)} postings "
                     "that had it; nothing is versioned until a crawl reads it again")

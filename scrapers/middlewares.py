@@ -15,6 +15,10 @@ redirects it refuses are counted ``offsite/filtered``, which fails the crawl.
 ``…_ITEMCOUNT``, ``…_ERRORCOUNT``) counted per company: a crawler crawling a host group's companies
 in turn starts them afresh for each. A company that reaches one closes the crawler; ``run_crawl``
 hands the companies still queued to a new one.
+
+``CompanyDupeFilter``: Scrapy's duplicate-request filter, forgetting what it saw as each company of a
+host group begins: a request an earlier company sent (a shared board, an overlapping category page) is
+this company's to send again, never silently dropped from its listing.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
+from scrapy.dupefilters import RFPDupeFilter
 from scrapy.extensions.closespider import CloseSpider
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.utils.httpobj import urlparse_cached
@@ -132,7 +137,34 @@ class CompanyCloseSpider(CloseSpider):
 
     def company_opened(self, spider: Any) -> None:
         self.counter.clear()
+        if hasattr(self, "items_in_period"):
+            self.items_in_period = 0
         if self.task is not None:
             self.task.cancel()
             self.task = None
             self.spider_opened(spider)
+
+
+class CompanyDupeFilter(RFPDupeFilter):
+    """The fingerprints seen are kept per company, in memory (paywatch runs no JOBDIR: a night that
+    stops is crawled afresh the next night)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.seen_this_company: set[bytes] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> "CompanyDupeFilter":
+        dupefilter = super().from_crawler(crawler)
+        crawler.signals.connect(dupefilter.company_opened, signal=company_opened)
+        return dupefilter
+
+    def request_seen(self, request: Any) -> bool:
+        fingerprint = self.fingerprinter.fingerprint(request)
+        if fingerprint in self.seen_this_company:
+            return True
+        self.seen_this_company.add(fingerprint)
+        return False
+
+    def company_opened(self, spider: Any) -> None:
+        self.seen_this_company = set()

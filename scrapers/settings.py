@@ -61,6 +61,8 @@ PAYWATCH_DETAIL_REFRESH_AT_LEAST = 50
 # allowance, 30 min); this value holds for spiders that are not platform spiders.
 CLOSESPIDER_TIMEOUT = 6 * 3600
 CLOSESPIDER_PAGECOUNT = 20000
+# Duplicate requests are judged per company, also when one crawler crawls a host group's companies in turn.
+DUPEFILTER_CLASS = "scrapers.middlewares.CompanyDupeFilter"
 # Counted per company, also when one crawler crawls a host group's companies in turn.
 EXTENSIONS = {
     "scrapy.extensions.closespider.CloseSpider": None,

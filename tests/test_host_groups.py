@@ -149,3 +149,47 @@ def test_generated_spiders_share_a_crawler_and_a_hand_written_one_gets_its_own()
     classes = {"first": spider_class_for(entries[0]), "custom": custom, "second": spider_class_for(entries[2])}
     runs = crawler_runs(entries, classes.__getitem__)
     assert [[company.slug for company in run] for run in runs] == [["first", "second"], ["custom"]]
+
+
+def test_two_entries_with_one_board_each_read_it_the_dupefilter_forgets_between_companies(tmp_path):
+    # A registry mistake `paywatch companies --check` is for, but it must not drop the second
+    # company's listing as a duplicate request and fail it (nor, on a platform that splits its
+    # listing, silently leave a part of it out).
+    routes = [{"path": "/greenhouse/v1/boards/shared/jobs", "file": "shared.json"}]
+    mount = write_mount(tmp_path, routes, {"shared.json": greenhouse_board("shared", 3)})
+    registry = "\n".join(
+        f'[[company]]\nslug = "{slug}"\nname = "{slug}"\nsector = "studio"\nplatform = "greenhouse"\n'
+        f'token = "shared"\ncareers_url = "https://example.com/{slug}"\n' for slug in ("first", "second"))
+    with ReplayServer({"/night": mount}) as server:
+        result, log = crawl(tmp_path, server, registry)
+    assert result.returncode == 0, result.stderr
+    assert log.count("Spider opened") == 1
+    assert {slug: (row["status"], row["seen"]) for slug, row in crawls(tmp_path).items()} == {
+        "first": ("complete", 3), "second": ("complete", 3)}
+
+
+def test_platforms_that_name_one_host_get_a_crawler_each():
+    from scrapers.crawl import crawler_runs
+    from scrapers.platforms import spider_class_for
+    from scrapers.registry import Company
+
+    workday = Company(slug="acme", name="Acme", platform="workday", sector="tech",
+                      ids={"host": "acme.wd5.myworkdayjobs.com", "tenant": "acme", "site": "jobs"})
+    pages = Company(slug="acme_pages", name="Acme", platform="jsonld", sector="tech",
+                    ids={"listing_url": "https://acme.wd5.myworkdayjobs.com/jobs"})
+    classes = {company.slug: spider_class_for(company) for company in (workday, pages)}
+    runs = crawler_runs([workday, pages], classes.__getitem__)
+    assert [[company.slug for company in run] for run in runs] == [["acme"], ["acme_pages"]]
+
+
+def test_a_platforms_own_listing_state_starts_afresh_for_each_company():
+    from scrapers.registry import Company
+    from tests.spider_helpers import make_spider
+
+    spider = make_spider("workday", host="acme.wd5.myworkdayjobs.com", tenant="acme", site="jobs")
+    spider._search_seen["{}"] = {"R1", "R2"}
+    spider.listed_refs.add("R1")
+    spider.company_queue = [Company(slug="acme_two", name="Acme", platform="workday", sector="tech",
+                                    ids={"host": "acme.wd5.myworkdayjobs.com", "tenant": "acme", "site": "other"})]
+    spider.reset_company_state()
+    assert spider._search_seen == {} and spider.listed_refs == set()

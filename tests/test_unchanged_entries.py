@@ -103,3 +103,17 @@ def test_a_steady_night_reads_only_the_entries_that_changed(tmp_path):
     # Night 2 extracted only the edited posting; a new release reads every entry again, once.
     assert "'paywatch/posting/unchanged_entry': 4" in second_log.split("Dumping Scrapy stats")[-1]
     assert "paywatch/posting/unchanged_entry" not in upgraded_log.split("Dumping Scrapy stats")[-1]
+
+
+def test_postings_edited_while_the_rest_are_unchanged_are_edits_not_schema_drift(memory_db):
+    refs = [str(number) for number in range(40)]
+    fingerprints = {ref: f"fp-{ref}" for ref in refs}
+    crawl(memory_db, [posting(ref, pay_text=f"$100,000 - $120,000 (posting {ref})") for ref in refs], NIGHT1,
+          list_fingerprints=fingerprints)
+    edited = refs[:12]  # each loses its pay text; the other 28 are unchanged and not extracted
+    summary = crawl(memory_db, [posting(ref, description="no pay now") for ref in edited], NIGHT2, listed_refs=refs,
+                    unchanged_refs=refs[12:], list_fingerprints={**fingerprints, **{ref: f"new-{ref}" for ref in edited}})
+    assert (summary.status, summary.changed, summary.unchanged, summary.unreadable) == ("complete", 12, 28, 0)
+    # When the other 28 lose it too, read in full, that is drift again.
+    drifted = crawl(memory_db, [posting(ref, description="no pay now") for ref in refs], NIGHT3)
+    assert drifted.status == "failed" and "schema drift: pay_text" in drifted.failure_reason

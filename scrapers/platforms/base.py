@@ -48,8 +48,8 @@ from scrapers import signals as company_signals
 from scrapers.extract.common import PageShapeError, ref_text
 from scrapers.items import JobPosting
 from scrapers.platforms.details import (
-    KnownDetail, WantedDetail, default_budget, detail_tier, list_fingerprint, night_order, seconds_per_request,
-    time_limits,
+    KnownDetail, WantedDetail, default_budget, detail_tier, extraction_code_version, list_fingerprint, night_order,
+    seconds_per_request, time_limits,
 )
 from scrapers.registry import Company
 
@@ -525,7 +525,8 @@ class PlatformSpider(scrapy.Spider):
         ref = self.listing_ref(raw)
         if ref is None or ref in self.unchanged_refs:  # another copy of an id already found unchanged:
             return False  # read, and the archive chooses between the two (keeping the one that matched)
-        fingerprint = list_fingerprint(raw, self.list_volatile_keys, str(self.settings.get("PAYWATCH_VERSION") or ""))
+        code = f"{self.settings.get('PAYWATCH_VERSION') or ''}+{extraction_code_version()}"
+        fingerprint = list_fingerprint(raw, self.list_volatile_keys, code)
         self.list_fingerprints[ref] = fingerprint
         known = self.detail_history.get(ref)
         if known is None or known.read_at is None or known.list_hash != fingerprint:

@@ -18,9 +18,12 @@ still seen; it keeps its version until its detail is read.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib.util
 import json
 import math
+from pathlib import Path
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping
 
@@ -41,6 +44,23 @@ class WantedDetail:
     tier: int
     read_at: str | None
     make_request: Callable[[], Any]
+
+
+@functools.cache
+def extraction_code_version() -> str:
+    """A hash of the code that turns a list entry into an archived version: the extraction functions,
+    the platform spiders and the pipelines, with their rule files. Part of an entry's fingerprint where
+    the entry is the whole posting, so every entry is read again once that code changes, released or
+    not. The packages are found, not imported (the crawling side never imports the pipelines)."""
+    digest = hashlib.sha256()
+    for package in ("scrapers.extract", "scrapers.platforms", "pipelines"):
+        spec = importlib.util.find_spec(package)
+        for directory in (spec.submodule_search_locations or []) if spec else []:
+            for path in sorted(Path(directory).iterdir()):
+                if path.suffix in (".py", ".toml"):
+                    digest.update(f"{package}/{path.name}\n".encode())
+                    digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def list_fingerprint(raw: Mapping[str, Any], volatile: Iterable[str] = (), code_version: str = "") -> str:

@@ -44,8 +44,8 @@ class PhenomSpider(PlatformSpider):
     default_base_url = ""  # empty: the site itself
     host_id = "site_url"
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def reset_company_state(self) -> None:
+        super().reset_company_state()
         self.site: dict[str, Any] = {}
 
     def listing_ref(self, raw: dict[str, Any]) -> str | None:

@@ -56,8 +56,8 @@ class WorkdaySpider(PlatformSpider):
     def listing_ref(self, raw: dict[str, Any]) -> str | None:
         return extract.posting_ref(raw.get("externalPath"))
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def reset_company_state(self) -> None:
+        super().reset_company_state()
         self._search_seen: dict[str, set[str]] = {}
 
     # -- wiring -------------------------------------------------------------------------------

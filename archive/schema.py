@@ -346,8 +346,9 @@ _INSERT_RANGE_CHANGES = f"INSERT INTO range_change_rows ({', '.join(RANGE_CHANGE
 # What archive.store runs after writing a crawl's versions (the crawl's id, twice: one a branch).
 RANGE_CHANGES_OF_CRAWL = _INSERT_RANGE_CHANGES + _range_changes_select("cur.crawl_id = ?")
 
-# Today's views. Every one is recreated from here by a migration that rebuilds a table they read (drop
-# CURRENT_VIEW_NAMES, rebuild, run these statements), as m003 did with the views of its time. Pay
+# Today's views: these statements, then pay_history and range_changes as m006 replaced them
+# (_PAY_HISTORY_OVER_ROWS, _RANGE_CHANGES_OVER_ROWS). A migration that rebuilds a table they read
+# recreates every one (drop CURRENT_VIEW_NAMES, rebuild, run both), as m003 did with the views of its time. Pay
 # summaries and previous versions are looked up per row through indexes, never by a window or an
 # ordered subquery over a whole table, so a page, a facet or a lookup costs what it shows. Joins the
 # foreign keys guarantee are written LEFT JOIN on a unique key: SQLite then leaves out a join whose
@@ -515,16 +516,25 @@ _PAY_HISTORY_ROWS_FROM_JOINS = """
         JOIN posting_versions v ON v.id = r.version_id
         JOIN postings p ON p.id = v.posting_id
         ORDER BY r.version_id, r.position"""
-_PAY_HISTORY_OVER_ROWS = """
+# What m006's views join in, they look up by key in the select list: SQLite computes such a column
+# only for the rows that show it, while a LEFT JOIN it keeps for every row of a count(*) or a facet
+# (it leaves out an unused join only when the query does not aggregate). Datasette counts every page
+# and facets group: on 30 nights x 200,000 postings, pay_history's count went from 197 to 1 ms and
+# its company facet from 178 to 32 ms.
+_SECTOR_OF = "(SELECT co.sector FROM companies co WHERE co.slug = {}.company) AS sector"
+_PAY_HISTORY_OVER_ROWS = f"""
         CREATE VIEW pay_history AS
-        SELECT h.company, co.sector, h.ref, h.title, h.role_type, h.ai_related, h.seniority,
+        SELECT h.company, {_SECTOR_OF.format("h")}, h.ref, h.title, h.role_type, h.ai_related, h.seniority,
                h.min, h.max, h.currency, h.period, h.basis, h.label, h.annual_min, h.annual_max,
                h.annualized, h.period_inferred, h.source, h.position, h.list_only, h.pay_changed,
                h.observed_at, h.version, h.version_id, h.posting_id,
-               CASE WHEN p.closed_at IS NULL THEN 'open' ELSE 'closed' END AS posting_status, h.platform, h.url
-        FROM pay_history_rows h
-        LEFT JOIN postings p ON p.id = h.posting_id
-        LEFT JOIN companies co ON co.slug = h.company"""
+               (SELECT CASE WHEN p.closed_at IS NULL THEN 'open' ELSE 'closed' END FROM postings p
+                WHERE p.id = h.posting_id) AS posting_status, h.platform, h.url
+        FROM pay_history_rows h"""
+_RANGE_CHANGES_OVER_ROWS = f"""
+        CREATE VIEW range_changes AS
+        SELECT r.company, {_SECTOR_OF.format("r")}, {', '.join('r.' + column for column in RANGE_CHANGE_ROW_COLUMNS[1:])}
+        FROM range_change_rows r"""
 
 
 @migrations()
@@ -535,7 +545,10 @@ def m006_written_with_versions(db: Database) -> None:
     - the full-text index, no longer by a trigger per version row (the trigger made a first night's
       archive write 1.7x as slow: 0.45 against 0.27 ms a posting, same index);
     - ``pay_history_rows``, one row per range per version, which the pay_history view now reads
-      instead of joining three tables per row; filled here from the archive's ranges."""
+      instead of joining three tables per row; filled here from the archive's ranges.
+
+    pay_history and range_changes look up the company's sector (and pay_history the posting's
+    status) by key rather than by a join, so a count or a facet reads one table."""
     db.execute("DROP TRIGGER IF EXISTS posting_search_insert")
     db.execute("""
         CREATE TABLE pay_history_rows (
@@ -574,8 +587,9 @@ def m006_written_with_versions(db: Database) -> None:
                   "pay_history_rows_posting ON pay_history_rows (posting_id)"):
         db.execute(f"CREATE INDEX {index}")
     _append_only(db, "pay_history_rows")
-    db.execute("DROP VIEW pay_history")
-    db.execute(_PAY_HISTORY_OVER_ROWS)
+    for view, definition in (("pay_history", _PAY_HISTORY_OVER_ROWS), ("range_changes", _RANGE_CHANGES_OVER_ROWS)):
+        db.execute(f"DROP VIEW {view}")
+        db.execute(definition)
 
 
 def _statements(script: str) -> list[str]:

@@ -117,3 +117,35 @@ def test_postings_edited_while_the_rest_are_unchanged_are_edits_not_schema_drift
     # When the other 28 lose it too, read in full, that is drift again.
     drifted = crawl(memory_db, [posting(ref, description="no pay now") for ref in refs], NIGHT3)
     assert drifted.status == "failed" and "schema drift: pay_text" in drifted.failure_reason
+
+
+def test_the_entry_fingerprint_names_the_extraction_code(tmp_path, monkeypatch):
+    from importlib.machinery import ModuleSpec
+
+    from scrapers.platforms import details
+
+    before = details.extraction_code_version()
+    assert before == details.extraction_code_version()  # cached: one hash a run
+    details.extraction_code_version.cache_clear()
+    real_find_spec = details.importlib.util.find_spec
+    copy = tmp_path / "pipelines"
+    copy.mkdir()
+    for path in real_find_spec("pipelines").submodule_search_locations[0:1]:
+        for source in sorted(details.Path(path).iterdir()):
+            if source.suffix in (".py", ".toml"):
+                (copy / source.name).write_bytes(source.read_bytes())
+    (copy / "pay_parser.py").write_text((copy / "pay_parser.py").read_text() + "\n# a parser fix\n")
+
+    def find_spec(name):
+        if name != "pipelines":
+            return real_find_spec(name)
+        # A spec of its own: the imported package's spec must stay as it is.
+        spec = ModuleSpec("pipelines", None, is_package=True)
+        spec.submodule_search_locations = [str(copy)]
+        return spec
+
+    monkeypatch.setattr(details.importlib.util, "find_spec", find_spec)
+    try:
+        assert details.extraction_code_version() != before
+    finally:
+        details.extraction_code_version.cache_clear()

@@ -49,17 +49,22 @@ class WantedDetail:
 @functools.cache
 def extraction_code_version() -> str:
     """A hash of the code that turns a list entry into an archived version: the extraction functions,
-    the platform spiders and the pipelines, with their rule files. Part of an entry's fingerprint where
+    the platform spiders, the pipelines with their rule files, and the item (its pay annualization). Part of an entry's fingerprint where
     the entry is the whole posting, so every entry is read again once that code changes, released or
     not. The packages are found, not imported (the crawling side never imports the pipelines)."""
     digest = hashlib.sha256()
-    for package in ("scrapers.extract", "scrapers.platforms", "pipelines"):
-        spec = importlib.util.find_spec(package)
-        for directory in (spec.submodule_search_locations or []) if spec else []:
-            for path in sorted(Path(directory).iterdir()):
-                if path.suffix in (".py", ".toml"):
-                    digest.update(f"{package}/{path.name}\n".encode())
-                    digest.update(path.read_bytes())
+    for name in ("scrapers.extract", "scrapers.platforms", "pipelines", "scrapers.items"):
+        spec = importlib.util.find_spec(name)
+        if spec is None:
+            continue
+        if spec.submodule_search_locations:  # a package: its modules and rule files
+            paths = [path for directory in spec.submodule_search_locations for path in sorted(Path(directory).iterdir())
+                     if path.suffix in (".py", ".toml")]
+        else:
+            paths = [Path(spec.origin)]
+        for path in paths:
+            digest.update(f"{name}/{path.name}\n".encode())
+            digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 

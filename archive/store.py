@@ -25,8 +25,7 @@ import hashlib
 import json
 import math
 import re
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from contextlib import contextmanager
 from typing import Any, Iterable, Iterator, Mapping
@@ -188,9 +187,7 @@ def ingest_crawl(
     if status not in ("complete", "failed"):
         raise ValueError(f"crawl status must be complete or failed, not {status!r}")
     finished_at = finished_at or utc_now()
-    items = [storable(item) for item in items]
-    listed_twice = {ref for ref, copies in Counter(str(item["ref"]) for item in items).items() if copies > 1}
-    items = _one_per_ref(items)
+    items, listed_twice = _one_per_ref([storable(item) for item in items])
     listed = {str(ref) for ref in listed_refs or ()} | set(items)
     detail = _DetailReads({str(ref) for ref in deferred_refs} & listed, dict(list_fingerprints or {}), detail_reads,
                           requests, {str(ref) for ref in unchanged_refs} & listed, listed_twice)
@@ -205,8 +202,8 @@ class _DetailReads:
     list_fingerprints: dict[str, str]
     reads: int
     requests: int | None
-    unchanged: set[str] = field(default_factory=set)
-    listed_twice: set[str] = field(default_factory=set)  # refs with more than one item tonight
+    unchanged: set[str]
+    listed_twice: set[str]  # refs with more than one item tonight
 
 
 def detail_history(db: Database, company: str, platform: str) -> dict[str, tuple[str | None, str | None]]:
@@ -276,15 +273,19 @@ def _free_of_surrogates(text: str) -> bool:
     return True
 
 
-def _one_per_ref(items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """One item per id; of two copies, the one with the smaller content hash (order never matters)."""
+def _one_per_ref(items: list[dict[str, Any]]) -> tuple[dict[str, dict[str, Any]], set[str]]:
+    """(one item per id, the ids that came more than once); of two copies, the one with the smaller
+    content hash (order never matters)."""
     chosen: dict[str, dict[str, Any]] = {}
+    listed_twice: set[str] = set()
     for item in items:
         ref = str(item["ref"])
         other = chosen.get(ref)
+        if other is not None:
+            listed_twice.add(ref)
         if other is None or _copy_order(item) < _copy_order(other):
             chosen[ref] = item
-    return chosen
+    return chosen, listed_twice
 
 
 def _copy_order(item: Mapping[str, Any]) -> tuple[str, str]:
@@ -466,7 +467,7 @@ def _ingest(db, company, platform, items, listed, started_at, finished_at, statu
 
 
 def _schema_drift(existing: Mapping[str, Mapping[str, Any]], items: Mapping[str, Mapping[str, Any]],
-                  unchanged: set[str] = frozenset()) -> str | None:
+                  unchanged: set[str]) -> str | None:
     """Why tonight's postings look re-shaped rather than edited, or None: a field most of them had last
     time is missing from almost all of them now (a platform renamed or dropped it). A posting handed
     over unchanged (not extracted again) still has what its version had."""

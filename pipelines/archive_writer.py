@@ -188,8 +188,6 @@ class ArchiveWriterPipeline:
                              crawl["company"], capture)
             raise
         self.items = []  # the crawl is archived: its postings need not stay in memory until the night ends
-        self.crawler.stats.set_value("paywatch/archive/crawl_id", summary.crawl_id)
-        self.crawler.stats.set_value("paywatch/archive/status", summary.status)  # the archive may find it suspect
         self.crawler.signals.send_catch_log(company_archived, company=summary.company, crawl_id=summary.crawl_id,
                                             status=summary.status)
         log = logger.info if summary.status == "complete" else logger.warning

@@ -90,13 +90,12 @@ def host_groups(selected: Iterable[Company], load_spider: Callable[[str], Any]) 
 def crawler_runs(group: list[Company], load_spider: Callable[[str], Any]) -> list[list[Company]]:
     """A host group's companies as crawler runs: each run's companies share one crawler, crawled in
     turn (the first's spider class takes the rest as its ``company_queue``). Companies of one platform
-    whose spiders the registry generated share one; a hand-written spider, or a spider that cannot
-    take a queue, gets a crawler of its own."""
+    whose spiders the registry generated share one; a hand-written spider gets a crawler of its own."""
     runs: list[list[Company]] = []
     shared: dict[str, list[Company]] = {}  # by platform: two platforms may name one host
     for company in group:
         spider_class = load_spider(company.slug)
-        if generated_for_registry(spider_class) and getattr(spider_class, "announces_company_closes", False):
+        if generated_for_registry(spider_class):  # a PlatformSpider subclass, which takes a queue
             shared.setdefault(company.platform, []).append(company)
         else:
             runs.append([company])

@@ -27,6 +27,7 @@ stop per company.
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 import time
@@ -138,8 +139,9 @@ class PlatformSpider(scrapy.Spider):
             problem = self.entry_problem(queued) if queued.platform == self.platform else f"not a {self.platform} entry"
             if problem:
                 raise ValueError(f"spider {self.name!r} cannot crawl {queued.slug}: {problem}")
-        self.companies_started = 1
         self._starting = False
+        # Where this company's share of the crawler's stats starts: nothing for the first (the stats
+        # exist only once the crawl starts), a snapshot for each company after it (next_company).
         self._stats_at_open: dict[str, Any] = {}
         self.reset_company_state()
 
@@ -204,10 +206,9 @@ class PlatformSpider(scrapy.Spider):
         self.announce_closed("finished")
         self.company = self.company_queue.pop(0)
         self.name = self.company.slug
-        self.companies_started += 1
         self.reset_company_state()
         self.open_company()
-        self._stats_at_open = dict(self.crawler.stats.get_stats() or {})  # the first company's start from nothing
+        self._stats_at_open = dict(self.crawler.stats.get_stats() or {})
         self.crawler.signals.send_catch_log(company_signals.company_opened, spider=self)
         self._starting = True
         deferred_from_coro(self._send_start_requests())
@@ -515,6 +516,11 @@ class PlatformSpider(scrapy.Spider):
         self._postings_listed.add(ref)
         return False
 
+    @functools.cached_property
+    def fingerprint_code(self) -> str:
+        """The code an entry's fingerprint names: the release and the extraction code (one string a crawl)."""
+        return f"{self.settings.get('PAYWATCH_VERSION') or ''}+{extraction_code_version()}"
+
     def entry_unchanged(self, raw: dict[str, Any]) -> bool:
         """True (the ref noted in ``unchanged_refs``) when this platform's list entry is the whole
         posting and equals, under this code version, the entry the archive's open version was read
@@ -525,8 +531,7 @@ class PlatformSpider(scrapy.Spider):
         ref = self.listing_ref(raw)
         if ref is None or ref in self.unchanged_refs:  # another copy of an id already found unchanged:
             return False  # read, and the archive chooses between the two (keeping the one that matched)
-        code = f"{self.settings.get('PAYWATCH_VERSION') or ''}+{extraction_code_version()}"
-        fingerprint = list_fingerprint(raw, self.list_volatile_keys, code)
+        fingerprint = list_fingerprint(raw, self.list_volatile_keys, self.fingerprint_code)
         self.list_fingerprints[ref] = fingerprint
         known = self.detail_history.get(ref)
         if known is None or known.read_at is None or known.list_hash != fingerprint:

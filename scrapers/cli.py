@@ -18,7 +18,7 @@ import re
 import shlex
 import shutil
 import sys
-from contextlib import ExitStack
+from contextlib import ExitStack, closing
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Sequence
@@ -205,12 +205,13 @@ def format_option():
 
 
 def read_archive(db: str):
-    """The archive at ``db`` opened read-only: a read command never migrates or writes the file, and
-    refuses (exit 3) a file that is not a paywatch archive."""
+    """``with read_archive(db) as archive:`` the archive at ``db`` opened read-only, closed after: a
+    read command never migrates or writes the file, and refuses (exit 3) a file that is not a paywatch
+    archive."""
     from archive.access import open_read_only
 
     existing_archive(db)
-    return open_read_only(db)
+    return closing(open_read_only(db))
 
 
 class When(click.ParamType):
@@ -269,11 +270,8 @@ def report(db: str, output_format: str) -> int:
     from archive.diff import write_csv
     from archive.report import last_night, night_report, render_table
 
-    archive = read_archive(db)
-    try:
+    with read_archive(db) as archive:
         night_of = {"archive": db, **night_report(archive, last_night(archive))}
-    finally:
-        archive.close()
     if output_format == "csv":
         rows = flat_rows(night_of["companies"])
         click.echo(write_csv(list(rows[0]) if rows else ["company"], rows), nl=False)
@@ -312,8 +310,7 @@ def diff(db: str, registry: str | None, since: str, until: str | None, company: 
 
     if until is not None and until <= since:
         raise click.BadParameter(f"{until} is not after --since {since}", param_hint="'--until'")
-    archive = read_archive(db)
-    try:
+    with read_archive(db) as archive:
         # The archive's own companies table (when it has one) wins; the registry fills in what it lacks.
         in_archive = company_sectors(archive) or {}
         try:
@@ -336,8 +333,6 @@ def diff(db: str, registry: str | None, since: str, until: str | None, company: 
             raise click.ClickException(str(error)) from None
         changes = changes_since(archive, since, until, companies=selected, role_types=role_types,
                                 min_change=min_change, pay_only=pay_only, sector_of=sector_of)
-    finally:
-        archive.close()
     click.echo(render(changes, output_format), nl=output_format != "csv")
     return 0
 
@@ -358,13 +353,11 @@ def history(db: str, company: str, ref: str, output_format: str) -> int:
     """
     from archive.history import NoSuchPosting, posting_history, render
 
-    archive = read_archive(db)
-    try:
-        postings = posting_history(archive, company, ref)
-    except NoSuchPosting as error:
-        raise click.ClickException(f"{error} {db}") from None
-    finally:
-        archive.close()
+    with read_archive(db) as archive:
+        try:
+            postings = posting_history(archive, company, ref)
+        except NoSuchPosting as error:
+            raise click.ClickException(f"{error} {db}") from None
     click.echo(render(postings, output_format), nl=output_format != "csv")
     return 0
 

@@ -34,6 +34,8 @@ HOST = "127.0.0.1"
 # facets run a query per column on every page (3/4 of a page's time on the views); the configured
 # facets and the column menu's "Facet by this" stay.
 DATASETTE_SETTINGS = {"sql_time_limit_ms": 5000, "suggest_facets": False}
+# Plugins for the archive's server only (see archive/datasette_plugins), passed as --plugins-dir.
+PLUGINS_DIR = str(resources.files("archive").joinpath("datasette_plugins"))
 
 
 def metadata_for(db_path: str) -> dict[str, Any]:
@@ -49,10 +51,19 @@ def metadata_for(db_path: str) -> dict[str, Any]:
     return metadata
 
 
+def datasette_app(db_path: str) -> Any:
+    """A Datasette application on ``db_path`` as ``serve`` runs it (same metadata, settings and plugins),
+    for Datasette's test client: the tests and benchmarks/queries.py."""
+    from datasette.app import Datasette
+
+    return Datasette([db_path], metadata=metadata_for(db_path), settings=dict(DATASETTE_SETTINGS),
+                     plugins_dir=PLUGINS_DIR)
+
+
 def datasette_command(db_path: str, port: int, metadata_file: Path, immutable: bool = False) -> list[str]:
     database = ["--immutable", db_path] if immutable else [db_path]
     return [sys.executable, "-m", "datasette", "serve", *database, "--host", HOST, "--port", str(port),
-            "--metadata", str(metadata_file),
+            "--metadata", str(metadata_file), "--plugins-dir", PLUGINS_DIR,
             *(part for name, value in DATASETTE_SETTINGS.items() for part in ("--setting", name, str(value)))]
 
 

@@ -33,7 +33,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from archive.companies import sync_companies  # noqa: E402
-from archive.datasette import metadata_for  # noqa: E402
+from archive.datasette import datasette_app, metadata_for  # noqa: E402
 from archive.schema import open_archive  # noqa: E402
 from archive.store import ingest_crawl  # noqa: E402
 
@@ -130,12 +130,8 @@ def pages(metadata: dict, db_name: str) -> list[tuple[str, str]]:
 
 
 async def time_pages(path: Path, reps: int) -> list[tuple[str, float, float]]:
-    from datasette.app import Datasette
-
-    from archive.datasette import DATASETTE_SETTINGS
-
     metadata = metadata_for(str(path))
-    datasette = Datasette([str(path)], metadata=metadata, settings=dict(DATASETTE_SETTINGS))
+    datasette = datasette_app(str(path))
     await datasette.invoke_startup()
     results = []
     for label, url in pages(metadata, path.stem):

@@ -14,11 +14,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from datasette.app import Datasette
 from sqlite_utils import Database
 
 from archive.companies import sync_companies
-from archive.datasette import DATASETTE_SETTINGS, metadata_for
+from archive.datasette import datasette_app, metadata_for
 from archive.schema import migrations, open_archive
 from archive.store import ingest_crawl
 
@@ -89,8 +88,7 @@ def archive_file(tmp_path_factory):
 @pytest.fixture(scope="module")
 def get(archive_file):
     """GET a path from a real Datasette serving the fixture archive with paywatch's metadata."""
-    datasette = Datasette([str(archive_file)], metadata=metadata_for(str(archive_file)),
-                          settings=dict(DATASETTE_SETTINGS))
+    datasette = datasette_app(str(archive_file))
     asyncio.run(datasette.invoke_startup())
 
     def fetch(path: str, status: int = 200):
@@ -315,6 +313,15 @@ def test_the_pay_dashboard_answers_and_its_charts_queries_run(get, archive_file)
             response = get(f"/research.json?sql={urllib.parse.quote(sql)}&_shape=array&"
                            + urllib.parse.urlencode(params))
             assert response.json(), name
+
+
+
+def test_the_dashboards_markdown_renders_without_the_per_cell_markdown_hook(get):
+    page = get("/-/dashboards/pay?currency=USD&basis=base").text
+    assert "<code>pay_history</code>" in page  # the about text, through datasette-render-markdown's template hooks
+    plugins = {plugin["name"]: plugin["hooks"] for plugin in get("/-/plugins.json?all=1").json()}
+    assert "datasette_render_markdown" not in plugins
+    assert sorted(plugins["paywatch-markdown-templates"]) == ["extra_template_vars", "prepare_jinja2_environment"]
 
 
 def free_port() -> int:

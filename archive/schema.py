@@ -19,6 +19,8 @@ import sqlite3
 
 from sqlite_utils import Database, Migrations
 
+from archive.summaries import CREATE_SUMMARY_TABLES, fill_summaries
+
 migrations = Migrations("paywatch")
 
 HISTORY_TABLES = ("crawls", "posting_versions", "version_changes", "pay_ranges", "descriptions", "posting_events")
@@ -582,6 +584,20 @@ def m006_written_with_versions(db: Database) -> None:
     for statement in _statements(CURRENT_VIEWS_SQL):
         db.execute(statement)
     db.execute(_PAY_HISTORY_OVER_ROWS)
+
+
+@migrations()
+def m007_company_summaries(db: Database) -> None:
+    """Per-company summaries the archive writer appends with each crawl (archive.summaries): each
+    company's open ranges by currency, ML/AI or other and basis, with their medians and sorted annual
+    figures, and its counts of new postings, full reads and published pay by month of first sight.
+    The ai_vs_other_pay and pay_transparency_by_month queries read them instead of every open range
+    and every posting's first read. Filled here from the archive as it stands."""
+    for statement in CREATE_SUMMARY_TABLES:
+        db.execute(statement)
+    fill_summaries(db)
+    _append_only(db, "open_pay_summaries")
+    _append_only(db, "transparency_counts")
 
 
 def _statements(script: str) -> list[str]:

@@ -34,6 +34,7 @@ from sqlite_utils import Database
 from w3lib.url import url_query_cleaner
 
 from archive.schema import PAY_HISTORY_ROW_COLUMNS, RANGE_CHANGES_OF_CRAWL
+from archive.summaries import write_company_summaries
 
 # Fields published by the posting itself. A change in any of them is a new version. What paywatch
 # derives (parsed pay ranges, role type, AI flag, seniority) is stored with each version but not
@@ -310,7 +311,7 @@ def _ingest(db, company, platform, items, listed, started_at, finished_at, statu
         for row in db.query(
             """
             SELECT p.id, p.ref, p.closed_at, p.current_version, p.last_crawl_id, p.title, p.platform_updated_at,
-                   p.list_hash, v.content_hash AS hash,
+                   p.list_hash, p.first_seen_at, v.content_hash AS hash,
                    v.id AS version_id, v.list_only, p.detail_read_at, v.description_hash IS NOT NULL AS had_description,
                    v.pay_text IS NOT NULL AS had_pay_text,
                    EXISTS (SELECT 1 FROM pay_ranges r WHERE r.version_id = v.id) AS had_pay,
@@ -460,6 +461,12 @@ def _ingest(db, company, platform, items, listed, started_at, finished_at, statu
 
     db.conn.executemany("UPDATE postings SET closed_at = ? WHERE id = ?", [(started_at, known["id"]) for known in closing])
     _events(db, [known["id"] for known in closing], crawl_id, "closed", started_at)
+    if planned or closing or reopening:
+        # Months whose share-with-pay counts can move: a new posting's, and a list-only one's read at last.
+        firsts = {known["ref"]: known["first_seen_at"] for known in existing.values() if known["list_only"]}
+        touched_months = {(firsts.get(str(plan.item["ref"])) or started_at)[:7] for plan in planned
+                          if plan.posting_id is None or str(plan.item["ref"]) in firsts}
+        write_company_summaries(db, company, crawl_id, touched_months)
 
     return CrawlSummary(crawl_id, company, platform, status, failure_reason, dropped=dropped, deferred=len(deferred),
                         detail_reads=detail.reads, oldest_detail_at=oldest_detail_at, requests=detail.requests,

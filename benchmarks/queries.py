@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import re
 import statistics
 import subprocess
 import sys
@@ -120,11 +121,11 @@ def pages(metadata: dict, db_name: str) -> list[tuple[str, str]]:
     found.append(("dashboard pay (page)", "/-/dashboards/pay?currency=USD&basis=base"))
     for chart, spec in metadata["plugins"]["datasette-dashboards"]["pay"]["charts"].items():
         if "query" in spec:
-            sql = spec["query"]
-            for optional in ("[[ AND company = :company ]]", "[[ AND role_type = :role_type ]]"):
-                sql = sql.replace(optional, "")
-            sql = sql.replace("[[ AND currency = :currency ]]", "AND currency = 'USD'").replace(
-                "[[ AND basis = :basis ]]", "AND basis = 'base'")
+            # As the dashboard's default filters ask: USD base pay, any company and role type.
+            sql = re.sub(r"\[\[ AND ([\w.]+) = :(company|role_type) \]\]", "", spec["query"])
+            sql = re.sub(r"\[\[ AND ([\w.]+) = :currency \]\]", r"AND \1 = 'USD'", sql)
+            sql = re.sub(r"\[\[ AND ([\w.]+) = :basis \]\]", r"AND \1 = 'base'", sql)
+            assert "[[" not in sql, sql
             found.append((f"dashboard chart {chart}", f"/{db_name}.json?sql={quote(sql)}&_shape=objects"))
     return found
 

@@ -251,7 +251,7 @@ def test_ai_vs_other_pay_gives_true_medians_by_company_and_sector_with_base_and_
 
 @pytest.mark.parametrize(("currency", "message"), [
     ("dollars", 'enter currency as a three-letter code, e.g. USD; got "dollars"'),
-    ("EUR", "no open posting publishes pay in EUR; currencies in the archive: USD"),
+    ("EUR", "no open posting publishes pay in EUR; currencies of open postings: USD"),
 ])
 def test_ai_vs_other_pay_answers_a_bad_currency_with_a_message(get, currency, message):
     [row] = rows(get, "ai_vs_other_pay", currency=currency)

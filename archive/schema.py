@@ -348,7 +348,8 @@ _INSERT_RANGE_CHANGES = f"INSERT INTO range_change_rows ({', '.join(RANGE_CHANGE
 # What archive.store runs after writing a crawl's versions (the crawl's id, twice: one a branch).
 RANGE_CHANGES_OF_CRAWL = _INSERT_RANGE_CHANGES + _range_changes_select("cur.crawl_id = ?")
 
-# Today's views: these statements, then pay_history as m006 defined it (_PAY_HISTORY_OVER_ROWS). A
+# Today's views: these statements, then pay_history as m006 defined it (_PAY_HISTORY_OVER_ROWS), then
+# m007's posting views (M007_VIEWS_SQL, replacing three of these). A
 # migration that rebuilds a table they read recreates every one (drop CURRENT_VIEW_NAMES, rebuild, run
 # both), as m003 did with the views of its time. Pay
 # summaries and previous versions are looked up per row through indexes, never by a window or an
@@ -529,6 +530,51 @@ _PAY_HISTORY_OVER_ROWS = f"""
                (SELECT CASE WHEN p.closed_at IS NULL THEN 'open' ELSE 'closed' END FROM postings p
                 WHERE p.id = h.posting_id) AS posting_status, h.platform, h.url
         FROM pay_history_rows h"""
+# m007's posting views: every column of the posting's current version is a lookup by its id
+# (postings.current_version_id) in the select list, and the role type and AI flag the facets count
+# are the posting's own (postings.role_type, ai_related), so a count or a facet of these views reads
+# postings alone. Through the LEFT JOIN they had, on 30 nights x 200,000 postings open_postings' count
+# took 83 ms and its role_type facet 240 ms, and three facets of a page timed out (Datasette's 200 ms).
+def _current(column: str) -> str:
+    return f"(SELECT v.{column} FROM posting_versions v WHERE v.id = p.current_version_id)"
+
+
+M007_VIEW_NAMES = ("open_postings", "current_postings", "posting_lifetimes")
+M007_VIEWS_SQL = f"""
+        CREATE VIEW open_postings AS
+        SELECT p.company, {_SECTOR_OF.format("p")}, p.ref, {_current("title")} AS title,
+               {_current("department")} AS department, {_current("locations")} AS locations, p.role_type,
+               p.ai_related, {_current("seniority")} AS seniority, {_pay_summary("p.current_version_id")} AS pay,
+               EXISTS (SELECT 1 FROM pay_ranges r WHERE r.version_id = p.current_version_id) AS has_pay,
+               {_first_range("currency", "p.current_version_id")} AS currency,
+               {_first_range("basis", "p.current_version_id")} AS basis,
+               {_first_range("annual_min", "p.current_version_id")} AS annual_min,
+               {_first_range("annual_max", "p.current_version_id")} AS annual_max,
+               {_current("list_only")} AS list_only, p.first_seen_at, p.last_seen_at, p.current_version AS version,
+               p.current_version_id AS version_id, p.id AS posting_id, p.platform, {_current("url")} AS url
+        FROM postings p
+        WHERE p.closed_at IS NULL;
+
+        CREATE VIEW current_postings AS
+        SELECT p.id AS posting_id, p.company, p.platform, p.ref, {_current("title")} AS title,
+               {_current("department")} AS department, {_current("locations")} AS locations, p.role_type,
+               p.ai_related, {_current("seniority")} AS seniority, {_pay_summary("p.current_version_id")} AS pay,
+               {_current("pay_source")} AS pay_source, p.first_seen_at, p.last_seen_at, p.closed_at,
+               p.current_version, {_current("url")} AS url
+        FROM postings p;
+
+        CREATE VIEW posting_lifetimes AS
+        SELECT p.company, {_SECTOR_OF.format("p")}, p.ref, {_current("title")} AS title, p.role_type, p.ai_related,
+               {_current("seniority")} AS seniority,
+               CASE WHEN p.closed_at IS NULL THEN 'open' ELSE 'closed' END AS status,
+               p.first_seen_at, p.closed_at, p.last_seen_at,
+               round(julianday(coalesce(p.closed_at, p.last_seen_at)) - julianday(p.first_seen_at), 1) AS days_open,
+               (SELECT count(*) FROM posting_events e WHERE e.posting_id = p.id AND e.event = 'reopened') AS reopenings,
+               p.id AS posting_id, p.platform, {_current("url")} AS url
+        FROM postings p;
+"""
+
+
 @migrations()
 def m006_written_with_versions(db: Database) -> None:
     """What research reads most is written with each batch of versions by the archive writer
@@ -592,10 +638,26 @@ def m007_company_summaries(db: Database) -> None:
     company's open ranges by currency, ML/AI or other and basis, with their medians and sorted annual
     figures, and its counts of new postings, full reads and published pay by month of first sight.
     The ai_vs_other_pay and pay_transparency_by_month queries read them instead of every open range
-    and every posting's first read. Filled here from the archive as it stands."""
+    and every posting's first read. Filled here from the archive as it stands.
+
+    Postings gain their current version's id, role type and AI flag (kept by the writer with
+    ``current_version``), and open_postings, current_postings and posting_lifetimes read them
+    (M007_VIEWS_SQL), so their counts and facets read postings alone."""
     for statement in CREATE_SUMMARY_TABLES:
         db.execute(statement)
     fill_summaries(db)
+    # The posting's current version by id, and what the facets of the posting views count.
+    # Deferred: a new posting and its first version reference each other, and are written in that order.
+    for column in ("current_version_id INTEGER REFERENCES posting_versions (id) DEFERRABLE INITIALLY DEFERRED",
+                   "role_type TEXT", "ai_related INTEGER"):
+        db.execute(f"ALTER TABLE postings ADD COLUMN {column}")
+    db.execute("""UPDATE postings SET (current_version_id, role_type, ai_related) =
+                  (SELECT v.id, v.role_type, v.ai_related FROM posting_versions v
+                   WHERE v.posting_id = postings.id AND v.version = postings.current_version)""")
+    for view in M007_VIEW_NAMES:
+        db.execute(f"DROP VIEW {view}")
+    for statement in _statements(M007_VIEWS_SQL):
+        db.execute(statement)
     _append_only(db, "open_pay_summaries")
     _append_only(db, "transparency_counts")
 

@@ -543,16 +543,19 @@ def _write_versions(db: Database, planned: list[_PlannedVersion], platform: str,
     new_postings, opened, current, versions, changes, ranges, search, history = [], [], [], [], [], [], [], []
     for plan in planned:
         item = plan.item
+        version_id, next_version_id = next_version_id, next_version_id + 1
+        # What the posting's latest state keeps of its current version (m007): its id, and the role
+        # type and AI flag the posting views count.
+        latest = (version_id, item.get("role_type"), item.get("ai_related"))
         if plan.posting_id is None:
             posting_id, next_posting_id = next_posting_id, next_posting_id + 1
             read_at, list_hash = (None, None) if plan.list_only else (started_at, list_fingerprints.get(str(item["ref"])))
             new_postings.append((posting_id, platform, company, str(item["ref"]), item.get("title"), started_at,
-                                 started_at, crawl_id, crawl_id, item.get("updated_at"), read_at, list_hash))
+                                 started_at, crawl_id, crawl_id, item.get("updated_at"), read_at, list_hash, *latest))
             opened.append(posting_id)
         else:
             posting_id = plan.posting_id
-            current.append((plan.version, posting_id))
-        version_id, next_version_id = next_version_id, next_version_id + 1
+            current.append((plan.version, *latest, posting_id))
         description = item.get("description")
         search.append((version_id, item.get("title"), description or None))
         versions.append((
@@ -575,14 +578,22 @@ def _write_versions(db: Database, planned: list[_PlannedVersion], platform: str,
                             item.get("role_type"), item.get("ai_related"), item.get("seniority"), *figures, *annual,
                             annualized, period_inferred, source, plan.list_only, pay_changed, started_at, plan.version,
                             item.get("url")))
+    latest_columns = ("current_version_id", "role_type", "ai_related")
+    if "current_version_id" not in db["postings"].columns_dict:  # an archive before m007, which fills them
+        latest_columns = ()
+        new_postings = [row[:-3] for row in new_postings]
+        current = [(row[0], row[-1]) for row in current]
     db.conn.executemany(
         "INSERT INTO postings (id, platform, company, ref, title, first_seen_at, last_seen_at, closed_at, "
-        "first_crawl_id, last_crawl_id, current_version, platform_updated_at, detail_read_at, list_hash) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, 1, ?, ?, ?)",
+        "first_crawl_id, last_crawl_id, current_version, platform_updated_at, detail_read_at, list_hash"
+        f"{''.join(', ' + column for column in latest_columns)}) "
+        f"VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, 1, ?, ?, ?{', ?' * len(latest_columns)})",
         new_postings,
     )
     _events(db, opened, crawl_id, "opened", started_at)
-    db.conn.executemany("UPDATE postings SET current_version = ? WHERE id = ?", current)
+    db.conn.executemany(
+        f"UPDATE postings SET current_version = ?{''.join(', ' + column + ' = ?' for column in latest_columns)} "
+        "WHERE id = ?", current)
     _insert_rows(db, "posting_versions", VERSION_COLUMNS, versions)
     _insert_rows(db, "version_changes", ("version_id", "field"), changes)
     _insert_rows(db, "pay_ranges", RANGE_COLUMNS, ranges)

@@ -122,6 +122,14 @@ def true_transparency(db: Database) -> dict[tuple, tuple]:
     return {key: tuple(value) for key, value in counts.items()}
 
 
+def assert_postings_keep_their_current_version(db: Database) -> None:
+    """postings.current_version_id, role_type and ai_related (m007) are the current version's."""
+    assert db.execute(
+        """SELECT count(*) FROM postings p JOIN posting_versions v ON v.id = p.current_version_id
+           WHERE v.posting_id = p.id AND v.version = p.current_version AND v.role_type IS p.role_type
+             AND v.ai_related IS p.ai_related""").fetchone()[0] == db.execute("SELECT count(*) FROM postings").fetchone()[0]
+
+
 def answered_medians(db: Database, currency: str) -> dict[tuple, tuple]:
     return {(row["sector"], row["company"], row["roles"], row["basis"]):
             (row["ranges"], row["median_annual_min"], row["median_annual_max"])
@@ -145,6 +153,7 @@ def test_summaries_answer_what_the_archive_holds_after_every_night(tmp_path, see
             if truth:
                 assert answered_medians(db, currency) == truth, (night, currency)
         assert answered_transparency(db) == true_transparency(db), night
+        assert_postings_keep_their_current_version(db)
         checked.append(night)
 
     random_history(db, seed, nights=12, after_each=check)
@@ -174,7 +183,7 @@ def test_a_summary_is_appended_only_when_it_changed(memory_db):
             memory_db.execute(f"DELETE FROM {table}")
 
 
-def test_the_summaries_migration_fills_them_from_an_archive_written_before_it(tmp_path):
+def test_the_m007_migration_fills_summaries_and_current_versions_from_an_archive_written_before_it(tmp_path):
     path = str(tmp_path / "old.db")
     db = Database(path)
     migrations.apply(db, stop_before="m007_company_summaries")
@@ -184,6 +193,7 @@ def test_the_summaries_migration_fills_them_from_an_archive_written_before_it(tm
     db = open_archive(path)
     assert answered_medians(db, "USD") == true_medians(db, "USD")
     assert answered_transparency(db) == true_transparency(db)
+    assert_postings_keep_their_current_version(db)
     random_history(db, seed=8, nights=2)  # and the writer carries on from them
     assert answered_medians(db, "USD") == true_medians(db, "USD")
     assert answered_transparency(db) == true_transparency(db)

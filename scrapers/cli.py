@@ -33,7 +33,7 @@ from scrapers.settings import PAYWATCH_VERSION
 
 DEFAULT_DB = "paywatch.db"
 DEMO_DB = "paywatch-demo.db"
-CRAWL_FAILED = 1  # some company's crawl failed or is suspect
+CRAWL_FAILED = 1  # some company's crawl failed or is suspect; `companies --check` found a bad entry
 BAD_INPUT = 2
 ARCHIVE_UNUSABLE = 3  # not a paywatch archive, cannot be opened or migrated, or another crawl holds it
 
@@ -383,17 +383,32 @@ def serve(db: str, port: int, immutable: bool) -> int:
 @cli.command()
 @db_option()
 @registry_option
+@click.option("--sector", multiple=True, type=click.Choice(SECTORS), help="only this sector (repeatable)")
+@click.option("--check", is_flag=True,
+              help="check every entry offline (identifiers well-formed for its platform, sector known, a source "
+                   "comment above it, no slug or board twice); exit 1 naming each bad entry")
 @format_option()
-def companies(db: str, registry: str | None, output_format: str) -> int:
-    """List the companies in the registry.
+def companies(db: str, registry: str | None, sector: tuple[str, ...], check: bool, output_format: str) -> int:
+    """List the companies in the registry, or check it.
 
-    Example: paywatch companies --format json
+    Example: paywatch companies --sector games --format json
+
+    Example: paywatch companies --check
     """
     from archive.diff import write_csv
-    from scrapers.platforms import load_registry
+    from scrapers.platforms import check_entries, load_registry
 
+    if check:
+        problems = check_entries(registry)
+        for problem in problems:
+            click.echo(f"paywatch: {problem}", err=True)
+        if problems:
+            click.echo(f"paywatch: {len(problems)} problem(s) in the registry", err=True)
+            return CRAWL_FAILED
+        click.echo(f"registry OK: {len(read_registry(registry))} companies")
+        return 0
     rows = [{"slug": e.slug, "name": e.name, "sector": e.sector, "platform": e.platform}
-            for e in load_registry(registry)]
+            for e in load_registry(registry) if not sector or e.sector in sector]
     if output_format == "json":
         click.echo(json.dumps(rows, indent=2))
     elif output_format == "csv":

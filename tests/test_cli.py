@@ -94,6 +94,98 @@ def test_companies_lists_the_registry(capsys):
     assert [(row["slug"], row["sector"]) for row in rows] == [(c.slug, c.sector) for c in load_registry()]
 
 
+
+def test_companies_filters_by_sector(capsys):
+    code, out, _ = run(capsys, "companies", "--sector", "games", "--sector", "music", "--format", "json")
+    assert code == 0
+    rows = json.loads(out)
+    assert rows and {row["sector"] for row in rows} == {"games", "music"}
+    code, out, err = run(capsys, "companies", "--sector", "film")
+    assert code == BAD_INPUT and "'film' is not one of" in err
+
+
+def test_companies_check_passes_the_shipped_registry(capsys):
+    code, out, err = run(capsys, "companies", "--check")
+    assert code == 0 and out.startswith("registry OK: ") and err == ""
+
+
+BAD_REGISTRY = """
+# Source: a registry row.
+[[company]]
+slug = "good"
+name = "Good"
+sector = "studio"
+platform = "greenhouse"
+token = "good"
+
+[[company]]
+slug = "uncommented"
+name = "No source"
+sector = "games"
+platform = "lever"
+site = "uncommented"
+
+# Source: pasted the board's URL instead of its token.
+[[company]]
+slug = "pasted_url"
+name = "Pasted URL"
+sector = "tech"
+platform = "greenhouse"
+token = "https://boards.greenhouse.io/pasted"
+
+# Source: the same board as "good", under another slug.
+[[company]]
+slug = "same_board"
+name = "Same board"
+sector = "studio"
+platform = "greenhouse"
+token = "Good"
+
+# Source: listed twice.
+[[company]]
+slug = "good"
+name = "Good again"
+sector = "film"
+platform = "greenhouse"
+token = "good2"
+
+# Source: a Workday URL with its locale taken for the host.
+[[company]]
+slug = "workday_typo"
+name = "Workday typo"
+sector = "music"
+platform = "workday"
+host = "en-US"
+tenant = "x"
+site = "y"
+
+# Source: a platform paywatch does not have.
+[[company]]
+slug = "unknown_platform"
+name = "Unknown"
+sector = "tv"
+platform = "taleo"
+"""
+
+
+def test_companies_check_names_every_bad_entry_and_exits_1(capsys, tmp_path):
+    registry = tmp_path / "bad.toml"
+    registry.write_text(BAD_REGISTRY, encoding="utf-8")
+    code, out, err = run(capsys, "companies", "--check", "--registry", str(registry))
+    assert code == CRAWL_FAILED and out == ""
+    lines = err.strip().splitlines()
+    assert lines[-1] == "paywatch: 6 problem(s) in the registry"
+    expected = ["entry 2 (uncommented): no comment above it",
+                "entry 3 (pasted_url): token 'https://boards.greenhouse.io/pasted' is not a well-formed greenhouse token",
+                "entry 4 (same_board): the same greenhouse board as entry 1 (good)",
+                "entry 5 (good): sector must be one of",
+                "entry 6 (workday_typo): host 'en-US' is not a well-formed workday host",
+                "entry 7 (unknown_platform): unknown platform 'taleo'"]
+    assert len(lines) == len(expected) + 1
+    for line, start in zip(lines, expected):
+        assert line.startswith(f"paywatch: {start}"), line
+
+
 def test_no_command_prints_the_help(capsys):
     code, out, err = run(capsys)
     assert code == BAD_INPUT and err.startswith("Usage: paywatch") and "crawl" in err

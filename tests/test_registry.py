@@ -40,9 +40,10 @@ def test_every_registry_entry_says_where_its_id_was_found():
         assert comment_lines, f"entry without a source comment: {block.strip().splitlines()[0]}"
 
 
-def test_registry_has_studios_and_tech():
+def test_registry_uses_the_sector_vocabulary_and_covers_it():
     sectors = {company.sector for company in load_registry()}
-    assert sectors == {"studio", "tech"}
+    assert sectors <= set(SECTORS)
+    assert {"studio", "streaming", "games", "animation_vfx", "music", "tech"} <= sectors
 
 
 def test_spider_classes_follow_the_naming_convention():

@@ -13,7 +13,7 @@ import os
 import pkgutil
 
 from scrapers.platforms.base import PlatformSpider
-from scrapers.registry import Company, RegistryError, read_registry
+from scrapers.registry import Company, RegistryError, check_registry, read_registry
 
 
 def _discover() -> dict[str, type[PlatformSpider]]:
@@ -62,3 +62,15 @@ def load_registry(path: str | os.PathLike | None = None) -> list[Company]:
         if problem:
             raise RegistryError(f"{company.where}: {problem}")
     return companies
+
+
+def check_entries(path: str | os.PathLike | None = None) -> list[str]:
+    """Every problem of the registry file, offline (``paywatch companies --check``): one line each."""
+
+    def platform_problem(company: Company) -> str | None:
+        platform = PLATFORMS.get(company.platform)
+        if platform is None:
+            return f"unknown platform {company.platform!r} (known: {', '.join(sorted(PLATFORMS))})"
+        return platform.entry_problem(company)
+
+    return check_registry(path, platform_problem)

@@ -14,6 +14,7 @@ from scrapers.platforms.base import PlatformSpider
 class AshbySpider(PlatformSpider):
     platform = "ashby"
     required_ids = ("board",)
+    id_patterns = {"board": r"[A-Za-z0-9][A-Za-z0-9._%-]*"}
     base_url_setting = "ASHBY_API_URL"
     default_base_url = "https://api.ashbyhq.com"
     entry_is_posting = True

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import sqlite3
 import time
 from datetime import datetime, timezone
@@ -61,6 +62,10 @@ DETAIL_BATCH = 32
 NOT_JSON = (ValueError, AttributeError, RecursionError)
 
 
+# A host name, as id_patterns match one (lower case, dotted labels).
+HOSTNAME = r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+"
+
+
 def failed_url(failure: Failure) -> str:
     request = getattr(failure, "request", None)
     return request.url if request is not None else "?"
@@ -86,6 +91,9 @@ class PlatformSpider(scrapy.Spider):
     platform: ClassVar[str]
     required_ids: ClassVar[tuple[str, ...]] = ()
     optional_ids: ClassVar[tuple[str, ...]] = ()
+    # What a well-formed identifier looks like (a full match), so a pasted URL or a typo fails when the
+    # registry loads rather than as a 404 at night.
+    id_patterns: ClassVar[dict[str, str]] = {}
     base_url_setting: ClassVar[str]
     default_base_url: ClassVar[str]
     host_id: ClassVar[str | None] = None
@@ -127,6 +135,10 @@ class PlatformSpider(scrapy.Spider):
         missing = [key for key in cls.required_ids if not company.ids.get(key)]
         if missing:
             return f"{cls.platform} needs {', '.join(missing)}"
+        for key, pattern in cls.id_patterns.items():
+            value = company.ids.get(key)
+            if value is not None and not (isinstance(value, str) and re.fullmatch(pattern, value)):
+                return f"{key} {value!r} is not a well-formed {cls.platform} {key}"
         return None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

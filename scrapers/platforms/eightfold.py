@@ -17,11 +17,12 @@ from typing import Any, AsyncIterator
 from urllib.parse import quote, urlencode
 
 from scrapers.extract import eightfold as extract
-from scrapers.platforms.base import PlatformSpider
+from scrapers.platforms.base import HOSTNAME, PlatformSpider
 
 class EightfoldSpider(PlatformSpider):
     platform = "eightfold"
     required_ids = ("host", "domain")
+    id_patterns = {"host": HOSTNAME, "domain": HOSTNAME}
     base_url_setting = "EIGHTFOLD_BASE_URL"
     default_base_url = ""  # https://{host}; see base_url
     host_id = "host"

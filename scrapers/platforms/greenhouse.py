@@ -14,6 +14,7 @@ from scrapers.platforms.base import PlatformSpider
 class GreenhouseSpider(PlatformSpider):
     platform = "greenhouse"
     required_ids = ("token",)
+    id_patterns = {"token": r"[A-Za-z0-9][A-Za-z0-9_-]*"}
     base_url_setting = "GREENHOUSE_API_URL"
     default_base_url = "https://boards-api.greenhouse.io"
     entry_is_posting = True

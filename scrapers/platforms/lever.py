@@ -17,6 +17,7 @@ class LeverSpider(PlatformSpider):
     platform = "lever"
     required_ids = ("site",)
     optional_ids = ("region",)
+    id_patterns = {"site": r"[A-Za-z0-9][A-Za-z0-9._-]*", "region": r"eu"}
     base_url_setting = "LEVER_API_URL"
     default_base_url = "https://api.lever.co"
     entry_is_posting = True

@@ -20,6 +20,7 @@ from scrapers.platforms.base import PlatformSpider
 class SmartRecruitersSpider(PlatformSpider):
     platform = "smartrecruiters"
     required_ids = ("company_id",)
+    id_patterns = {"company_id": r"[A-Za-z0-9][A-Za-z0-9_-]*"}
     base_url_setting = "SMARTRECRUITERS_API_URL"
     default_base_url = "https://api.smartrecruiters.com"
 

@@ -45,6 +45,7 @@ T = TypeVar("T")
 class WorkdaySpider(PlatformSpider):
     platform = "workday"
     required_ids = ("host", "tenant", "site")
+    id_patterns = {"host": r"[a-z0-9-]+\.wd\d+\.myworkdayjobs\.com", "tenant": r"[A-Za-z0-9_-]+", "site": r"[A-Za-z0-9_-]+"}
     base_url_setting = "WORKDAY_BASE_URL"
     default_base_url = ""  # empty: https://{host}
     host_id = "host"

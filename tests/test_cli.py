@@ -56,7 +56,7 @@ def test_version(capsys):
     [
         (["crawl", "--bogus"], "No such option '--bogus'"),
         (["crawl", "-s", "NOEQUALS"], "expects KEY=VALUE, got 'NOEQUALS'"),
-        (["crawl", "--sector", "film"], "'film' is not one of 'studio', 'tech'"),
+        (["crawl", "--sector", "film"], "'film' is not one of 'studio', 'streaming'"),
         (["crawl", "--company", "nope"], "not in the registry: nope"),
         (["crawl", "--on-failure", "no-such-alert-program --now"], "no program 'no-such-alert-program' to run"),
         (["crawl", "--on-failure", "notify 'unclosed"], "cannot split"),

@@ -155,7 +155,7 @@ def test_the_table_shows_the_move_in_percent(capsys, archive_path):
         (["--since", NIGHT2, "--until", NIGHT1], f"Invalid value for '--until': {NIGHT1} is not after --since {NIGHT2}"),
         (["--since", NIGHT2, "--company", "a42"], "not in the archive: a42 (it has: a24, ramp)"),
         (["--since", NIGHT2, "--role-type", "wizard"], "no posting in the archive has role type 'wizard'"),
-        (["--since", NIGHT2, "--sector", "film"], "'film' is not one of 'studio', 'tech'"),
+        (["--since", NIGHT2, "--sector", "film"], "'film' is not one of 'studio', 'streaming'"),
         (["--since", NIGHT2, "--sector", "tech", "--company", "a24"], "no company of sector tech in the archive among a24"),
         (["--since", NIGHT2, "--min-change", "-1"], "-1.0 is not in the range x>=0"),
         (["--since", NIGHT2, "--min-change", "ten"], "'ten' is not a valid float"),

@@ -19,7 +19,9 @@ def netflix_spider():
 
 @pytest.mark.parametrize("platform", sorted(PLATFORMS))
 def test_every_platform_runs_the_retry_after_middleware_after_retries(platform):
-    ids = {key: "example" for key in PLATFORMS[platform].required_ids}
+    well_formed = {"host": "example.wd1.myworkdayjobs.com" if platform == "workday" else "careers.example.com",
+                   "domain": "example.com", "site_url": "https://careers.example.com"}
+    ids = {key: well_formed.get(key, "example") for key in PLATFORMS[platform].required_ids}
     if platform == "jsonld":
         ids["listing_url"] = "https://careers.example.com/jobs"
     spider = make_spider(platform, **ids)  # project settings merged with the platform's custom_settings

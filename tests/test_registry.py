@@ -116,8 +116,10 @@ def test_companies_sharing_a_host_are_crawled_one_after_another():
     greenhouse = {c.slug for c in companies if c.platform == "greenhouse"}
     assert {c.slug for c in groups["greenhouse"]} == greenhouse  # one shared API host, one queue
     workday = [c for c in companies if c.platform == "workday"]
-    for company in workday:  # each Workday tenant has its own host
-        assert [c.slug for c in groups[company.ids["host"]]] == [company.slug]
+    for company in workday:  # each Workday tenant has its own host, shared by the sites on that tenant
+        assert [c.slug for c in groups[company.ids["host"]]] == [
+            c.slug for c in workday if c.ids["host"] == company.ids["host"]]
+    assert len(groups["xboxgaming.wd1.myworkdayjobs.com"]) == 3  # Blizzard, Activision and King: one host
     assert sum(len(group) for group in groups.values()) == len(companies)
 
 

@@ -40,7 +40,7 @@ class PhenomSpider(PlatformSpider):
     platform = "phenom"
     required_ids = ("site_url",)
     optional_ids = ("locale_path", "ref_num", "lang", "country")
-    id_patterns = {"site_url": "https://" + HOSTNAME, "locale_path": r"[a-z]{2}(/[a-z]{2})?", "ref_num": r"[A-Za-z0-9]+"}
+    id_patterns = {"site_url": "https://" + HOSTNAME, "locale_path": r"[a-z]+(/[a-z]{2}(_[a-z]{2})?)?", "ref_num": r"[A-Za-z0-9]+"}
     base_url_setting = "PHENOM_BASE_URL"
     default_base_url = ""  # empty: the site itself
     host_id = "site_url"

@@ -540,13 +540,15 @@ def _write_versions(db: Database, planned: list[_PlannedVersion], platform: str,
     database's write lock (BEGIN IMMEDIATE), so no other connection can take one meanwhile.
     """
     next_posting_id, next_version_id = _next_id(db, "postings"), _next_id(db, "posting_versions")
+    # What the posting's latest state keeps of its current version (m007): its id, and the role type
+    # and AI flag the posting views count. An archive before m007 has no such columns (m007 fills them).
+    latest_columns = ("current_version_id", "role_type", "ai_related") \
+        if "current_version_id" in db["postings"].columns_dict else ()
     new_postings, opened, current, versions, changes, ranges, search, history = [], [], [], [], [], [], [], []
     for plan in planned:
         item = plan.item
         version_id, next_version_id = next_version_id, next_version_id + 1
-        # What the posting's latest state keeps of its current version (m007): its id, and the role
-        # type and AI flag the posting views count.
-        latest = (version_id, item.get("role_type"), item.get("ai_related"))
+        latest = (version_id, item.get("role_type"), item.get("ai_related")) if latest_columns else ()
         if plan.posting_id is None:
             posting_id, next_posting_id = next_posting_id, next_posting_id + 1
             read_at, list_hash = (None, None) if plan.list_only else (started_at, list_fingerprints.get(str(item["ref"])))
@@ -578,11 +580,6 @@ def _write_versions(db: Database, planned: list[_PlannedVersion], platform: str,
                             item.get("role_type"), item.get("ai_related"), item.get("seniority"), *figures, *annual,
                             annualized, period_inferred, source, plan.list_only, pay_changed, started_at, plan.version,
                             item.get("url")))
-    latest_columns = ("current_version_id", "role_type", "ai_related")
-    if "current_version_id" not in db["postings"].columns_dict:  # an archive before m007, which fills them
-        latest_columns = ()
-        new_postings = [row[:-3] for row in new_postings]
-        current = [(row[0], row[-1]) for row in current]
     db.conn.executemany(
         "INSERT INTO postings (id, platform, company, ref, title, first_seen_at, last_seen_at, closed_at, "
         "first_crawl_id, last_crawl_id, current_version, platform_updated_at, detail_read_at, list_hash"

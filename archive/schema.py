@@ -349,7 +349,7 @@ _INSERT_RANGE_CHANGES = f"INSERT INTO range_change_rows ({', '.join(RANGE_CHANGE
 RANGE_CHANGES_OF_CRAWL = _INSERT_RANGE_CHANGES + _range_changes_select("cur.crawl_id = ?")
 
 # Today's views: these statements, then pay_history as m006 defined it (_PAY_HISTORY_OVER_ROWS), then
-# m007's posting views (M007_VIEWS_SQL, replacing three of these). A
+# m007's views (M007_VIEWS_SQL: current_open_pay, and three of these replaced). A
 # migration that rebuilds a table they read recreates every one (drop CURRENT_VIEW_NAMES, rebuild, run
 # both), as m003 did with the views of its time. Pay
 # summaries and previous versions are looked up per row through indexes, never by a window or an
@@ -541,6 +541,11 @@ def _current(column: str) -> str:
 
 M007_VIEW_NAMES = ("open_postings", "current_postings", "posting_lifetimes")
 M007_VIEWS_SQL = f"""
+        CREATE VIEW current_open_pay AS
+        SELECT s.* FROM open_pay_summaries s
+        WHERE s.crawl_id = (SELECT max(latest.crawl_id) FROM open_pay_summaries latest WHERE latest.company = s.company)
+          AND s.currency IS NOT NULL;
+
         CREATE VIEW open_postings AS
         SELECT p.company, {_SECTOR_OF.format("p")}, p.ref, {_current("title")} AS title,
                {_current("department")} AS department, {_current("locations")} AS locations, p.role_type,

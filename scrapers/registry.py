@@ -52,11 +52,16 @@ def resolve_registry_path(path: str | os.PathLike | None = None) -> Path:
     return Path(chosen) if chosen else default_registry_path()
 
 
-def _load_entries(registry_path: Path) -> list[Any]:
+def _read_text(registry_path: Path) -> str:
     try:
-        data = tomllib.loads(registry_path.read_text(encoding="utf-8"))
+        return registry_path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise RegistryError(f"registry file not found: {registry_path}") from None
+
+
+def _load_entries(registry_path: Path, text: str) -> list[Any]:
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise RegistryError(f"{registry_path}: not valid TOML: {error}") from None
     entries = data.get("company")
@@ -101,7 +106,7 @@ def read_registry(path: str | os.PathLike | None = None) -> list[Company]:
     registry_path = resolve_registry_path(path)
     companies: list[Company] = []
     seen: set[str] = set()
-    for position, entry in enumerate(_load_entries(registry_path), start=1):
+    for position, entry in enumerate(_load_entries(registry_path, _read_text(registry_path)), start=1):
         where = f"{registry_path}, entry {position} ({entry.get('slug', '?') if isinstance(entry, dict) else '?'})"
         problem = _entry_problem(entry)
         if problem:
@@ -128,8 +133,8 @@ def check_registry(path: str | os.PathLike | None = None,
     comment directly above each entry, no slug and no board listed twice. One line per problem,
     naming the entry; empty when the file is good."""
     registry_path = resolve_registry_path(path)
-    entries = _load_entries(registry_path)
-    commented = _commented_entries(registry_path.read_text(encoding="utf-8"))
+    text = _read_text(registry_path)
+    entries, commented = _load_entries(registry_path, text), _commented_entries(text)
     problems: list[str] = []
     slugs: dict[str, str] = {}
     boards: dict[tuple, str] = {}

@@ -106,8 +106,8 @@ def open_pay_rows(db: Database, company: str, crawl_id: int) -> list[tuple]:
 
 
 def _latest_open_pay(db: Database, company: str) -> list[tuple]:
-    return [tuple(row[2:]) for row in db.execute(
-        f"SELECT {', '.join(OPEN_PAY_COLUMNS)} FROM open_pay_summaries WHERE company = ? AND crawl_id = "
+    return [tuple(row) for row in db.execute(
+        f"SELECT {', '.join(OPEN_PAY_COLUMNS[2:])} FROM open_pay_summaries WHERE company = ? AND crawl_id = "
         "(SELECT max(crawl_id) FROM open_pay_summaries WHERE company = ?) ORDER BY rowid", [company, company])]
 
 

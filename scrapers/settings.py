@@ -85,6 +85,7 @@ EIGHTFOLD_BASE_URL = ""  # empty: https://{host} from the registry entry
 AMAZON_JOBS_URL = "https://www.amazon.jobs"
 ASHBY_API_URL = "https://api.ashbyhq.com"
 SMARTRECRUITERS_API_URL = "https://api.smartrecruiters.com"
+APPLE_JOBS_URL = "https://jobs.apple.com"
 SMARTRECRUITERS_PAGE_SIZE = 100
 WORKDAY_BASE_URL = ""  # empty: https://{host}; else {WORKDAY_BASE_URL}/{host}
 PHENOM_BASE_URL = ""  # empty: the entry's site_url; else {PHENOM_BASE_URL}/{host}

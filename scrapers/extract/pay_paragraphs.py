@@ -111,6 +111,15 @@ AMAZON = PayWording(
     pay_row=re.compile(r"^[A-Z]{2,3}\b.*\s-\s[\d,]+(?:\.\d+)?\s-\s[\d,]+(?:\.\d+)?\s[A-Z]{3}\b", re.IGNORECASE),
 )
 
+# Apple states base pay in a footer of its own ("The base pay range for this role is between $139,500
+# and $258,100, ..."); hourly retail roles name a rate.
+APPLE = PayWording(
+    names_pay=word_starts("base pay", "pay range", "salary range", "base salary", "hourly rate", "pay rate",
+                          "hourly pay", "starting pay"),
+    amount=re.compile(rf"{_SIGN_THEN_NUMBER}|\b[A-Z]{{3}}\s?\d|\d[\d,.]*\s?(?:[A-Z]{{3}})\b"),
+    takes_headings=True,
+)
+
 # Phenom sites sit in front of Workday and carry its descriptions; JSON-LD pages were read with the
 # SmartRecruiters wording from the start, and their pay_text must not change.
 PAY_WORDING = {
@@ -120,6 +129,7 @@ PAY_WORDING = {
     "jsonld": SMARTRECRUITERS,
     "eightfold": EIGHTFOLD,
     "amazon": AMAZON,
+    "apple": APPLE,
 }
 
 

@@ -1,0 +1,70 @@
+"""The newer platforms end to end: `paywatch crawl` of one company each, against their saved replies
+(tests/fixtures/<platform>/routes.json) on 127.0.0.1, into a fresh archive."""
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from scrapers.demo import FAST_LOCAL_SETTINGS, replay_settings
+from scrapers.demo.replay import ReplayServer
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = REPO / "tests" / "fixtures"
+REGISTRY = FIXTURES / "platform_crawls.toml"
+PLATFORMS = ("apple",)
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory):
+    db = tmp_path_factory.mktemp("platforms") / "archive.db"
+    with ReplayServer({"/night1": [FIXTURES / platform / "routes.json" for platform in PLATFORMS]}) as server:
+        settings = [*replay_settings(server.url, "night1"), *FAST_LOCAL_SETTINGS]
+        result = subprocess.run(
+            [sys.executable, "-m", "scrapers.cli", "crawl", "--db", str(db), "--registry", str(REGISTRY),
+             "--log-level", "WARNING", *[arg for setting in settings for arg in ("-s", setting)]],
+            cwd=REPO, capture_output=True, text=True, timeout=300)
+        requests, misses = list(server.requests), list(server.misses)
+    return db, result, requests, misses
+
+
+def archive(db):
+    connection = sqlite3.connect(db)
+    connection.row_factory = sqlite3.Row
+    return connection
+
+
+def test_every_company_crawls_completely_asking_only_for_saved_replies(crawled):
+    db, result, requests, misses = crawled
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert misses == []
+    statuses = dict(archive(db).execute("SELECT company, status FROM crawls").fetchall())
+    assert statuses == {"apple": "complete"}
+    assert all(request["headers"].get("User-Agent", "").startswith("paywatch/") for request in requests)
+
+
+def test_apple_search_carries_the_token_and_the_session_cookie(crawled):
+    _, _, requests, _ = crawled
+    search = next(request for request in requests if request["path"].endswith("/api/v1/search"))
+    headers = {name.lower(): value for name, value in search["headers"].items()}
+    assert headers["x-apple-csrf-token"].startswith("8eacba7a")
+    assert "jssid=S2A1B3C4" in headers.get("cookie", "")
+
+
+def test_apple_postings_are_archived_with_the_pay_footers_range(crawled):
+    db = archive(crawled[0])
+    rows = db.execute(
+        "SELECT p.ref, v.title, v.url, pr.min, pr.max, pr.currency, pr.period FROM postings p "
+        "JOIN posting_versions v ON v.posting_id = p.id LEFT JOIN pay_ranges pr ON pr.version_id = v.id "
+        "WHERE p.company = 'apple' ORDER BY p.ref").fetchall()
+    assert [tuple(row) for row in rows] == [
+        ("200611254-0836", "Machine Learning Engineer, Apple TV",
+         "https://jobs.apple.com/en-us/details/200611254/machine-learning-engineer-apple-tv",
+         139500.0, 258100.0, "USD", "year"),
+        ("PIPE-114438158", "US - Specialist: Seasonal, Part-time",
+         "https://jobs.apple.com/en-us/details/114438158/us-specialist-seasonal-part-time", None, None, None, None),
+    ]
+    ml = db.execute("SELECT role_type, ai_related FROM posting_versions WHERE title LIKE 'Machine Learning%'").fetchone()
+    assert tuple(ml) == ("engineering", 1)

@@ -45,7 +45,7 @@ from scrapers.registry import Company
 
 HOST = "127.0.0.1"
 # Platforms that list a posting without its text: one detail request a posting (issue 10).
-DETAIL_PLATFORMS = ("workday", "eightfold", "smartrecruiters", "phenom")
+DETAIL_PLATFORMS = ("workday", "eightfold", "smartrecruiters", "phenom", "apple", "oracle")
 
 # ------------------------------------------------------------------------------------------------
 # How many postings each company lists (real scale).
@@ -235,6 +235,14 @@ REAL_POSTINGS.update({
     "micron": (500, ROUGH),
     "marvell": (500, ROUGH),
     "applied_materials": (500, ROUGH),
+    # Apple: the recorded search reply's totalRecords (piervicari/JobResearCHEF, 2026-09).
+    "apple": (6124, "totalRecords of the recorded search reply (tests/fixtures/apple)"),
+    # Oracle Recruiting Cloud: the job counts job-hunter-toolkit's live probe recorded (oracle_orc.go).
+    "sinclair": (392, COUNTED),
+    "tennis_channel": (12, COUNTED),
+    "hearst_television": (172, COUNTED),
+    "itv": (21, COUNTED),
+    "mbc_group": (9, COUNTED),
 })
 # What issue 10 estimated a whole night at (requests), for comparison with the table's
 # own sum over the companies of its time (ISSUE_10_REGISTRY).
@@ -280,6 +288,10 @@ def posting_ref(platform: str, index: int) -> str:
         return f"R{200000 + index}"
     if platform == "amazon":
         return str(3000000 + index)
+    if platform == "apple":
+        return f"{200600000 + index}-0836"
+    if platform == "oracle":
+        return str(40000 + index)
     return f"{index:08x}-a5b1-4c1b-8d2e-{index:012x}"  # Ashby ids are UUIDs
 
 
@@ -643,6 +655,92 @@ def phenom_site_page(board: Board) -> str:
             f"<body><div id=\"csrfToken\">nightlab{board.slug}</div></body></html>")
 
 
+def apple_row(posting: PostingState) -> dict[str, Any]:
+    """One search result, with every key of the recorded ones (tests/fixtures/apple/search_page1_trimmed.json)."""
+    position = posting.ref.split("-")[0]
+    slug = "-".join(posting.title.lower().replace(",", "").split())
+    return {
+        "id": posting.ref, "jobSummary": description_paragraphs(posting.as_faultlab())[0],
+        "locations": [{"postLocationId": f"postLocation-{posting.state}", "city": posting.city,
+                       "stateProvince": posting.state, "countryName": "United States of America", "metro": "",
+                       "region": "", "name": posting.city, "countryID": "iso-country-USA", "level": 3}],
+        "positionId": position, "postingDate": f"Oct {1 + posting.index % 28:02d}, 2026", "postingTitle": posting.title,
+        "localeInfo": {"languageCode": "en_US", "dateFormat": "MMM D, YYYY", "defaultLocaleCode": "en-us"},
+        "postDateInGMT": f"2026-10-{1 + posting.index % 28:02d}T16:37:02.482172116Z", "transformedPostingTitle": slug,
+        "reqId": posting.ref, "managedPipelineRole": False, "standardWeeklyHours": 20 if posting.hourly else 40,
+        "team": {"teamName": posting.department, "teamID": "teamsAndSubTeams-LAB", "teamCode": "LAB"},
+        "type": "POST", "homeOffice": False, "jobPositionId": posting.ref, "isMultiLocation": False,
+        "postExternal": True,
+    }
+
+
+def apple_search(postings: list[PostingState], page: int) -> dict[str, Any]:
+    rows = [apple_row(posting) for posting in postings[(page - 1) * 20:page * 20]]
+    return {"res": {"searchResults": rows, "totalRecords": len(postings) if rows else 0, "talentLimitDetails": {},
+                    "talentRolesInfoById": {}}}
+
+
+def apple_detail_page(posting: PostingState) -> str:
+    """The posting page's hydration data (the shape of tests/fixtures/apple/detail_*.html)."""
+    jobs_data = {"postingTitle": posting.title, "positionId": posting.ref.split("-")[0],
+                 "description": description_html(posting, None), "employmentType": "Part Time" if posting.hourly
+                 else "Full Time", "postingPostLocationData": {}, "postingFooters": []}
+    if posting.pay is not None:
+        low, high = posting.pay
+        footer = (f"<p>At Apple, base pay is one part of our total compensation package and is determined within a "
+                  f"range. The base pay range for this role is between {money(low)} and {money(high)}"
+                  f"{' per hour' if posting.hourly else ''}, and your base pay will depend on your skills.</p>")
+        jobs_data["postingPostLocationData"] = {"en_US": {f"postLocation-{posting.state}": {
+            "postingSupplementFooter": {"label": "Pay & Benefits", "content": footer}}}}
+    hydration = {"loaderData": {"root": {}, "jobDetails": {"jobsData": jobs_data}}}
+    return (f"<html><body><script>window.__staticRouterHydrationData = JSON.parse({json.dumps(json.dumps(hydration))});"
+            "</script></body></html>")
+
+
+def oracle_requisition(posting: PostingState) -> dict[str, Any]:
+    """One list entry, with the recorded keys (tests/fixtures/oracle/kroger_requisitions.json)."""
+    return {
+        "Id": posting.ref, "Title": posting.title, "PostedDate": f"2026-10-{1 + posting.index % 28:02d}",
+        "PostingEndDate": None, "Language": "US", "PrimaryLocationCountry": "US", "GeographyId": 300000190323773,
+        "HotJobFlag": False, "WorkplaceTypeCode": None, "JobFamily": posting.department, "JobFunction": None,
+        "WorkerType": None, "ContractType": None, "ManagerLevel": None,
+        "JobSchedule": "Part time" if posting.hourly else "Full time", "JobShift": None, "JobType": None,
+        "StudyLevel": None, "DomesticTravelRequired": None, "InternationalTravelRequired": None,
+        "WorkDurationYears": None, "WorkDurationMonths": None, "WorkHours": None, "WorkDays": None,
+        "LegalEmployer": None, "BusinessUnit": None, "Department": None, "Organization": None,
+        "BusinessUnitId": 300000002612086, "LegalEmployerId": 300000002549051, "OrganizationId": 300000188377758,
+        "MediaThumbURL": None, "ShortDescriptionStr": "", "PrimaryLocation": f"{posting.location}, United States",
+        "Distance": 1785196800000.0, "TrendingFlag": False, "BeFirstToApplyFlag": False, "Relevancy": 9,
+        "WorkplaceType": "", "ExternalQualificationsStr": None, "ExternalResponsibilitiesStr": None,
+    }
+
+
+def oracle_page(postings: list[PostingState], offset: int, limit: int) -> dict[str, Any]:
+    rows = [oracle_requisition(posting) for posting in postings[offset:offset + min(limit, 200)]]
+    return {"items": [{"Offset": offset, "Limit": limit, "SortBy": "POSTING_DATES_DESC",
+                       "TotalJobsCount": len(postings), "requisitionList": rows}],
+            "count": 1, "hasMore": False, "limit": 25, "offset": 0}
+
+
+def oracle_detail(posting: PostingState) -> dict[str, Any]:
+    pay_line = None
+    if posting.pay is not None:
+        low, high = posting.pay
+        pay_line = (f"US: Hiring Range in USD from: {money(low)} to {money(high)} "
+                    f"{'per hour' if posting.hourly else 'per annum'}.")
+    detail = {**oracle_requisition(posting), "ExternalPostedStartDate": f"2026-10-{1 + posting.index % 28:02d}T14:05:11+00:00",
+              "ExternalDescriptionStr": description_html(posting, None), "ExternalResponsibilitiesStr": "",
+              "ExternalQualificationsStr": f"<p>{pay_line}</p>" if pay_line else "", "secondaryLocations": [],
+              "requisitionFlexFields": []}
+    return {"items": [detail], "count": 1, "hasMore": False}
+
+
+def finder_values(finder: str) -> dict[str, str]:
+    """``findReqs;siteNumber=CX_1,limit=200,offset=0`` -> {"siteNumber": "CX_1", "limit": "200", ...}."""
+    values = finder.split(";", 1)[-1]
+    return dict(pair.split("=", 1) for pair in values.split(",") if "=" in pair)
+
+
 # ------------------------------------------------------------------------------------------------
 # The server.
 # ------------------------------------------------------------------------------------------------
@@ -654,6 +752,7 @@ class Request:
     body: Any
     board: Board | None = None
     kind: str = "stray"  # robots, list, detail, stray
+    reply_headers: dict[str, str] = field(default_factory=dict)
 
 
 class NightServer(LoopbackServer):
@@ -678,7 +777,8 @@ class NightServer(LoopbackServer):
             def _serve(self, method: str) -> None:
                 try:
                     split, query, body = read_request(self)
-                    status, content_type, payload = lab.answer(Request(method, split.path, query, body))
+                    request = Request(method, split.path, query, body)
+                    status, content_type, payload = lab.answer(request)
                 except Exception as error:  # a lab bug must show, not pass for a platform's reply
                     lab.errors.append(f"{method} {self.path}: {error!r}")
                     raise
@@ -686,6 +786,8 @@ class NightServer(LoopbackServer):
                 try:
                     self.send_response(status)
                     self.send_header("Content-Type", content_type)
+                    for name, value in request.reply_headers.items():
+                        self.send_header(name, value)
                     self.send_header("Content-Length", str(len(payload)))
                     self.send_header("Connection", "close")  # see faultlab: no pooled POSTs on a closing server
                     self.end_headers()
@@ -793,6 +895,31 @@ class NightServer(LoopbackServer):
                 request.kind = "detail"
                 posting = board.by_ref(self.night).get(str(body.get("jobId")))
                 return posting and phenom_detail(board, posting)
+        if platform == "apple" and len(parts) >= 3:
+            board = self.board_for(request, platform, "apple")
+            if board is None:
+                return None
+            if path == "/apple/api/v1/CSRFToken":
+                request.reply_headers["X-Apple-CSRF-Token"] = f"nightlab{board.slug}"
+                return {}
+            if path == "/apple/api/v1/search" and request.method == "POST":
+                return apple_search(board.postings(self.night), int(body.get("page") or 1))
+            if parts[2:4] == ["en-us", "details"] and len(parts) >= 5:
+                request.kind = "detail"
+                posting = next((p for p in board.postings(self.night) if p.ref.split("-")[0] == parts[4]), None)
+                return posting and apple_detail_page(posting)
+        if platform == "oracle" and len(parts) >= 7:
+            board = self.board_for(request, platform, parts[2])
+            if board is None:
+                return None
+            finder = finder_values(query.get("finder", ""))
+            if parts[-1] == "recruitingCEJobRequisitions":
+                return oracle_page(board.postings(self.night), int(finder.get("offset") or 0),
+                                   int(finder.get("limit") or 25))
+            if parts[-1] == "recruitingCEJobRequisitionDetails":
+                request.kind = "detail"
+                posting = board.by_ref(self.night).get(finder.get("Id", "").strip('"'))
+                return posting and oracle_detail(posting)
         request.kind = "stray"
         return None
 
@@ -814,7 +941,9 @@ def route_key(company: Company) -> str:
         return str(ids["domain"])
     if company.platform == "phenom":
         return urlsplit(str(ids["site_url"])).netloc
-    return company.platform  # Amazon: one company, no ids
+    if company.platform == "oracle":
+        return str(ids["host"])
+    return company.platform  # Amazon, Apple: one company, no ids
 
 
 # ------------------------------------------------------------------------------------------------
@@ -872,6 +1001,10 @@ def list_requests(platform: str, postings: int) -> int:
         return max(1, math.ceil(postings / 100))
     if platform == "phenom":
         return 1 + max(1, math.ceil(postings / 50))  # the site page, then searches of 50
+    if platform == "apple":
+        return 1 + max(1, math.ceil(postings / 20))  # the CSRF token, then searches of 20
+    if platform == "oracle":
+        return max(1, math.ceil(postings / 200))
     raise ValueError(f"no list paging known for {platform!r}")
 
 

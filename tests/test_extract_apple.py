@@ -163,14 +163,19 @@ def test_search_pages_ask_each_posting_page_then_the_next_page_until_the_total()
         f"{BASE}/en-us/details/114438326/kr-specialist-seasonal-part-time"]
 
 
-def test_a_result_seen_on_two_pages_is_handed_over_once():
+def test_a_result_seen_on_two_pages_is_handed_over_once_and_counts_once():
     crawl = spider()
     first = {"res": {"searchResults": [row("PIPE-114438158"), row("PIPE-114438326")], "totalRecords": 3}}
-    second = {"res": {"searchResults": [row("PIPE-114438326")], "totalRecords": 3}}
     split_output(crawl.parse_search(json_response(f"{BASE}/1", first), page=1))
+    # A posting added at the top pushed the list down: page 2 repeats one, the third was pushed further.
+    second = {"res": {"searchResults": [row("PIPE-114438326")], "totalRecords": 4}}
     _, requests = split_output(crawl.parse_search(json_response(f"{BASE}/2", second), page=2))
-    assert requests == [] and crawl.crawler.stats.get_value("paywatch/apple/duplicate_listed") == 1
-    assert crawl.completeness_problems() == []  # 3 results read where the catalogue counts 3
+    assert crawl.crawler.stats.get_value("paywatch/apple/duplicate_listed") == 1
+    assert [r.url for r in requests] == []  # the repeat asks for no page of its own
+    assert crawl.completeness_problems() == ["listing search: the platform counts 3 postings, 2 were read"]
+    third = {"res": {"searchResults": [row("PIPE-200314033")], "totalRecords": 4}}
+    split_output(crawl.parse_search(json_response(f"{BASE}/3", third), page=3))
+    assert crawl.completeness_problems() == []  # three distinct postings, as the first page counted
 
 
 def test_a_short_catalogue_or_a_broken_search_page_fails_the_crawl():

@@ -19,8 +19,9 @@ def netflix_spider():
 
 @pytest.mark.parametrize("platform", sorted(PLATFORMS))
 def test_every_platform_runs_the_retry_after_middleware_after_retries(platform):
-    well_formed = {"host": "example.wd1.myworkdayjobs.com" if platform == "workday" else "careers.example.com",
-                   "domain": "example.com", "site_url": "https://careers.example.com"}
+    hosts = {"workday": "example.wd1.myworkdayjobs.com", "oracle": "example.fa.us2.oraclecloud.com"}
+    well_formed = {"host": hosts.get(platform, "careers.example.com"), "domain": "example.com",
+                   "site_url": "https://careers.example.com"}
     ids = {key: well_formed.get(key, "example") for key in PLATFORMS[platform].required_ids}
     if platform == "jsonld":
         ids["listing_url"] = "https://careers.example.com/jobs"

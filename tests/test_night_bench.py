@@ -17,7 +17,9 @@ from benchmarks.nightlab import (
     Board, CompanyNight, HostPlan, NightServer, Raise, list_requests, pace, pay_raises, project_night,
 )
 from pipelines.pay_parser import parse_pay
-from scrapers.extract import amazon, ashby, eightfold, greenhouse, lever, phenom, smartrecruiters, workday
+from scrapers.extract import (
+    amazon, apple, ashby, eightfold, greenhouse, lever, oracle, phenom, smartrecruiters, workday,
+)
 from scrapers.platforms import load_registry
 from scrapers.platforms.details import list_fingerprint
 from scrapers.registry import Company
@@ -144,6 +146,33 @@ def test_phenom_replies_parse_with_their_pay(lab):
     assert amounts(item.pay_text) == [paid.pay]
 
 
+def test_apple_replies_parse_with_their_pay(lab):
+    board = lab["apple"]
+    postings = board.postings(1)
+    rows, total = apple.search_page(nightlab.apple_search(postings, 1))
+    assert total == len(postings) and len(rows) == min(20, len(postings))
+    assert apple.search_page(nightlab.apple_search(postings, 1 + len(postings) // 20 + 1)) == ([], 0)
+    paid = next(p for p in postings if p.pay)
+    details = apple.job_details(nightlab.apple_detail_page(paid))
+    item = apple.parse_posting(nightlab.apple_row(paid), details, company="apple", scraped_at=NOW)
+    assert (item.ref, item.title, item.country) == (paid.ref, paid.title, "US")
+    assert amounts(item.pay_text) == [paid.pay]
+
+
+def test_oracle_replies_parse_with_their_pay(lab):
+    board = lab["sinclair"]
+    postings = board.postings(1)
+    rows, total = oracle.list_page(nightlab.oracle_page(postings, 0, 200))
+    assert total == len(postings) == len(rows)
+    paid = next(p for p in postings if p.pay)
+    detail = oracle.requisition_detail(nightlab.oracle_detail(paid))
+    item = oracle.parse_posting(nightlab.oracle_requisition(paid), detail, company="sinclair", scraped_at=NOW,
+                                host="edyy.fa.us2.oraclecloud.com", site="CX_2002")
+    assert (item.ref, item.title, item.country) == (paid.ref, paid.title, "US")
+    assert amounts(item.pay_text) == [paid.pay]
+    assert nightlab.finder_values('ById;Id="40007",siteNumber=CX_2002') == {"Id": '"40007"', "siteNumber": "CX_2002"}
+
+
 def test_workday_replies_parse_with_their_pay(lab):
     board = lab["comcast"]
     postings = [p.as_faultlab() for p in board.postings(1)]
@@ -218,7 +247,7 @@ def test_host_groups_run_side_by_side_and_their_companies_in_turn():
 
 def test_crawl_classes_and_their_scaled_budgets(registry):
     classes = crawl_classes(registry)
-    assert set(classes) == {"workday", "eightfold", "smartrecruiters", "phenom"}
+    assert set(classes) == set(nightlab.DETAIL_PLATFORMS)
     assert {entry.platform for entry in classes["workday"]} >= {"workday", "greenhouse", "amazon"}
     hosts = HostPlan.of(registry)
     smartrecruiters = sum(1 for entry in registry if entry.platform == "smartrecruiters")

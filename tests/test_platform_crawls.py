@@ -14,14 +14,16 @@ from scrapers.demo.replay import ReplayServer
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures"
 REGISTRY = FIXTURES / "platform_crawls.toml"
-PLATFORMS = ("apple",)
+PLATFORMS = ("apple", "oracle")
+# Small pages, so paging is crawled too.
+PAGE_SIZES = ["ORACLE_PAGE_SIZE=2"]
 
 
 @pytest.fixture(scope="module")
 def crawled(tmp_path_factory):
     db = tmp_path_factory.mktemp("platforms") / "archive.db"
     with ReplayServer({"/night1": [FIXTURES / platform / "routes.json" for platform in PLATFORMS]}) as server:
-        settings = [*replay_settings(server.url, "night1"), *FAST_LOCAL_SETTINGS]
+        settings = [*replay_settings(server.url, "night1"), *FAST_LOCAL_SETTINGS, *PAGE_SIZES]
         result = subprocess.run(
             [sys.executable, "-m", "scrapers.cli", "crawl", "--db", str(db), "--registry", str(REGISTRY),
              "--log-level", "WARNING", *[arg for setting in settings for arg in ("-s", setting)]],
@@ -41,7 +43,7 @@ def test_every_company_crawls_completely_asking_only_for_saved_replies(crawled):
     assert result.returncode == 0, result.stdout + result.stderr
     assert misses == []
     statuses = dict(archive(db).execute("SELECT company, status FROM crawls").fetchall())
-    assert statuses == {"apple": "complete"}
+    assert statuses == {"apple": "complete", "hearst": "complete"}
     assert all(request["headers"].get("User-Agent", "").startswith("paywatch/") for request in requests)
 
 
@@ -68,3 +70,18 @@ def test_apple_postings_are_archived_with_the_pay_footers_range(crawled):
     ]
     ml = db.execute("SELECT role_type, ai_related FROM posting_versions WHERE title LIKE 'Machine Learning%'").fetchone()
     assert tuple(ml) == ("engineering", 1)
+
+
+def test_oracle_requisitions_are_archived_with_pay_from_text_and_from_a_flex_field(crawled):
+    db = archive(crawled[0])
+    rows = db.execute(
+        "SELECT p.ref, v.title, pr.min, pr.max, pr.currency, pr.period FROM postings p "
+        "JOIN posting_versions v ON v.posting_id = p.id LEFT JOIN pay_ranges pr ON pr.version_id = v.id "
+        "WHERE p.company = 'hearst' ORDER BY p.ref").fetchall()
+    assert [tuple(row) for row in rows] == [
+        ("41477", "Digital Editor", None, None, None, None),
+        ("41503", "Producer, KCRA 3", 28.0, 34.0, "USD", "hour"),
+        ("41522", "Machine Learning Engineer, Newsroom AI", 140000.0, 175000.0, "USD", "year"),
+    ]
+    url = db.execute("SELECT url FROM posting_versions WHERE title = 'Digital Editor'").fetchone()[0]
+    assert url == "https://eevd.fa.us6.oraclecloud.com/hcmUI/CandidateExperience/en/sites/CX_1/job/41477"

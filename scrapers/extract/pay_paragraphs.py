@@ -120,6 +120,15 @@ APPLE = PayWording(
     takes_headings=True,
 )
 
+# Oracle Recruiting Cloud postings: "US: Hiring Range in USD from: $92,500 to $209,500 per annum." (Oracle's
+# own), "This position is a salary grade 5 and ranges from $56,400-$94,900."
+ORACLE = PayWording(
+    names_pay=word_starts("hiring range", "pay range", "salary", "base pay", "compensation range", "hourly rate",
+                          "pay rate", "wage", "rate of pay"),
+    amount=re.compile(rf"{_SIGN_THEN_NUMBER}|\b[A-Z]{{3}}\s?\d|\d[\d,.]*\s?(?:[A-Z]{{3}})\b"),
+    takes_headings=True,
+)
+
 # Phenom sites sit in front of Workday and carry its descriptions; JSON-LD pages were read with the
 # SmartRecruiters wording from the start, and their pay_text must not change.
 PAY_WORDING = {
@@ -130,6 +139,7 @@ PAY_WORDING = {
     "eightfold": EIGHTFOLD,
     "amazon": AMAZON,
     "apple": APPLE,
+    "oracle": ORACLE,
 }
 
 

@@ -5,9 +5,10 @@ and the posting pages read. Crawl:
 
 1. ``GET {base}/api/v1/CSRFToken``: the reply's ``X-Apple-CSRF-Token`` header, and the session
    cookies Scrapy keeps, which the search needs (a bare search is refused). No token: failed.
-2. ``POST {base}/api/v1/search`` page 1, 2, ... (20 a page) with the token, until the first page's
+2. ``POST {base}/api/v1/search`` page 1, 2, ... (20 a page) with the token, until the latest page's
    ``totalRecords`` are read or a page is empty. Results move between pages while the catalogue is
-   read; one seen twice is handed over once (``paywatch/apple/duplicate_listed``).
+   read: one seen twice is handed over once (``paywatch/apple/duplicate_listed``) and counts once,
+   so the crawl is complete only when as many distinct postings were read as the first page counted.
 3. Each posting's page (``/{locale}/details/{positionId}/{slug}``) for its description and pay
    footer, within the night's detail budget (``detail_or_defer``).
 """
@@ -69,7 +70,7 @@ class AppleSpider(PlatformSpider):
             self.catalogue_size = total
         for raw in self.raw_postings(results, listing="search"):
             ref = self.listing_ref(raw)
-            if ref is not None and self.listed_before(ref, "paywatch/apple/duplicate_listed"):
+            if ref is not None and self.listed_before(ref, "paywatch/apple/duplicate_listed", listing="search"):
                 continue
             self.note_listed(raw)
             path = extract.detail_path(raw, self.locale)
@@ -80,7 +81,10 @@ class AppleSpider(PlatformSpider):
                 raw, lambda path=path, raw=raw: self.request(f"{self.base_url}{path}", callback=self.parse_detail,
                                                              detail=True, cb_kwargs={"listed": raw}),
                 lambda raw=raw: self.build_item(self.parse_posting, raw, None))
-        if results and (self.catalogue_size is None or page * extract.PAGE_SIZE < self.catalogue_size):
+        # The latest count says where the catalogue ends now (postings added while it is read push
+        # the oldest further down); a page past the end counts 0.
+        latest = total if total else self.catalogue_size
+        if results and (latest is None or page * extract.PAGE_SIZE < latest):
             yield self.search_request(page + 1)
 
     def parse_detail(self, response, listed: dict[str, Any]):

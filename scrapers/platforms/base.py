@@ -519,11 +519,17 @@ class PlatformSpider(scrapy.Spider):
         self._pages_seen.add(key)
         return True
 
-    def listed_before(self, ref: str, duplicate_stat: str) -> bool:
+    def listed_before(self, ref: str, duplicate_stat: str, listing: str | None = None) -> bool:
         """True (counted under ``duplicate_stat``) when this crawl already listed the posting ``ref``:
-        pages and facet splits overlap, and a posting is handed over once."""
+        pages and facet splits overlap, and a posting is handed over once. With ``listing``, the repeat
+        no longer counts towards what that listing gave: a list that moved while it was read by offset
+        repeats one posting where it pushed another past the end, and only the postings read once
+        each show the listing was read whole."""
         if ref in self._postings_listed:
             self.crawler.stats.inc_value(duplicate_stat)
+            if listing is not None and listing in self._listing_counts:
+                expected, read = self._listing_counts[listing]
+                self._listing_counts[listing] = (expected, read - 1)
             return True
         self._postings_listed.add(ref)
         return False

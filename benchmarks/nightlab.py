@@ -243,6 +243,15 @@ REAL_POSTINGS.update({
     "hearst_television": (172, COUNTED),
     "itv": (21, COUNTED),
     "mbc_group": (9, COUNTED),
+    # SuccessFactors: one feed a site, whatever its size; no counts were found.
+    "paramount": (300, ROUGH),
+    "lionsgate": (100, ROUGH),
+    "canal_plus": (200, ROUGH),
+    "tf1": (100, ROUGH),
+    "rtbf": (50, ROUGH),
+    "mediapro": (100, ROUGH),
+    "dolby": (100, ROUGH),
+    "sap": (2000, ROUGH),
 })
 # What issue 10 estimated a whole night at (requests), for comparison with the table's
 # own sum over the companies of its time (ISSUE_10_REGISTRY).
@@ -280,6 +289,8 @@ def posting_ref(platform: str, index: int) -> str:
     """The platform's own id for posting ``index`` (what the archive keys a company's postings by)."""
     if platform in ("greenhouse", "workday", "lever"):
         return faultlab_ref(platform, index)
+    if platform == "successfactors":
+        return str(1363000000 + index)
     if platform == "eightfold":
         return str(1970393556000000 + index)
     if platform == "smartrecruiters":
@@ -741,6 +752,25 @@ def finder_values(finder: str) -> dict[str, str]:
     return dict(pair.split("=", 1) for pair in values.split(",") if "=" in pair)
 
 
+def successfactors_feed(board: Board, postings: list[PostingState]) -> str:
+    """The whole site's feed (the shape of tests/fixtures/successfactors/paramount_sitemal.xml)."""
+    host = board.company.ids["host"]
+    items = []
+    for posting in postings:
+        pay_line = pay_sentence(posting.as_faultlab()) if posting.pay is not None else None
+        slug = "-".join([posting.city, *posting.title.replace(",", "").split(), posting.state])
+        items.append(
+            f"<item><title>{html.escape(posting.title)} ({html.escape(posting.location)}, US)</title>"
+            f"<description><![CDATA[{description_html(posting, pay_line)}]]></description>"
+            f"<link>https://{host}/job/{html.escape(slug)}/{posting.ref}/</link><guid>{posting.ref}</guid>"
+            f"<g:id>{posting.ref}</g:id><g:location>{html.escape(posting.location)}, US</g:location>"
+            f"<g:employer>{html.escape(board.company.name)}</g:employer>"
+            f"<g:job_function>{html.escape(posting.department)}</g:job_function></item>")
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0" xmlns:g="http://base.google.com/ns/1.0">'
+            f"<channel><title>{html.escape(board.company.name)} Careers</title><ttl>720</ttl>{''.join(items)}"
+            "</channel></rss>")
+
+
 # ------------------------------------------------------------------------------------------------
 # The server.
 # ------------------------------------------------------------------------------------------------
@@ -895,6 +925,9 @@ class NightServer(LoopbackServer):
                 request.kind = "detail"
                 posting = board.by_ref(self.night).get(str(body.get("jobId")))
                 return posting and phenom_detail(board, posting)
+        if platform == "successfactors" and len(parts) == 4 and parts[3] == "sitemal.xml":
+            board = self.board_for(request, platform, parts[2])
+            return board and successfactors_feed(board, board.postings(self.night))
         if platform == "apple" and len(parts) >= 3:
             board = self.board_for(request, platform, "apple")
             if board is None:
@@ -941,7 +974,7 @@ def route_key(company: Company) -> str:
         return str(ids["domain"])
     if company.platform == "phenom":
         return urlsplit(str(ids["site_url"])).netloc
-    if company.platform == "oracle":
+    if company.platform in ("oracle", "successfactors"):
         return str(ids["host"])
     return company.platform  # Amazon, Apple: one company, no ids
 
@@ -985,7 +1018,7 @@ def list_requests(platform: str, postings: int) -> int:
     page sizes as their spiders read them. Past the caps the lab's boards never reach at their
     scale, a split search costs a first page and one more page per facet value (Workday: the lab's
     8 departments; Amazon: a business category per 1,000 postings, an estimate)."""
-    if platform in ("greenhouse", "ashby"):
+    if platform in ("greenhouse", "ashby", "successfactors"):
         return 1
     if platform == "lever":
         return postings // 100 + 1  # until a short page

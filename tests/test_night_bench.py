@@ -18,7 +18,7 @@ from benchmarks.nightlab import (
 )
 from pipelines.pay_parser import parse_pay
 from scrapers.extract import (
-    amazon, apple, ashby, eightfold, greenhouse, lever, oracle, phenom, smartrecruiters, workday,
+    amazon, apple, ashby, eightfold, greenhouse, lever, oracle, phenom, smartrecruiters, successfactors, workday,
 )
 from scrapers.platforms import load_registry
 from scrapers.platforms.details import list_fingerprint
@@ -171,6 +171,16 @@ def test_oracle_replies_parse_with_their_pay(lab):
     assert (item.ref, item.title, item.country) == (paid.ref, paid.title, "US")
     assert amounts(item.pay_text) == [paid.pay]
     assert nightlab.finder_values('ById;Id="40007",siteNumber=CX_2002') == {"Id": '"40007"', "siteNumber": "CX_2002"}
+
+
+def test_successfactors_feed_parses_with_its_pay(lab):
+    board = lab["paramount"]
+    postings = board.postings(1)
+    _, found = successfactors.feed_items(nightlab.successfactors_feed(board, postings).encode())
+    assert [successfactors.item_ref(item) for item in found] == [p.ref for p in postings]
+    paid = next(p for p in postings if p.pay)
+    item = successfactors.parse_item(found[postings.index(paid)], company="paramount", scraped_at=NOW)
+    assert (item.title, item.country) == (paid.title, "US") and amounts(item.pay_text) == [paid.pay]
 
 
 def test_workday_replies_parse_with_their_pay(lab):

@@ -14,7 +14,7 @@ from scrapers.demo.replay import ReplayServer
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures"
 REGISTRY = FIXTURES / "platform_crawls.toml"
-PLATFORMS = ("apple", "oracle")
+PLATFORMS = ("apple", "oracle", "successfactors")
 # Small pages, so paging is crawled too.
 PAGE_SIZES = ["ORACLE_PAGE_SIZE=2"]
 
@@ -43,7 +43,7 @@ def test_every_company_crawls_completely_asking_only_for_saved_replies(crawled):
     assert result.returncode == 0, result.stdout + result.stderr
     assert misses == []
     statuses = dict(archive(db).execute("SELECT company, status FROM crawls").fetchall())
-    assert statuses == {"apple": "complete", "hearst": "complete"}
+    assert statuses == {"apple": "complete", "hearst": "complete", "paramount": "complete"}
     assert all(request["headers"].get("User-Agent", "").startswith("paywatch/") for request in requests)
 
 
@@ -85,3 +85,18 @@ def test_oracle_requisitions_are_archived_with_pay_from_text_and_from_a_flex_fie
     ]
     url = db.execute("SELECT url FROM posting_versions WHERE title = 'Digital Editor'").fetchone()[0]
     assert url == "https://eevd.fa.us6.oraclecloud.com/hcmUI/CandidateExperience/en/sites/CX_1/job/41477"
+
+
+def test_successfactors_feed_is_archived_in_one_request_with_its_pay(crawled):
+    db_path, _, requests, _ = crawled
+    feed_requests = [request for request in requests if request["path"].startswith("/night1/successfactors/")]
+    assert [request["path"] for request in feed_requests] == ["/night1/successfactors/careers.paramount.com/sitemal.xml"]
+    rows = archive(db_path).execute(
+        "SELECT p.ref, v.title, pr.min, pr.max, pr.period FROM postings p "
+        "JOIN posting_versions v ON v.posting_id = p.id LEFT JOIN pay_ranges pr ON pr.version_id = v.id "
+        "WHERE p.company = 'paramount' ORDER BY p.ref").fetchall()
+    assert [tuple(row) for row in rows] == [
+        ("1363063100", "Machine Learning Engineer, Paramount+", 150000.0, 185000.0, "year"),
+        ("1363071200", "Production Assistant, CBS News", 20.0, 23.0, "hour"),
+        ("1363080400", "Coordinator, Brand Marketing", None, None, None),
+    ]

@@ -140,6 +140,8 @@ PAY_WORDING = {
     "amazon": AMAZON,
     "apple": APPLE,
     "oracle": ORACLE,
+    # SuccessFactors descriptions are the employers' own HTML, as varied as Workday's.
+    "successfactors": WORKDAY,
 }
 
 

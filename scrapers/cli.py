@@ -2,12 +2,13 @@
 
 crawl → scrapers.crawl, report → archive.report, diff → archive.diff, history → archive.history,
 serve → archive.datasette,
-demo → scrapers.demo, companies → the registry. Every command takes --db PATH (default paywatch.db;
+demo → scrapers.demo, companies → the registry, discover → scrapers.discover. Every command takes --db PATH (default paywatch.db;
 the demo's is paywatch-demo.db).
 
 Exit codes: 0 all went well; 1 a crawl that failed or is suspect for some company (named); 2 bad
 input or registry, one line on stderr; 3 an archive that is unusable (not a paywatch archive, cannot
-be opened or migrated) or locked by another crawl, one line on stderr. A crawl exits 2 or 3 before
+be opened or migrated) or locked by another crawl, one line on stderr; 4 `discover` found no board (or
+could not read the page). A crawl exits 2 or 3 before
 it sends any request.
 """
 
@@ -36,6 +37,7 @@ DEMO_DB = "paywatch-demo.db"
 CRAWL_FAILED = 1  # some company's crawl failed or is suspect; `companies --check` found a bad entry
 BAD_INPUT = 2
 ARCHIVE_UNUSABLE = 3  # not a paywatch archive, cannot be opened or migrated, or another crawl holds it
+NOTHING_FOUND = 4  # `discover` found no board on the page, or could not read the page
 
 
 def db_option(default: str = DEFAULT_DB):
@@ -415,6 +417,58 @@ def companies(db: str, registry: str | None, sector: tuple[str, ...], check: boo
         click.echo(write_csv(["slug", "name", "sector", "platform"], rows), nl=False)
     else:
         click.echo(tabulate(rows, headers="keys", tablefmt="simple", disable_numparse=True))
+    return 0
+
+
+@cli.command()
+@click.argument("source", metavar="URL-or-FILE")
+@click.option("--url", "page_url", metavar="URL",
+              help="for a saved FILE: the address it was saved from (else its canonical link, if it has one)")
+@click.option("--name", help="the company's name for the entry (default: the page's site name or title)")
+@click.option("--slug", help="the entry's slug (default: from the name)")
+@click.option("--sector", type=click.Choice(SECTORS), help="the entry's sector (else left for you to fill in)")
+@registry_option
+@click.option("-s", "--set", "settings", multiple=True, metavar="KEY=VALUE", callback=parse_settings,
+              help="a Scrapy setting for the fetch (repeatable)")
+def discover(source: str, page_url: str | None, name: str | None, slug: str | None, sector: str | None,
+             registry: str | None, settings: dict[str, str]) -> int:
+    """Find which careers platform a page embeds or links to, and print a registry entry for it.
+
+    URL-or-FILE is a careers page: fetched once (robots.txt obeyed, the crawl's User-Agent), or a
+    saved HTML file. Exit codes: 0 a board was found (its entry printed); 4 none was found, or the
+    page could not be read; 2 bad usage.
+
+    Example: paywatch discover https://a24films.com/jobs --sector studio
+    """
+    from scrapers import discover as finder
+
+    if page_url is not None and not re.match(r"https?://[^\s/]+", page_url):
+        raise click.ClickException(f"--url must be an http(s) URL, got {page_url!r}")
+    if slug is not None and not re.fullmatch(r"[a-z][a-z0-9_]*", slug):
+        raise click.ClickException(f"--slug must be lower snake case, got {slug!r}")
+    try:
+        page = finder.read_page(source, page_url, settings)
+    except finder.PageUnavailable as error:
+        click.echo(f"paywatch: {error}", err=True)
+        return NOTHING_FOUND
+    boards = finder.discovered_boards(page, registry)
+    where = page.url or source
+    if not boards:
+        click.echo(f"paywatch: no careers platform found on {where} (looked for {finder.LOOKED_FOR})", err=True)
+        return NOTHING_FOUND
+    chosen = next((board for board in boards if not board.problem), None)
+    if chosen is None:
+        click.echo(f"paywatch: found only boards paywatch cannot use on {where}:", err=True)
+        for board in boards:
+            click.echo(f"paywatch:   {finder.describe(board)}", err=True)
+        return NOTHING_FOUND
+    if chosen.registered_as:
+        click.echo(f"# already in the registry as {chosen.registered_as}: {finder.describe(chosen, registry=False)}")
+    else:
+        click.echo(finder.registry_entry(chosen, page, name=name, slug=slug, sector=sector), nl=False)
+    for board in boards:
+        if board is not chosen:
+            click.echo(f"# also found: {finder.describe(board)}")
     return 0
 
 

@@ -24,7 +24,7 @@ from scrapers.registry import SECTORS, Company, RegistryError
 
 FETCH_SECONDS = 120  # the whole fetch, retries included
 LOOKED_FOR = ("Greenhouse, Lever, Ashby, Workday, SmartRecruiters, Eightfold, Phenom, Oracle Recruiting Cloud, "
-              "SAP SuccessFactors, Apple and JobPosting JSON-LD")
+              "SAP SuccessFactors, Apple, Google Careers and JobPosting JSON-LD")
 
 
 class PageUnavailable(Exception):

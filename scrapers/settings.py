@@ -88,6 +88,7 @@ SMARTRECRUITERS_API_URL = "https://api.smartrecruiters.com"
 APPLE_JOBS_URL = "https://jobs.apple.com"
 ORACLE_BASE_URL = ""  # empty: https://{host}; else {ORACLE_BASE_URL}/{host}
 ORACLE_PAGE_SIZE = 200
+GOOGLE_CAREERS_URL = "https://www.google.com"
 SUCCESSFACTORS_BASE_URL = ""  # empty: https://{host}; else {SUCCESSFACTORS_BASE_URL}/{host}
 SMARTRECRUITERS_PAGE_SIZE = 100
 WORKDAY_BASE_URL = ""  # empty: https://{host}; else {WORKDAY_BASE_URL}/{host}

@@ -14,7 +14,7 @@ from scrapers.demo.replay import ReplayServer
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures"
 REGISTRY = FIXTURES / "platform_crawls.toml"
-PLATFORMS = ("apple", "oracle", "successfactors")
+PLATFORMS = ("apple", "google", "oracle", "successfactors")
 # Small pages, so paging is crawled too.
 PAGE_SIZES = ["ORACLE_PAGE_SIZE=2"]
 
@@ -43,7 +43,7 @@ def test_every_company_crawls_completely_asking_only_for_saved_replies(crawled):
     assert result.returncode == 0, result.stdout + result.stderr
     assert misses == []
     statuses = dict(archive(db).execute("SELECT company, status FROM crawls").fetchall())
-    assert statuses == {"apple": "complete", "hearst": "complete", "paramount": "complete"}
+    assert statuses == {"apple": "complete", "google": "complete", "hearst": "complete", "paramount": "complete"}
     assert all(request["headers"].get("User-Agent", "").startswith("paywatch/") for request in requests)
 
 
@@ -100,3 +100,19 @@ def test_successfactors_feed_is_archived_in_one_request_with_its_pay(crawled):
         ("1363071200", "Production Assistant, CBS News", 20.0, 23.0, "hour"),
         ("1363080400", "Coordinator, Brand Marketing", None, None, None),
     ]
+
+
+def test_google_results_are_archived_whole_from_the_results_page(crawled):
+    db = archive(crawled[0])
+    rows = db.execute(
+        "SELECT p.ref, v.title, pr.min, pr.max, pr.currency, pr.period FROM postings p "
+        "JOIN posting_versions v ON v.posting_id = p.id LEFT JOIN pay_ranges pr ON pr.version_id = v.id "
+        "WHERE p.company = 'google' ORDER BY p.ref").fetchall()
+    assert [tuple(row) for row in rows] == [
+        ("104559183300112838", "Producer, YouTube Originals", None, None, None, None),
+        ("118204771533660870", "Research Scientist, Recommendations, YouTube", 183000.0, 271000.0, "USD", "year"),
+        ("92918703267422918", "Staff Software Engineer, AI Agent, Google Cloud IAM Infrastructure", 207000.0, 300000.0,
+         "USD", "year"),
+    ]
+    research = db.execute("SELECT role_type, ai_related FROM posting_versions WHERE title LIKE 'Research Scientist%'").fetchone()
+    assert tuple(research)[1] == 1

@@ -103,6 +103,8 @@ RULES: list[Rule] = [
     ("oracle", re.compile(r"(?P<host>[a-z0-9-]+\.fa(?:\.[a-z0-9-]+)*\.oraclecloud\.com)/hcmUI/CandidateExperience/"
                           r"[A-Za-z-]+/sites/(?P<site>[A-Za-z0-9_-]+)"),
      lambda match: {"host": match.group("host"), "site": match.group("site")}, LINK),
+    # Google's own careers site (its results pages).
+    ("google", re.compile(r"google\.com/about/careers/applications(?=[/?#\"'\s<>]|$)"), lambda match: {}, LINK),
     # Apple's own jobs site (one company).
     ("apple", re.compile(r"https?://jobs\.apple\.com(?=[/?#\"'\s<>]|$)"), lambda match: {}, LINK),
 ]

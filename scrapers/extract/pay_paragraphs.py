@@ -129,6 +129,14 @@ ORACLE = PayWording(
     takes_headings=True,
 )
 
+# Google Careers: "The US base salary range for this full-time position is $207,000-$300,000 + bonus +
+# equity + benefits", and a row a country: "US: $86000 - $118000 (USD) + 15% bonus target + ...".
+GOOGLE = PayWording(
+    names_pay=word_starts("base salary", "salary range", "pay range", "base pay", "hourly rate", "pay rate"),
+    amount=re.compile(rf"{_SIGN_THEN_NUMBER}|\b[A-Z]{{3}}\s?\d|\d[\d,.]*\s?(?:[A-Z]{{3}})\b"),
+    pay_row=re.compile(r"^[A-Za-z][A-Za-z .]{0,23}:\s*\S?\s?[\d,]+(?:\.\d+)?\s*[-–—]\s*\S?\s?[\d,]+(?:\.\d+)?\s*\([A-Z]{3}\)"),
+)
+
 # Phenom sites sit in front of Workday and carry its descriptions; JSON-LD pages were read with the
 # SmartRecruiters wording from the start, and their pay_text must not change.
 PAY_WORDING = {
@@ -140,6 +148,7 @@ PAY_WORDING = {
     "amazon": AMAZON,
     "apple": APPLE,
     "oracle": ORACLE,
+    "google": GOOGLE,
     # SuccessFactors descriptions are the employers' own HTML, as varied as Workday's.
     "successfactors": WORKDAY,
 }

@@ -585,3 +585,22 @@ class PlatformSpider(scrapy.Spider):
         if data is not None:
             return JsonRequest(url, data=data, method="POST", callback=callback, errback=errback, **kwargs)
         return scrapy.Request(url, callback=callback, errback=errback, **kwargs)
+
+
+class OwnHostSpider(PlatformSpider):
+    """A platform on which every company has a host of its own, named by its ``host`` identifier (a
+    Workday tenant, an Oracle or SuccessFactors career site): the base URL is ``https://{host}``, or
+    ``{setting}/{host}`` when the platform's base-URL setting is given (a replay serves every
+    company from one server that way)."""
+
+    host_id = "host"
+    default_base_url = ""  # empty: https://{host}
+
+    @property
+    def host(self) -> str:
+        return str(self.company_id("host")).strip().strip("/")
+
+    @property
+    def base_url(self) -> str:
+        override = str(self.settings.get(self.base_url_setting) or "").rstrip("/")
+        return f"{override}/{self.host}" if override else f"https://{self.host}"

@@ -19,25 +19,14 @@ from typing import Any, AsyncIterator
 
 from scrapers.extract import oracle as extract
 from scrapers.extract.common import ref_text
-from scrapers.platforms.base import PlatformSpider
+from scrapers.platforms.base import OwnHostSpider
 
 
-class OracleSpider(PlatformSpider):
+class OracleSpider(OwnHostSpider):
     platform = "oracle"
     required_ids = ("host", "site")
     id_patterns = {"host": r"[a-z0-9-]+\.fa(\.[a-z0-9-]+)*\.oraclecloud\.com", "site": r"[A-Za-z0-9_-]+"}
     base_url_setting = "ORACLE_BASE_URL"
-    default_base_url = ""  # empty: https://{host}
-    host_id = "host"
-
-    @property
-    def host(self) -> str:
-        return str(self.company_id("host")).strip().strip("/")
-
-    @property
-    def base_url(self) -> str:
-        override = str(self.settings.get(self.base_url_setting) or "").rstrip("/")
-        return f"{override}/{self.host}" if override else f"https://{self.host}"
 
     @property
     def page_size(self) -> int:

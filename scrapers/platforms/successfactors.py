@@ -18,27 +18,16 @@ from typing import Any, Iterator
 
 from scrapers.extract import successfactors as extract
 from scrapers.extract.common import PageShapeError
-from scrapers.platforms.base import HOSTNAME, PlatformSpider
+from scrapers.platforms.base import HOSTNAME, OwnHostSpider
 
 
-class SuccessFactorsSpider(PlatformSpider):
+class SuccessFactorsSpider(OwnHostSpider):
     platform = "successfactors"
     required_ids = ("host",)
     optional_ids = ("feed_path",)
     id_patterns = {"host": HOSTNAME, "feed_path": r"/[A-Za-z0-9_./-]+\.xml"}
     base_url_setting = "SUCCESSFACTORS_BASE_URL"
-    default_base_url = ""  # empty: https://{host}
-    host_id = "host"
     entry_is_posting = True
-
-    @property
-    def host(self) -> str:
-        return str(self.company_id("host")).strip().strip("/")
-
-    @property
-    def base_url(self) -> str:
-        override = str(self.settings.get(self.base_url_setting) or "").rstrip("/")
-        return f"{override}/{self.host}" if override else f"https://{self.host}"
 
     @property
     def feed_path(self) -> str:

@@ -35,20 +35,18 @@ from typing import Any, AsyncIterator, Callable, TypeVar
 
 from scrapers.extract import workday as extract
 from scrapers.extract.common import PageShapeError
-from scrapers.platforms.base import PlatformSpider
+from scrapers.platforms.base import OwnHostSpider
 
 # Statuses Workday sends its JSON error body with; read in the callback so the message is kept.
 WORKDAY_ERROR_STATUSES = [400, 401, 403, 404, 406, 409, 410, 422]
 T = TypeVar("T")
 
 
-class WorkdaySpider(PlatformSpider):
+class WorkdaySpider(OwnHostSpider):
     platform = "workday"
     required_ids = ("host", "tenant", "site")
     id_patterns = {"host": r"[a-z0-9-]+\.wd\d+\.myworkdayjobs\.com", "tenant": r"[A-Za-z0-9_-]+", "site": r"[A-Za-z0-9_-]+"}
     base_url_setting = "WORKDAY_BASE_URL"
-    default_base_url = ""  # empty: https://{host}
-    host_id = "host"
     list_volatile_keys = ("postedOn",)  # "Posted 3 Days Ago" is rewritten daily
     # Workday tenants answer a few requests at a time (other open crawlers use 5 in flight).
     custom_settings = {"CONCURRENT_REQUESTS_PER_DOMAIN": 4, "DOWNLOAD_DELAY": 0.25,
@@ -62,15 +60,6 @@ class WorkdaySpider(PlatformSpider):
         self._search_seen: dict[str, set[str]] = {}
 
     # -- wiring -------------------------------------------------------------------------------
-    @property
-    def host(self) -> str:
-        return str(self.company_id("host")).strip().strip("/")
-
-    @property
-    def base_url(self) -> str:
-        override = str(self.settings.get(self.base_url_setting) or "").rstrip("/")
-        return f"{override}/{self.host}" if override else f"https://{self.host}"
-
     @property
     def cxs_url(self) -> str:
         tenant = self.quoted_id("tenant")

@@ -252,6 +252,22 @@ REAL_POSTINGS.update({
     "mediapro": (100, ROUGH),
     "dolby": (100, ROUGH),
     "sap": (2000, ROUGH),
+    # Streaming, TV and audio, second pass: the counts their sources recorded, else rough by platform.
+    "roku": (230, COUNTED),
+    "fubo": (11, COUNTED),
+    "crunchyroll": (100, ROUGH),
+    "philo": (100, ROUGH),
+    "tubi": (100, ROUGH),
+    "mubi": (80, ROUGH),
+    "tegna": (332, COUNTED),
+    "npr": (10, COUNTED),
+    "starz": (26, COUNTED),
+    "televisaunivision": (150, COUNTED),
+    "a_e_networks": (14, COUNTED),
+    "amc_networks": (23, COUNTED),
+    "nexstar": (500, ROUGH),
+    "directv": (500, ROUGH),
+    "vevo": (8, COUNTED),
 })
 # What issue 10 estimated a whole night at (requests), for comparison with the table's
 # own sum over the companies of its time (ISSUE_10_REGISTRY).

@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Callable
 
-# The sector vocabulary (documented at the top of companies.toml and in docs/REGISTRY.md).
+# The sector vocabulary (documented at the top of companies.toml and in the README's "Adding a company").
 SECTORS = ("studio", "streaming", "tv", "games", "animation_vfx", "music", "tech")
 SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 REGISTRY_ENV = "PAYWATCH_REGISTRY"

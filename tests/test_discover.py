@@ -25,7 +25,17 @@ def first(page_html, url=None):
 
 
 # -- saved real pages ------------------------------------------------------------------------------
-@pytest.mark.parametrize("page, platform, ids", [
+# Every page directly in tests/fixtures/discover/ names a board; the pages in none/ name none paywatch
+# can read (a commented-out embed; Netflix's jobs page, which links its Eightfold site by a host of its
+# own with no platform mark), and discover must not guess one.
+SAVED_PAGES = sorted(path.name for path in PAGES.iterdir() if path.is_file() and not path.name.endswith(".meta.json"))
+
+
+def test_every_saved_page_is_in_the_table_below():
+    assert set(SAVED_PAGES) == {page for page, _, _ in EXPECTED}
+
+
+EXPECTED = [
     ("liveramp_page-job.php", "greenhouse", {"token": "liveramp"}),  # embed script + grnhse_app
     ("status_jobs.md", "greenhouse", {"token": "status72"}),  # the token is not the brand
     ("bluedot_AshbyEmbed.tsx", "ashby", {"board": "bluedot"}),  # __ashbyBaseJobBoardUrl + embed script
@@ -33,7 +43,10 @@ def first(page_html, url=None):
     ("robinhood_careers_links.html", "greenhouse", {"token": "robinhood"}),  # posting links
     ("palantir_careers_links.html", "lever", {"site": "palantir"}),
     ("postfinance_job_head.html", "successfactors", {"host": "jobs.postfinance.ch"}),  # the page's host, by its canonical link
-])
+]
+
+
+@pytest.mark.parametrize("page, platform, ids", EXPECTED)
 def test_each_saved_page_gives_its_platform_and_ids(page, platform, ids):
     saved = read_page(str(PAGES / page))
     assert first(saved.html, saved.url) == (platform, ids)
@@ -51,8 +64,8 @@ def test_a_board_found_by_several_marks_is_one_board():
 
 
 def test_a_commented_out_embed_and_a_page_without_marks_find_nothing():
-    assert discover((PAGES / "charthop_single-job.php").read_text(encoding="utf-8")) == []
-    netflix = read_page(str(PAGES / "netflix_jobs_links.html"))
+    assert discover((PAGES / "none" / "charthop_single-job.php").read_text(encoding="utf-8")) == []
+    netflix = read_page(str(PAGES / "none" / "netflix_jobs_links.html"))
     assert netflix.url == "https://jobs.netflix.com/" and discover(netflix.html, netflix.url) == []
 
 
@@ -83,6 +96,16 @@ def test_a_commented_out_embed_and_a_page_without_marks_find_nothing():
 ])
 def test_marks(text, url, expected):
     assert first(text, url) == expected
+
+
+def test_a_board_on_a_platform_paywatch_cannot_crawl_is_named_not_entered(capsys, tmp_path):
+    page = tmp_path / "ea.html"
+    page.write_text('<a href="https://ea.avature.net/careers/SearchJobs">Jobs</a>', encoding="utf-8")
+    assert main(["discover", str(page)]) == NOTHING_FOUND
+    err = capsys.readouterr().err
+    assert "avature host=ea.avature.net" in err and "paywatch has no avature spider" in err
+    assert first('<a href="https://careers-audacy.icims.com/jobs/search?ss=1">', None) == (
+        "icims", {"host": "careers-audacy.icims.com"})
 
 
 def test_a_posting_page_with_jobposting_json_ld_is_a_jsonld_entry():
@@ -131,7 +154,7 @@ def test_other_boards_are_listed_under_the_entry(capsys):
 
 
 @pytest.mark.parametrize("argv, code, message", [
-    (["discover", str(PAGES / "netflix_jobs_links.html")], NOTHING_FOUND, "no careers platform found on https://jobs.netflix.com/"),
+    (["discover", str(PAGES / "none" / "netflix_jobs_links.html")], NOTHING_FOUND, "no careers platform found on https://jobs.netflix.com/"),
     (["discover", "no/such/page.html"], NOTHING_FOUND, "no/such/page.html is neither an http(s) URL nor a file"),
     (["discover", str(PAGES / "status_jobs.md"), "--url", "status.im"], 2, "--url must be an http(s) URL"),
     (["discover", str(PAGES / "status_jobs.md"), "--slug", "Bad Slug"], 2, "--slug must be lower snake case"),

@@ -105,6 +105,13 @@ RULES: list[Rule] = [
      lambda match: {"host": match.group("host"), "site": match.group("site")}, LINK),
     # Google's own careers site (its results pages).
     ("google", re.compile(r"google\.com/about/careers/applications(?=[/?#\"'\s<>]|$)"), lambda match: {}, LINK),
+    # Platforms paywatch has no spider for, named so a user learns where the board is: Avature career
+    # sites ({tenant}.avature.net, e.g. ea.avature.net before it moved to jobs.ea.com) and iCIMS
+    # ({portal}.icims.com, e.g. careers-audacy.icims.com).
+    ("avature", re.compile(r"https?://([a-z0-9-]+\.avature\.net)(?=[/?#\"'\s<>]|$)"),
+     lambda match: {"host": match.group(1)}, LINK),
+    ("icims", re.compile(r"https?://([a-z0-9-]+\.icims\.com)(?=[/?#\"'\s<>]|$)"), lambda match: {"host": match.group(1)},
+     LINK),
     # Apple's own jobs site (one company).
     ("apple", re.compile(r"https?://jobs\.apple\.com(?=[/?#\"'\s<>]|$)"), lambda match: {}, LINK),
 ]

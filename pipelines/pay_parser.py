@@ -31,7 +31,7 @@ import functools
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from scrapers.items import PayRange
 
@@ -108,6 +108,8 @@ MULTIPLIER_VALUES = {
 # One thing that may follow an amount: a pay period, a currency, or "gross"/"net".
 _PERIOD_WORD = (
     r"(?:(?:/[ ]?|\bper[ ]+|\ban?[ ]+|\beach[ ]+)(?P<unit>hours?|hrs?|h|years?|yrs?|annum|months?|mos?|mths?|weeks?|wks?|days?)(?![A-Za-z])"
+    # An abbreviation's dot before a dash belongs to the unit ("$62/h. – $68/h."), not to a sentence.
+    r"(?:(?<=[hrsok])\.(?=[ \t]*[-–—][ \t]*[$€£\d]))?"
     r"|/[ ]?(?P<slash_adverb>hourly|monthly|annually|yearly|weekly|daily)"
     r"|(?P<adverb>hourly|monthly|annually|yearly|weekly|daily|annual|per[ ]+annum|p\.[ ]?a\.|p/a)(?![A-Za-z])"
     # The same in the other languages postings come in: "/Monat", "por mês", "im Jahr", "par mois".
@@ -441,11 +443,52 @@ def _join(text: str, low: _Amount, high: _Amount) -> _Candidate | None:
     return _Candidate(low, high, lo, max(lo, hi))
 
 
+# A labelled grid: "MIN: 100,000 MID: 125,000 MAX: 150,000 USD", "Minimum $80k | Maximum $95k".
+_GRID_MIN = re.compile(r"(?<![A-Za-z])(?i:min(?:imum)?)[ \t*_]*[:=]?[ \t*_]*\Z")
+_GRID_MID = re.compile(r"[ \t*_|,/]*(?<![A-Za-z])(?i:mid(?:[- ]?point)?)[ \t*_]*[:=]?[ \t*_]*")
+_GRID_CURRENCY = re.compile(
+    rf"[ \t*_|,]*(?:\n[ \t*_]*)?(?:(?i:currency)[ \t*_]*[:=]?[ \t*_]*)?\(?(?P<code>{_CODE_PATTERN})\)?(?![A-Za-z])"
+)
+_GRID_MAX = re.compile(r"[ \t*_|,/]*(?<![A-Za-z])(?i:max(?:imum)?)[ \t*_]*[:=]?[ \t*_]*")
+
+
+def _grid(text: str, amounts: list[_Amount], index: int) -> tuple[_Candidate, int] | None:
+    """The range a MIN / (MID /) MAX grid starting at ``amounts[index]`` states, and how many amounts
+    it took; the midpoint is a figure inside the range, not one of its own."""
+    low = amounts[index]
+    if not _GRID_MIN.search(text, max(0, low.start - 12), low.start):
+        return None
+    for taken, middle in ((3, True), (2, False)):
+        if index + taken - 1 >= len(amounts):
+            continue
+        high = amounts[index + taken - 1]
+        if middle:
+            mid = amounts[index + 1]
+            if not (_GRID_MID.fullmatch(text, low.end, mid.start) and _GRID_MAX.fullmatch(text, mid.end, high.start)):
+                continue
+        elif not _GRID_MAX.fullmatch(text, low.end, high.start):
+            continue
+        if low.currency and high.currency and low.currency != high.currency:
+            return None
+        stated = _GRID_CURRENCY.match(text, high.end)
+        if stated and not (low.currency or high.currency or low.dollar or high.dollar):
+            high = replace(high, currency=_normalise_code(stated.group("code")))  # "… MAX: 150,000\nCurrency: USD"
+        if 0 < low.value <= high.value and high.value / low.value <= MAX_RANGE_RATIO:
+            return _Candidate(low, high, low.value, high.value), taken
+        return None
+    return None
+
+
 def _group(text: str, amounts: list[_Amount]) -> list[_Candidate]:
     candidates = []
     index = 0
     while index < len(amounts):
         amount = amounts[index]
+        grid = _grid(text, amounts, index) if index + 1 < len(amounts) else None
+        if grid is not None:
+            candidates.append(grid[0])
+            index += grid[1]
+            continue
         if index + 1 < len(amounts):
             joined = _join(text, amount, amounts[index + 1])
             if joined is not None:
@@ -484,7 +527,10 @@ _KEYWORDS = [
     ("pos", None, [
         r"salary", r"salaries", r"pay(?:[ ]range|[ ]rate|[ ]band|[ ]scale)?", r"compensation", r"comp",
         r"wages?", r"remuneration", r"earnings", r"earn", r"income", r"rates?", r"hiring[ ]range",
-        r"range", r"ral", r"gross", r"stipendio", r"retribuzione", r"sueldo", r"salario", r"salaire",
+        r"range", r"ral", r"gross",
+        # A level's row in a pay table: "Band B: $98k AUD / $104k NZD" (a letter or a number after it,
+        # so "band members" is not one).
+        r"band[ ](?:[a-z]|\d{1,2})", r"stipendio", r"retribuzione", r"sueldo", r"salario", r"salaire",
         r"rémunération", r"gehalt", r"vergütung", r"wynagrodzenie", r"stawka", r"pensja",
     ]),
     # Things that are money but not pay. ("benefits", "premium" and "sales" are left out: they
@@ -572,6 +618,7 @@ _AFTER_PERIOD = re.compile(
 # the literal "in CODE" first, then confirmed by a noun shortly before it. The look-behind sits
 # after "in", not before it, so the engine can skip ahead to the literal (measured: 5% of parse
 # time on the pay corpus).
+_CURRENCY_LABEL = re.compile(rf"(?<![A-Za-z])\(?(?P<code>{_CODE_PATTERN})\)?[ \t]*[:=][ \t*_]*\Z")
 _CURRENCY_SCOPE = re.compile(rf"in(?<![A-Za-z]in)[ ]+(?P<code>{_CODE_PATTERN})(?![A-Za-z])")
 _SCOPE_NOUN = re.compile(r"(?:figures|amounts|numbers|ranges?|salar(?:y|ies)|compensation|pay|rates?)\b[^.\n$]{0,40}\Z|\((?:all[ ])?\Z")
 _PESOS = re.compile(r"(?<![a-z])pesos?(?![a-z])")  # over the lower-cased text
@@ -786,6 +833,10 @@ def _resolve_currency(doc: _Document, candidate: _Candidate, default_currency: s
         doc.mentions_pesos and doc.pesos_near(doc.context_start(candidate.start), candidate.start)
     ):
         return _peso_currency(doc.text[max(0, candidate.start - 400) : candidate.end + 200], default_currency), True
+    # "USD: $41–$44/hr, CAD: $39–$42/hr": a code labelling the amounts right before them is theirs.
+    label = _CURRENCY_LABEL.search(doc.text, max(0, candidate.start - 14), candidate.start)
+    if label:
+        return _normalise_code(label.group("code")), True
     scoped = doc.scope_currency(candidate.start)
     if scoped:
         return scoped, True
@@ -829,12 +880,16 @@ def _resolve_period(
     return inferred, inferred is not None
 
 
-def _is_pay(doc: _Document, candidate: _Candidate, currency_marked: bool, after: str, context_start: int) -> bool:
-    """``after``: the phrase right after the amount; ``context_start``: where its clause starts."""
+def _is_pay(doc: _Document, candidate: _Candidate, currency_marked: bool, after: str, context_start: int,
+            range_nearby: bool = True) -> bool:
+    """``after``: the phrase right after the amount; ``context_start``: where its clause starts;
+    ``range_nearby``: whether a range is stated close to it. A midpoint or an average is a figure
+    inside a stated range; with no range near, an average is the figure itself ("contract rates
+    average about USD $19.75 per hour")."""
     single = not candidate.is_range
     if after and _AFTER_NEG.search(after):
         return False
-    nearest_kind = _nearest_keyword_kind(doc, context_start, candidate.start, single)
+    nearest_kind = _nearest_keyword_kind(doc, context_start, candidate.start, single and range_nearby)
     if nearest_kind in ("neg", "single_neg"):
         return False
     period = candidate.high.period or candidate.low.period
@@ -898,7 +953,7 @@ def _label_before_separator(prefix: str) -> str | None:
     if separator < 0 or separator < near or ":" in prefix[separator + 1 :]:
         return None
     label = prefix[max(0, separator - 80) : separator]
-    label = label[label.rfind(":") + 1 :].strip()
+    label = label[max(label.rfind(":"), label.rfind(";"), label.rfind("|")) + 1 :].strip()
     return label or None
 
 
@@ -953,6 +1008,12 @@ def _worth_a_look(candidate: _Candidate, default_currency: str, mentions_pesos: 
 # A guard for pathological input (megabytes of "$1,000,000 - "): only the first this-many numbers
 # are read. Real postings have a few dozen; the per-number work is small but not free.
 MAX_NUMBERS_READ = 2_000
+# How close (characters) a stated range makes a single "average" or "midpoint" figure part of it.
+RANGE_NEARBY = 400
+
+
+# The thousands and decimal separators written with Arabic-Indic digits ("٤٥٬٠٠٠", "١٢٫٥").
+_DIGIT_SEPARATORS = {"\u066c": ",", "\u066b": "."}
 
 
 class _AsciiTwins(dict):
@@ -964,6 +1025,8 @@ class _AsciiTwins(dict):
         char = chr(code)
         if char.isdecimal():
             twin: int | None = ord(str(unicodedata.decimal(char)))
+        elif char in _DIGIT_SEPARATORS:
+            twin = ord(_DIGIT_SEPARATORS[char])
         elif 0xFF01 <= code <= 0xFF5E:  # the full-width block mirrors printable ASCII
             twin = code - 0xFEE0
         else:
@@ -1000,11 +1063,14 @@ def parse_pay(text: str, *, default_currency: str = "USD") -> list[PayRange]:
     doc = _Document(text, (max(0, promising[0][1].start - KEYWORD_LOOKBACK), promising[-1][1].start))
     results: list[PayRange] = []
     lower = doc.lower
+    range_starts = [c.start for c in candidates if c.is_range]
     for index, candidate in promising:
         currency, marked = _resolve_currency(doc, candidate, default_currency)
         after = _after_phrase(lower, candidate.end)
         context_start = doc.context_start(candidate.start)
-        if not _is_pay(doc, candidate, marked, after, context_start):
+        nearby = bisect_left(range_starts, candidate.start - RANGE_NEARBY) < bisect_right(
+            range_starts, candidate.start + RANGE_NEARBY)
+        if not _is_pay(doc, candidate, marked, after, context_start, nearby):
             continue
         period, inferred = _resolve_period(doc, candidate, currency, context_start, candidates, index)
         if period is None or not _fits(candidate, currency, period, WIDE_BOUNDS):
@@ -1016,4 +1082,22 @@ def parse_pay(text: str, *, default_currency: str = "USD") -> list[PayRange]:
                 original[candidate.start : candidate.end], "text", inferred,
             )
         )
-    return results
+    return _once_each(results)
+
+
+def _once_each(ranges: list[PayRange]) -> list[PayRange]:
+    """A range the text states twice in different basis wording ("Salary range: $120,000 - $150,000
+    ... The base pay range for this role is $120,000 - $150,000") is one range, with the more
+    specific basis. The same figures stated twice with the same wording, or for tiers with different
+    labels, are kept apart: they are for different places or levels (the text says which)."""
+    kept: list[PayRange] = []
+    first: dict[tuple, int] = {}  # (figures, currency, period, label) -> where it was kept first
+    for pay in ranges:
+        key = (pay.min, pay.max, pay.currency, pay.period, pay.label)
+        twin = first.get(key)
+        if twin is None or kept[twin].basis == pay.basis or "unknown" not in (kept[twin].basis, pay.basis):
+            first.setdefault(key, len(kept))
+            kept.append(pay)
+        elif kept[twin].basis == "unknown":
+            kept[twin] = replace(kept[twin], basis=pay.basis)
+    return kept

@@ -188,6 +188,9 @@ def compile_rules(data: dict[str, Any]) -> _Compiled:
         "exclude_role_types": frozenset(ai_raw.get("exclude_role_types", [])),
         "default_true_role_types": frozenset(ai_raw.get("default_true_role_types", [])),
         "non_ml": _compile(ai_raw.get("non_ml")),
+        "not_ai_work": _compile(ai_raw.get("not_ai_work")),
+        "not_ai_work_except": _compile(ai_raw.get("not_ai_work_except")),
+        "not_ai_work_role_types": frozenset(ai_raw.get("not_ai_work_role_types", [])),
     }
 
     sen_rules = []
@@ -284,6 +287,9 @@ def _ai_related(t: str, dept: str, role_type: str, rules: _Compiled) -> bool:
     ai = rules.ai
     if role_type in ai["exclude_role_types"]:
         return False
+    if (role_type in ai["not_ai_work_role_types"] and ai["not_ai_work"] is not None and ai["not_ai_work"].search(t)
+            and not (ai["not_ai_work_except"] is not None and ai["not_ai_work_except"].search(t))):
+        return False
     text = f"{t} | {dept}" if dept else t
     if ai["exclude"] is not None:
         text = ai["exclude"].sub(" ", text)
@@ -296,7 +302,8 @@ def _ai_related(t: str, dept: str, role_type: str, rules: _Compiled) -> bool:
     ):
         return True
     if role_type in ai["default_true_role_types"]:
-        return not (ai["non_ml"] is not None and ai["non_ml"].search(t))
+        # The department counts too: a "Researcher" in "Archives" is not doing ML.
+        return not (ai["non_ml"] is not None and ai["non_ml"].search(text))
     return False
 
 

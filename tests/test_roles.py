@@ -454,3 +454,39 @@ if given is not None:
         assert got.role_type in ROLE_TYPES and got.seniority in SENIORITIES
         assert isinstance(got.ai_related, bool)
         assert got == classify_role(title, dept)
+
+
+# Issue 13: titles from the registry's newer companies (studios, VFX, music, big-tech AI orgs) where
+# a word misled the rules: "researcher" outside ML, engineers outside engineering, AI in product names.
+@pytest.mark.parametrize("title, dept, role_type, ai", [
+    # "Researcher" titles that are not ML research, and not AI work.
+    ("Content Researcher, Documentaries", None, "creative", False),
+    ("Story Researcher", None, "creative", False),
+    ("Archive Producer", None, "creative", False),
+    ("Researcher", "Research Department / Archives", "research", False),  # the department says archives
+    ("Audience Research Analyst", None, "marketing", False),
+    ("Senior Consumer Researcher", None, "marketing", False),
+    ("Player Research Lead", None, "design", False),
+    ("Research Analyst, Equity", None, "corporate", False),
+    # ... while ML research stays research and AI.
+    ("Research Scientist", None, "research", True),
+    ("Applied Scientist, Prime Video", None, "research", True),
+    ("Researcher", "Google DeepMind", "research", True),
+    ("Machine Learning Engineer, Content Research", None, "engineering", True),
+    # Engineers outside engineering; TDs by what they make.
+    ("Recording Engineer", "Music", "creative", False),
+    ("Mastering Engineer", None, "creative", False),
+    ("Lighting TD", None, "creative", False),
+    ("FX Technical Director", None, "creative", False),
+    ("Pipeline TD", None, "engineering", False),
+    ("Senior Pipeline Engineer", None, "engineering", False),
+    # "AI" in the name of a product someone markets is not AI work; building or advocating it is.
+    ("Product Marketing Manager, Generative AI", None, "marketing", False),
+    ("Brand Manager, Apple Intelligence", None, "marketing", False),
+    ("Communications Manager, Google DeepMind", None, "marketing", False),
+    ("Engagement Tech Lead, Developer Relations - AI Agents", None, "marketing", True),
+    ("Machine Learning Engineer, Marketing Technology", None, "engineering", True),
+])
+def test_researchers_engineers_and_ai_names_outside_their_usual_meaning(title, dept, role_type, ai):
+    result = classify_role(title, dept)
+    assert (result.role_type, result.ai_related) == (role_type, ai), result.matched_rule

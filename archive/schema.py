@@ -348,8 +348,9 @@ _INSERT_RANGE_CHANGES = f"INSERT INTO range_change_rows ({', '.join(RANGE_CHANGE
 # What archive.store runs after writing a crawl's versions (the crawl's id, twice: one a branch).
 RANGE_CHANGES_OF_CRAWL = _INSERT_RANGE_CHANGES + _range_changes_select("cur.crawl_id = ?")
 
-# Today's views: these statements, then pay_history as m006 defined it (_PAY_HISTORY_OVER_ROWS), then
-# m007's views (M007_VIEWS_SQL: current_open_pay, and three of these replaced). A
+# Today's views: these statements, then pay_history as m008 defined it (_PAY_HISTORY_WITH_SUSPECT: m006's,
+# _PAY_HISTORY_OVER_ROWS, with period_suspect), then m007's views (M007_VIEWS_SQL: current_open_pay, and
+# three of these replaced). A
 # migration that rebuilds a table they read recreates every one (drop CURRENT_VIEW_NAMES, rebuild, run
 # both), as m003 did with the views of its time. Pay
 # summaries and previous versions are looked up per row through indexes, never by a window or an
@@ -667,6 +668,27 @@ def m007_company_summaries(db: Database) -> None:
         db.execute(statement)
     _append_only(db, "open_pay_summaries")
     _append_only(db, "transparency_counts")
+
+
+# m008's pay_history: m006's columns, and whether each range's period is suspect.
+_PAY_HISTORY_WITH_SUSPECT = _PAY_HISTORY_OVER_ROWS.replace(
+    "h.platform, h.url\n        FROM pay_history_rows h", "h.platform, h.url, h.period_suspect\n        FROM pay_history_rows h")
+
+
+@migrations()
+def m008_range_positions(db: Database) -> None:
+    """Each range keeps where its ``raw`` text sits in the field it was parsed from (``raw_start``,
+    ``raw_end``: offsets into the version's ``pay_source`` text), and whether its period is
+    implausible for its size (``period_suspect``: kept as published, flagged so research can leave
+    it out; pay_history shows it, the open-pay summaries leave such ranges out).
+
+    Ranges archived before m008 are not rewritten (history is append-only): their columns are NULL,
+    "not assessed"; ``paywatch rebuild`` from the raw captures assesses them all."""
+    for column in ("raw_start INTEGER", "raw_end INTEGER", "period_suspect INTEGER"):
+        db.execute(f"ALTER TABLE pay_ranges ADD COLUMN {column}")
+    db.execute("ALTER TABLE pay_history_rows ADD COLUMN period_suspect INTEGER")
+    db.execute("DROP VIEW pay_history")
+    db.execute(_PAY_HISTORY_WITH_SUSPECT)
 
 
 def _statements(script: str) -> list[str]:

@@ -544,6 +544,8 @@ def _write_versions(db: Database, planned: list[_PlannedVersion], platform: str,
     # and AI flag the posting views count. An archive before m007 has no such columns (m007 fills them).
     latest_columns = ("current_version_id", "role_type", "ai_related") \
         if "current_version_id" in db["postings"].columns_dict else ()
+    # Where each range's raw text sits and whether its period is suspect (m008; not before it).
+    range_extras = ("raw_start", "raw_end", "period_suspect") if "period_suspect" in db["pay_ranges"].columns_dict else ()
     new_postings, opened, current, versions, changes, ranges, search, history = [], [], [], [], [], [], [], []
     for plan in planned:
         item = plan.item
@@ -575,11 +577,14 @@ def _write_versions(db: Database, planned: list[_PlannedVersion], platform: str,
             figures, source = [pay.get(key) for key in PAY_RANGE_KEYS], pay.get("source") or "text"
             annual, period_inferred, annualized = (pay.get("annual_min"), pay.get("annual_max")), \
                 bool(pay.get("period_inferred")), bool(pay.get("annualized"))
-            ranges.append((version_id, position, *figures, pay.get("raw"), source, period_inferred, *annual, annualized))
+            suspect = (bool(pay.get("period_suspect")),) if range_extras else ()
+            extras = (pay.get("start"), pay.get("end"), *suspect) if range_extras else ()
+            ranges.append((version_id, position, *figures, pay.get("raw"), source, period_inferred, *annual, annualized,
+                           *extras))
             history.append((version_id, position, posting_id, platform, company, str(item["ref"]), item.get("title"),
                             item.get("role_type"), item.get("ai_related"), item.get("seniority"), *figures, *annual,
                             annualized, period_inferred, source, plan.list_only, pay_changed, started_at, plan.version,
-                            item.get("url")))
+                            item.get("url"), *suspect))
     db.conn.executemany(
         "INSERT INTO postings (id, platform, company, ref, title, first_seen_at, last_seen_at, closed_at, "
         "first_crawl_id, last_crawl_id, current_version, platform_updated_at, detail_read_at, list_hash"
@@ -593,7 +598,7 @@ def _write_versions(db: Database, planned: list[_PlannedVersion], platform: str,
         "WHERE id = ?", current)
     _insert_rows(db, "posting_versions", VERSION_COLUMNS, versions)
     _insert_rows(db, "version_changes", ("version_id", "field"), changes)
-    _insert_rows(db, "pay_ranges", RANGE_COLUMNS, ranges)
+    _insert_rows(db, "pay_ranges", RANGE_COLUMNS + range_extras, ranges)
     # What research reads, written with the versions (m006): the titles and descriptions as the
     # posting_search index reads them back through version_search_text, and each range's
     # pay_history row. An archive handed over before m005/m006 has neither yet; those migrations
@@ -603,7 +608,7 @@ def _write_versions(db: Database, planned: list[_PlannedVersion], platform: str,
     if "posting_search" in written:
         db.conn.executemany("INSERT INTO posting_search (rowid, title, description) VALUES (?, ?, ?)", search)
     if "pay_history_rows" in written:
-        _insert_rows(db, "pay_history_rows", PAY_HISTORY_ROW_COLUMNS, history)
+        _insert_rows(db, "pay_history_rows", PAY_HISTORY_ROW_COLUMNS + range_extras[2:], history)
 
 
 def _next_id(db: Database, table: str) -> int:

@@ -64,7 +64,7 @@ _OPEN_RANGES = """
     FROM postings p
     JOIN posting_versions v ON v.posting_id = p.id AND v.version = p.current_version
     JOIN pay_ranges r ON r.version_id = v.id
-    WHERE p.company = ? AND p.closed_at IS NULL AND r.currency IS NOT NULL"""
+    WHERE p.company = ? AND p.closed_at IS NULL AND r.currency IS NOT NULL{not_suspect}"""
 
 # Per month of first sight: postings opened, read in full, and whose first full read has a range.
 _MONTH_COUNTS = """
@@ -93,7 +93,10 @@ def _median(values: list[float]) -> int:
 def open_pay_rows(db: Database, company: str, crawl_id: int) -> list[tuple]:
     """The company's open-pay summary rows as the archive holds it now (OPEN_PAY_COLUMNS order)."""
     groups: dict[tuple[str, str, str | None, str | None], list[tuple[Any, Any]]] = {}
-    for currency, roles, role_type, basis, annual_min, annual_max in db.execute(_OPEN_RANGES, [company]).fetchall():
+    # A range whose period is suspect (m008) is kept in the history but left out of what research reads.
+    not_suspect = " AND r.period_suspect IS NOT 1" if "period_suspect" in db["pay_ranges"].columns_dict else ""
+    query = _OPEN_RANGES.format(not_suspect=not_suspect)
+    for currency, roles, role_type, basis, annual_min, annual_max in db.execute(query, [company]).fetchall():
         groups.setdefault((currency, roles, role_type, basis), []).append((annual_min, annual_max))
     rows = []
     for (currency, roles, role_type, basis), figures in sorted(groups.items(),

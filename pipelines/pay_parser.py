@@ -35,7 +35,7 @@ from dataclasses import dataclass, replace
 
 from scrapers.items import PayRange
 
-__all__ = ["PayRange", "parse_pay"]
+__all__ = ["PayRange", "parse_pay", "period_suspect"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -782,6 +782,17 @@ def _usd(value: float, currency: str) -> float:
     return value * USD_VALUE.get(currency, 1.0)
 
 
+def period_suspect(minimum: float, maximum: float, currency: str, period: str) -> bool:
+    """True when a range's figures are implausible for its period (in US-dollar terms, outside
+    NARROW_BOUNDS): 2,100-2,600 "per year" reads like a monthly figure, $4,000 "an hour" like a
+    monthly or weekly one. Platforms publish such ranges; they are kept as published and flagged."""
+    bounds = NARROW_BOUNDS.get(period)
+    if bounds is None:
+        return False
+    low, high = bounds
+    return not (low <= _usd(minimum, currency) and _usd(maximum, currency) <= high)
+
+
 def _fits(candidate: _Candidate, currency: str, period: str, bounds: dict) -> bool:
     low, high = bounds[period]
     return low <= _usd(candidate.min, currency) and _usd(candidate.max, currency) <= high
@@ -1079,7 +1090,8 @@ def parse_pay(text: str, *, default_currency: str = "USD") -> list[PayRange]:
             PayRange(
                 round(candidate.min, 2), round(candidate.max, 2), currency, period,
                 _resolve_basis(doc, candidate, after), _label(doc, candidate),
-                original[candidate.start : candidate.end], "text", inferred,
+                original[candidate.start : candidate.end], "text", inferred, candidate.start, candidate.end,
+                period_suspect(candidate.min, candidate.max, currency, period),
             )
         )
     return _once_each(results)

@@ -1,5 +1,6 @@
 """Stage 300, PayRangePipeline: each posting's pay ranges. Platform fields first; else ``parse_pay``
-(pipelines/pay_parser.py) on the pay text, else on the description.
+(pipelines/pay_parser.py) on the pay text, else on the description. A range whose period is
+implausible for its size is kept as published and flagged ``period_suspect``.
 
 A sentence the parser cannot read is counted and the item kept without ranges: a wrong number in
 the archive is worse than none, and one odd sentence must never stop a crawl.
@@ -13,7 +14,7 @@ from typing import Any
 from itemadapter import ItemAdapter
 
 from pipelines.base import PaywatchPipeline
-from pipelines.pay_parser import parse_pay
+from pipelines.pay_parser import parse_pay, period_suspect
 from scrapers.extract.countries import default_currency_for_country
 
 logger = logging.getLogger(__name__)
@@ -23,6 +24,8 @@ def pay_ranges_for(adapter: ItemAdapter) -> tuple[list[dict[str, Any]], str | No
     """(ranges, source) for one posting; source is "structured", "pay_text", "description" or None."""
     structured = [dict(pay) for pay in adapter.get("pay_ranges") or []]
     if structured:
+        for pay in structured:  # kept as the platform published it, flagged when its period is implausible
+            pay["period_suspect"] = period_suspect(pay["min"], pay["max"], pay["currency"], pay["period"])
         return structured, "structured"
     currency = default_currency_for_country(adapter.get("country"))
     for field_name in ("pay_text", "description"):

@@ -61,6 +61,12 @@ class PayRange:
     # "structured" when it came from a platform field, "text" when parsed from prose.
     source: str = "text"
     period_inferred: bool = False
+    # Where ``raw`` sits in the text it was parsed from (the posting's pay_source field): [start, end).
+    start: int | None = None
+    end: int | None = None
+    # Kept as published, but its period is implausible for its size (2,100-2,600 "per year"): research
+    # queries leave it out (pipelines.pay_parser.period_suspect).
+    period_suspect: bool = False
 
     def __post_init__(self) -> None:
         if self.period not in PERIODS:

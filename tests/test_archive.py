@@ -178,7 +178,7 @@ def test_migrations_are_recorded_and_rerun_is_a_no_op(tmp_path):
     path = str(tmp_path / "archive.db")
     open_archive(path).close()
     db = open_archive(path)
-    assert count(db, "_sqlite_migrations") == 7
+    assert count(db, "_sqlite_migrations") == 8
 
 
 # -- trustworthy nights: presence from the listing, holds, drift, bad values ----------------------
@@ -399,7 +399,9 @@ def test_the_pay_history_migration_fills_its_rows_from_an_archive_written_before
     before = db.execute("SELECT * FROM pay_history ORDER BY version_id, position").fetchall()
     db.close()
     db = open_archive(path)
-    assert db.execute("SELECT * FROM pay_history ORDER BY version_id, position").fetchall() == before
+    after = db.execute("SELECT * FROM pay_history ORDER BY version_id, position").fetchall()
+    # m008 adds period_suspect last; ranges archived before it are not assessed (NULL), never rewritten.
+    assert [row[:-1] for row in after] == before and {row[-1] for row in after} == {None}
     assert count(db, "pay_history_rows") == 3
     crawl(db, [posting("1", ranges=[pay(130000, 150000)], description="raised again"),
                posting("2", ranges=[pay(60, 70, period="hour")], description="pay added")], NIGHT3)
@@ -407,3 +409,30 @@ def test_the_pay_history_migration_fills_its_rows_from_an_archive_written_before
     columns = ", ".join(PAY_HISTORY_ROW_COLUMNS)
     assert db.execute(f"SELECT {columns} FROM pay_history_rows WHERE version = 3").fetchall()[0][-3:] == (
         NIGHT3, 3, "https://boards.greenhouse.io/acme/jobs/1")
+
+
+def test_each_range_keeps_where_its_text_sits_and_a_suspect_period_is_kept_flagged(memory_db):
+    from pipelines.pay_parser import parse_pay, period_suspect
+
+    text = "Pay: the base salary range is $120,000 - $150,000 per year."
+    [parsed] = parse_pay(text)
+    assert text[parsed.start:parsed.end] == parsed.raw == "$120,000 - $150,000 per year"
+    monthly_as_yearly = {**pay(2100, 2600), "source": "structured", "raw": "2100-2600 per year",
+                         "period_suspect": period_suspect(2100, 2600, "USD", "year")}
+    crawl(memory_db, [posting("1", ranges=[parsed.to_dict()], pay_text=text),
+                      posting("2", ranges=[monthly_as_yearly])], NIGHT1)
+    rows = memory_db.execute("SELECT v.posting_id, r.raw_start, r.raw_end, r.period_suspect FROM pay_ranges r "
+                             "JOIN posting_versions v ON v.id = r.version_id ORDER BY v.posting_id").fetchall()
+    assert rows == [(1, parsed.start, parsed.end, 0), (2, None, None, 1)]
+    assert memory_db.execute("SELECT ref, period_suspect FROM pay_history ORDER BY ref").fetchall() == [("1", 0), ("2", 1)]
+    # The open-pay summaries research reads leave the suspect range out; the history keeps it.
+    summary = memory_db.execute("SELECT ranges, annual_mins FROM open_pay_summaries WHERE currency = 'USD'").fetchall()
+    assert summary == [(1, "[120000]")]
+
+
+def test_full_width_text_keeps_positions_in_the_text_as_written():
+    from pipelines.pay_parser import parse_pay
+
+    text = "年収：＄１２０，０００ – ＄１５０，０００ per year"
+    [parsed] = parse_pay(text)
+    assert text[parsed.start:parsed.end] == parsed.raw and parsed.raw.startswith("＄１２０")

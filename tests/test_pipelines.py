@@ -63,7 +63,8 @@ class TestPayRange:
                       "label": None, "raw": "salaryRange", "source": "structured", "period_inferred": False,
                       "annual_min": 100.0, "annual_max": 200.0, "annualized": False}
         item = pipeline.process_item(posting(pay_ranges=[structured], pay_text="The range is $300,000 - $400,000."))
-        assert item.pay_ranges == [structured] and item.pay_source == "structured"
+        # 100-200 "per year" is kept as published, and flagged: no yearly pay is that small.
+        assert item.pay_ranges == [{**structured, "period_suspect": True}] and item.pay_source == "structured"
         assert stats.get_value("paywatch/pay/structured") == 1
 
     def test_pay_text_is_parsed_before_the_description(self):

@@ -120,7 +120,8 @@ _TAIL_TOKEN = re.compile(
     [ \t*_]*+
     (?:
         (?i:(?P<period>{_PERIOD_WORD}))
-      | \(?(?P<code>{_CODE_PATTERN})\)?(?![A-Za-z])
+      # "(CAD $150,000 - …)" after an amount opens the next amount, it is not this one's code.
+      | (?!\((?:{_CODE_PATTERN})[ \t]+[$€£¥\d])\(?(?P<code>{_CODE_PATTERN})\)?(?![A-Za-z])
       | (?P<symbol>[{_SYMBOL_PATTERN}])
       | (?P<word>(?i:euros?|złotych|zloty|zł|pesos?|dollars|rupees|reais))(?![A-Za-z])
       | (?P<gross>(?i:gross|net|brutto|netto))(?![A-Za-z])

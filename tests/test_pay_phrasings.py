@@ -37,6 +37,10 @@ def found(text):
     ("Salary by level - Band A: $85k AUD / $92k NZD; Band B: $98k AUD / $104k NZD",
      [(85000, 85000, "AUD", "year"), (92000, 92000, "NZD", "year"), (98000, 98000, "AUD", "year"),
       (104000, 104000, "NZD", "year")]),
+    # A parenthesised code opening the next amount is that amount's, not the one before it.
+    ("The annual base salary range for this position is $170,000 - $250,000 (CAD $150,000 - $220,000)",
+     [(170000, 250000, "USD", "year"), (150000, 220000, "CAD", "year")]),
+    ("US: $86000 - $118000 (USD) + 15% bonus target + equity + benefits", [(86000, 118000, "USD", "year")]),
     # Full-width and other Unicode digits.
     ("The salary range is ＄１２０，０００ – ＄１５０，０００ per year.", [(120000, 150000, "USD", "year")]),
     ("Salary: €٤٥٬٠٠٠ - €٥٥٬٠٠٠", [(45000, 55000, "EUR", "year")]),

@@ -136,7 +136,11 @@ _TAIL_NOTE = re.compile(r"[ \t*_]*\([^()\n]{1,30}\)")  # "(+ VAT / B2B)" before 
 # in _read_amount. Possessive quantifiers keep long digit runs linear. The look-behind sits after the
 # first digit, not before it, so the engine can skip ahead to digits (measured: 12% of parse time on
 # the pay corpus).
-_NUMBER = re.compile(r"\d(?<![\d.,]\d)(?:\d{0,2}(?:[ \u00a0\u202f]\d{3})++(?![\d,.]?\d)|\d*+(?:[.,]\d++)*+)")
+# After a currency sign, "$98, 000" is a thousands group a scrape broke with a space.
+_NUMBER = re.compile(
+    r"\d(?<![\d.,]\d)(?:(?<=[$€£]\d)\d{0,2}(?:,[ ]\d{3})++(?![\d,.]?\d)"
+    r"|\d{0,2}(?:[ \u00a0\u202f]\d{3})++(?![\d,.]?\d)|\d*+(?:[.,]\d++)*+)"
+)
 
 UNIT_PERIOD = {
     "hour": "hour", "hours": "hour", "hr": "hour", "hrs": "hour", "h": "hour", "hourly": "hour",
@@ -385,6 +389,8 @@ _LOOSE_GAP = re.compile(r"[^\d\n.;!?$€£]{0,120}?(?<![A-Za-z])(?i:up[ ]to|to|a
 _LOOSE_OPENER = re.compile(r"(?<![A-Za-z])(?i:from|between)[ \t*_]*(?:\(\w{3}\)[ \t*_]*)?\Z")
 
 MAX_RANGE_RATIO = 12  # "$100,000 - $700,000" is wide; "$5 - $150,000" is two different things
+# Two amounts with currencies the wrong way round, at most this far apart, are one range swapped.
+MAX_SWAPPED_RATIO = 1.5
 
 
 @dataclass
@@ -439,6 +445,8 @@ def _join(text: str, low: _Amount, high: _Amount) -> _Candidate | None:
     elif lo < 1000 <= hi and not low.has_multiplier and lo * 1000 <= hi * 1.0001:
         if (not low.is_fraction or lo == int(lo)) and hi / (lo * 1000) <= MAX_RANGE_RATIO:
             lo *= 1000
+    if lo > hi * 1.0001 and lo <= hi * MAX_SWAPPED_RATIO and (low.currency or low.dollar) and (high.currency or high.dollar):
+        lo, hi = hi, lo  # "USD $94,388.00 - USD $90,311.00": the two ends typed the wrong way round
     if lo <= 0 or lo > hi * 1.0001 or hi / lo > MAX_RANGE_RATIO:
         return None
     return _Candidate(low, high, lo, max(lo, hi))
@@ -537,6 +545,11 @@ _KEYWORDS = [
     # Things that are money but not pay. ("benefits", "premium" and "sales" are left out: they
     # name tiers and roles too, as in "Premium: $114k" or "non-sales roles".)
     ("neg", None, [
+        # A bonus component stated beside the OTE ("a variable incentive target range of $40,929 -
+        # $45,429"), and a ceiling pay may grow to ("the potential to increase their pay up to $343,000").
+        r"annualized[ ]cash[ ]variable[ ]incentive(?:[ ]target)?(?:[ ]range)?",
+        r"variable[ ]incentive(?:[ ]target)?(?:[ ]range)?", r"incentive(?:[ ]target)?(?:[ ]range)?",
+        r"increase[ ](?:their|your)[ ]pay(?:[ ]up[ ]to)?",
         r"raised", r"raise", r"raising", r"funding", r"funded", r"financing", r"series[ ][a-h]",
         r"valuation", r"valued", r"revenues?", r"arr", r"mrr", r"gmv", r"assets", r"aum", r"invest\w*",
         r"capital", r"spend\w*", r"stipends?", r"allowances?", r"budgets?", r"bonus(?:es)?",
@@ -602,6 +615,8 @@ _AFTER_NEG = re.compile(
 _AFTER_POS = re.compile(
     r"\b(?:salary|base|basic|ote|on[- ]target|earnings|compensation|pay|wages?|total[ ]target[ ]cash|income|rate)\b"
 )
+# A single figure followed by the rest of a pay package.
+_PACKAGE_AFTER = re.compile(r"[ \t*_]*(?:\+|&|&amp;|plus|and)[ \t]*(?:[\d.,%\- ]{1,8}[ ]?)?(?:equity|stock|rsus?|bonus|benefits)\b")
 _AFTER_BASIS = [
     (re.compile(r"\b(?:ote|on[- ]target)\b"), "ote"),
     (re.compile(r"\btotal\b"), "total"),
@@ -820,10 +835,14 @@ def _after_phrase(lower: str, position: int) -> str:
 
 
 def _nearest_keyword_kind(doc: _Document, start: int, end: int, single: bool) -> str | None:
-    kinds = doc.keywords[2]
+    keyword_ends, kinds = doc.keywords[0], doc.keywords[2]
     for index in reversed(doc.keywords_between(start, end)):
         kind = kinds[index]
         if kind == "period" or (kind == "single_neg" and not single):
+            continue
+        # "Senior Engineer | Equity | £75k-£120k": a money word in another cell of a "|" row is that
+        # cell's, not the amount's.
+        if kind in ("neg", "single_neg") and "|" in doc.text[keyword_ends[index]:end]:
             continue
         return kind
     return None
@@ -920,6 +939,8 @@ def _is_pay(doc: _Document, candidate: _Candidate, currency_marked: bool, after:
         return True
     if nearest_kind == "pos" or (after and _AFTER_POS.search(after)):
         return True
+    if _PACKAGE_AFTER.match(doc.lower, candidate.end):
+        return True  # "$120k + equity and benefits", "$150k & 0.5-2% equity": the figure heads a pay package
     if period == "hour":
         return True  # "$40.00/hr"
     written_currency = candidate.low.currency is not None  # a code or a symbol, not a bare "$"

@@ -41,6 +41,14 @@ def found(text):
     ("The annual base salary range for this position is $170,000 - $250,000 (CAD $150,000 - $220,000)",
      [(170000, 250000, "USD", "year"), (150000, 220000, "CAD", "year")]),
     ("US: $86000 - $118000 (USD) + 15% bonus target + equity + benefits", [(86000, 118000, "USD", "year")]),
+    # Found on real passages (tests/test_pay_real_passages.py), written again here in their shapes:
+    # a money word in another "|" cell; a figure heading a package; ends typed the wrong way round; a
+    # thousands group a scrape split with a space.
+    ("Staff Engineer | Equity | £80k-£110k (based on experience)", [(80000, 110000, "GBP", "year")]),
+    ("| Backend Engineer | Remote EU | €95k + equity and benefits", [(95000, 95000, "EUR", "year")]),
+    ("Full-time | $140k & 0.1-0.5% equity", [(140000, 140000, "USD", "year")]),
+    ("USD $72,500.00 - USD $68,000.00 /Yr.", [(68000, 72500, "USD", "year")]),
+    ("The hiring range for this position is $88, 000 to $104, 500 per year.", [(88000, 104500, "USD", "year")]),
     # Full-width and other Unicode digits.
     ("The salary range is ＄１２０，０００ – ＄１５０，０００ per year.", [(120000, 150000, "USD", "year")]),
     ("Salary: €٤٥٬٠٠٠ - €٥٥٬٠٠٠", [(45000, 55000, "EUR", "year")]),
@@ -63,6 +71,10 @@ def test_figures_inside_a_stated_range_or_after_it_are_not_ranges_of_their_own(t
     "Minimum 2 years, maximum 5 years of experience.",
     "Minimum order: 100 units, maximum order: 5,000 units.",
     "The mid-market segment grew from $40M to $55M.",
+    # A bonus component beside the OTE, and a ceiling pay may grow to, are not the role's range.
+    "The OTE also includes an annualized cash variable incentive target range of $31,000 - $34,500.",
+    "Employees have the potential to increase their pay up to $260,000.00 with sustained performance.",
+    "We give a $1,000 bonus + equity refresh every year.",
 ])
 def test_near_misses_are_not_pay(text):
     assert parse_pay(text) == []

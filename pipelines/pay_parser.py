@@ -550,6 +550,8 @@ _KEYWORDS = [
         r"annualized[ ]cash[ ]variable[ ]incentive(?:[ ]target)?(?:[ ]range)?",
         r"variable[ ]incentive(?:[ ]target)?(?:[ ]range)?", r"incentive(?:[ ]target)?(?:[ ]range)?",
         r"increase[ ](?:their|your)[ ]pay(?:[ ]up[ ]to)?",
+        # Someone's own pay, not the role's ("as a Staff Engineer, I make a bit over $200k").
+        r"i[ ](?:make|made|earn|earned)",
         r"raised", r"raise", r"raising", r"funding", r"funded", r"financing", r"series[ ][a-h]",
         r"valuation", r"valued", r"revenues?", r"arr", r"mrr", r"gmv", r"assets", r"aum", r"invest\w*",
         r"capital", r"spend\w*", r"stipends?", r"allowances?", r"budgets?", r"bonus(?:es)?",
@@ -941,10 +943,33 @@ def _is_pay(doc: _Document, candidate: _Candidate, currency_marked: bool, after:
         return True
     if _PACKAGE_AFTER.match(doc.lower, candidate.end):
         return True  # "$120k + equity and benefits", "$150k & 0.5-2% equity": the figure heads a pay package
+    if _alone_in_a_cell(doc, candidate):
+        return True  # "Senior Engineer | Remote | Full-time | BRL280k": a job row's pay column
     if period == "hour":
         return True  # "$40.00/hr"
     written_currency = candidate.low.currency is not None  # a code or a symbol, not a bare "$"
     return written_currency and period is not None  # "$47K USD/yr", "2.2M ARS/mo."
+
+
+# What may stand before a figure alone in a "|" cell ("up-to £85K", "from $120k").
+_CELL_LEAD = re.compile(r"[ \t*_]*(?i:(?:up[ -]?to|from|to|~|c\.)[ \t]*)?\Z")
+_CELL_TAIL = re.compile(r"[ \t*_]*(?:\||\n|\Z)")
+
+
+def _alone_in_a_cell(doc: _Document, candidate: _Candidate) -> bool:
+    """A salary-sized figure with a currency and a multiplier, alone in a cell of a "|" row that has
+    at least two cells before it: the way job-board headers state pay ("… | Full-time | $150k")."""
+    amount = candidate.low
+    if not ((amount.currency or amount.dollar) and amount.has_multiplier):
+        return False
+    if _usd(candidate.max, amount.currency or "USD") < 10_000:
+        return False  # "| $5k |": a budget or a bonus as often as pay
+    line_start = doc.line_start(candidate.start)
+    before = doc.text[line_start:candidate.start]
+    if before.count("|") < 2:
+        return False
+    cell = before[before.rfind("|") + 1:]
+    return _CELL_LEAD.fullmatch(cell) is not None and _CELL_TAIL.match(doc.text, candidate.end) is not None
 
 
 def _resolve_basis(doc: _Document, candidate: _Candidate, after: str) -> str:

@@ -47,6 +47,8 @@ def found(text):
     ("Staff Engineer | Equity | £80k-£110k (based on experience)", [(80000, 110000, "GBP", "year")]),
     ("| Backend Engineer | Remote EU | €95k + equity and benefits", [(95000, 95000, "EUR", "year")]),
     ("Full-time | $140k & 0.1-0.5% equity", [(140000, 140000, "USD", "year")]),
+    ("Studio X | Lighting Artist | Vancouver | Full-time | CAD95k", [(95000, 95000, "CAD", "year")]),
+    ("Acme | Tools Engineer | Remote (EU) | up-to €70K", [(70000, 70000, "EUR", "year")]),
     ("USD $72,500.00 - USD $68,000.00 /Yr.", [(68000, 72500, "USD", "year")]),
     ("The hiring range for this position is $88, 000 to $104, 500 per year.", [(88000, 104500, "USD", "year")]),
     # Full-width and other Unicode digits.
@@ -75,6 +77,9 @@ def test_figures_inside_a_stated_range_or_after_it_are_not_ranges_of_their_own(t
     "The OTE also includes an annualized cash variable incentive target range of $31,000 - $34,500.",
     "Employees have the potential to increase their pay up to $260,000.00 with sustained performance.",
     "We give a $1,000 bonus + equity refresh every year.",
+    "Acme | Series B | $20M | NYC",  # a funding round in a header row
+    "Acme | Engineer | $5k | NYC",  # too small to be a salary alone in a cell
+    "As a senior engineer here I make a bit over $180k base.",  # someone's own pay, not the role's
 ])
 def test_near_misses_are_not_pay(text):
     assert parse_pay(text) == []

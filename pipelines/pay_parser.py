@@ -488,6 +488,37 @@ def _grid(text: str, amounts: list[_Amount], index: int) -> tuple[_Candidate, in
     return None
 
 
+# "from £100,000 / 100,000 EUR to £150,000 / 150,000 EUR": one range stated in two currencies at once.
+_ALTERNATIVE = re.compile(r"[ \t*_]*(?:/|&#x2F;|&#47;|\bor\b)[ \t*_]*", re.IGNORECASE)
+
+
+def _paired_currencies(text: str, amounts: list[_Amount], index: int) -> list[_Candidate] | None:
+    """The two ranges of "A / A' to B / B'" (A and B in one currency, A' and B' in another)."""
+    if index + 3 >= len(amounts):
+        return None
+    a, a2, b, b2 = amounts[index : index + 4]
+    if not (_ALTERNATIVE.fullmatch(text, a.end, a2.start) and _ALTERNATIVE.fullmatch(text, b.end, b2.start)):
+        return None
+    first, second = _join(text, a, b), None
+    if first is None:
+        # The connector sits between A' and B: read the pairs as if each currency's ends were neighbours.
+        if not _TIGHT_GAP.fullmatch(text, a2.end, b.start):
+            return None
+        first = _span(a, b)
+        second = _span(a2, b2)
+    if first is None or second is None:
+        return None
+    if (a.currency or "$") == (a2.currency or "$") or (a.currency != b.currency) or (a2.currency != b2.currency):
+        return None
+    return [first, second]
+
+
+def _span(low: _Amount, high: _Amount) -> _Candidate | None:
+    if 0 < low.value <= high.value and high.value / low.value <= MAX_RANGE_RATIO:
+        return _Candidate(low, high, low.value, high.value)
+    return None
+
+
 def _group(text: str, amounts: list[_Amount]) -> list[_Candidate]:
     candidates = []
     index = 0
@@ -497,6 +528,11 @@ def _group(text: str, amounts: list[_Amount]) -> list[_Candidate]:
         if grid is not None:
             candidates.append(grid[0])
             index += grid[1]
+            continue
+        paired = _paired_currencies(text, amounts, index)
+        if paired is not None:
+            candidates.extend(paired)
+            index += 4
             continue
         if index + 1 < len(amounts):
             joined = _join(text, amount, amounts[index + 1])

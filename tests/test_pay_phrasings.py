@@ -51,6 +51,8 @@ def found(text):
     ("Acme | Tools Engineer | Remote (EU) | up-to €70K", [(70000, 70000, "EUR", "year")]),
     ("USD $72,500.00 - USD $68,000.00 /Yr.", [(68000, 72500, "USD", "year")]),
     ("The hiring range for this position is $88, 000 to $104, 500 per year.", [(88000, 104500, "USD", "year")]),
+    # One range stated in two currencies at once: each currency's ends are its range.
+    ("Salary: £60,000 / €70,000 to £80,000 / €93,000", [(60000, 80000, "GBP", "year"), (70000, 93000, "EUR", "year")]),
     # Full-width and other Unicode digits.
     ("The salary range is ＄１２０，０００ – ＄１５０，０００ per year.", [(120000, 150000, "USD", "year")]),
     ("Salary: €٤٥٬٠٠٠ - €٥٥٬٠٠٠", [(45000, 55000, "EUR", "year")]),

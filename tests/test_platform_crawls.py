@@ -55,64 +55,55 @@ def test_apple_search_carries_the_token_and_the_session_cookie(crawled):
     assert "jssid=S2A1B3C4" in headers.get("cookie", "")
 
 
-def test_apple_postings_are_archived_with_the_pay_footers_range(crawled):
-    db = archive(crawled[0])
-    rows = db.execute(
-        "SELECT p.ref, v.title, v.url, pr.min, pr.max, pr.currency, pr.period FROM postings p "
+def archived_pay(db_path, company):
+    """(ref, title, min, max, currency, period) of each of the company's archived postings, by ref."""
+    rows = archive(db_path).execute(
+        "SELECT p.ref, v.title, pr.min, pr.max, pr.currency, pr.period FROM postings p "
         "JOIN posting_versions v ON v.posting_id = p.id LEFT JOIN pay_ranges pr ON pr.version_id = v.id "
-        "WHERE p.company = 'apple' ORDER BY p.ref").fetchall()
-    assert [tuple(row) for row in rows] == [
-        ("200611254-0836", "Machine Learning Engineer, Apple TV",
-         "https://jobs.apple.com/en-us/details/200611254/machine-learning-engineer-apple-tv",
-         139500.0, 258100.0, "USD", "year"),
-        ("PIPE-114438158", "US - Specialist: Seasonal, Part-time",
-         "https://jobs.apple.com/en-us/details/114438158/us-specialist-seasonal-part-time", None, None, None, None),
+        "WHERE p.company = ? ORDER BY p.ref", [company]).fetchall()
+    return [tuple(row) for row in rows]
+
+
+def version_of(db_path, title_like, *columns):
+    return tuple(archive(db_path).execute(f"SELECT {', '.join(columns)} FROM posting_versions WHERE title LIKE ?",
+                                          [title_like]).fetchone())
+
+
+def test_apple_postings_are_archived_with_the_pay_footers_range(crawled):
+    assert archived_pay(crawled[0], "apple") == [
+        ("200611254-0836", "Machine Learning Engineer, Apple TV", 139500.0, 258100.0, "USD", "year"),
+        ("PIPE-114438158", "US - Specialist: Seasonal, Part-time", None, None, None, None),
     ]
-    ml = db.execute("SELECT role_type, ai_related FROM posting_versions WHERE title LIKE 'Machine Learning%'").fetchone()
-    assert tuple(ml) == ("engineering", 1)
+    assert version_of(crawled[0], "Machine Learning Engineer, Apple TV", "url", "role_type", "ai_related") == (
+        "https://jobs.apple.com/en-us/details/200611254/machine-learning-engineer-apple-tv", "engineering", 1)
 
 
 def test_oracle_requisitions_are_archived_with_pay_from_text_and_from_a_flex_field(crawled):
-    db = archive(crawled[0])
-    rows = db.execute(
-        "SELECT p.ref, v.title, pr.min, pr.max, pr.currency, pr.period FROM postings p "
-        "JOIN posting_versions v ON v.posting_id = p.id LEFT JOIN pay_ranges pr ON pr.version_id = v.id "
-        "WHERE p.company = 'hearst' ORDER BY p.ref").fetchall()
-    assert [tuple(row) for row in rows] == [
+    assert archived_pay(crawled[0], "hearst") == [
         ("41477", "Digital Editor", None, None, None, None),
         ("41503", "Producer, KCRA 3", 28.0, 34.0, "USD", "hour"),
         ("41522", "Machine Learning Engineer, Newsroom AI", 140000.0, 175000.0, "USD", "year"),
     ]
-    url = db.execute("SELECT url FROM posting_versions WHERE title = 'Digital Editor'").fetchone()[0]
-    assert url == "https://eevd.fa.us6.oraclecloud.com/hcmUI/CandidateExperience/en/sites/CX_1/job/41477"
+    assert version_of(crawled[0], "Digital Editor", "url") == (
+        "https://eevd.fa.us6.oraclecloud.com/hcmUI/CandidateExperience/en/sites/CX_1/job/41477",)
 
 
 def test_successfactors_feed_is_archived_in_one_request_with_its_pay(crawled):
     db_path, _, requests, _ = crawled
     feed_requests = [request for request in requests if request["path"].startswith("/night1/successfactors/")]
     assert [request["path"] for request in feed_requests] == ["/night1/successfactors/careers.paramount.com/sitemal.xml"]
-    rows = archive(db_path).execute(
-        "SELECT p.ref, v.title, pr.min, pr.max, pr.period FROM postings p "
-        "JOIN posting_versions v ON v.posting_id = p.id LEFT JOIN pay_ranges pr ON pr.version_id = v.id "
-        "WHERE p.company = 'paramount' ORDER BY p.ref").fetchall()
-    assert [tuple(row) for row in rows] == [
-        ("1363063100", "Machine Learning Engineer, Paramount+", 150000.0, 185000.0, "year"),
-        ("1363071200", "Production Assistant, CBS News", 20.0, 23.0, "hour"),
-        ("1363080400", "Coordinator, Brand Marketing", None, None, None),
+    assert archived_pay(db_path, "paramount") == [
+        ("1363063100", "Machine Learning Engineer, Paramount+", 150000.0, 185000.0, "USD", "year"),
+        ("1363071200", "Production Assistant, CBS News", 20.0, 23.0, "USD", "hour"),
+        ("1363080400", "Coordinator, Brand Marketing", None, None, None, None),
     ]
 
 
 def test_google_results_are_archived_whole_from_the_results_page(crawled):
-    db = archive(crawled[0])
-    rows = db.execute(
-        "SELECT p.ref, v.title, pr.min, pr.max, pr.currency, pr.period FROM postings p "
-        "JOIN posting_versions v ON v.posting_id = p.id LEFT JOIN pay_ranges pr ON pr.version_id = v.id "
-        "WHERE p.company = 'google' ORDER BY p.ref").fetchall()
-    assert [tuple(row) for row in rows] == [
+    assert archived_pay(crawled[0], "google") == [
         ("104559183300112838", "Producer, YouTube Originals", None, None, None, None),
         ("118204771533660870", "Research Scientist, Recommendations, YouTube", 183000.0, 271000.0, "USD", "year"),
         ("92918703267422918", "Staff Software Engineer, AI Agent, Google Cloud IAM Infrastructure", 207000.0, 300000.0,
          "USD", "year"),
     ]
-    research = db.execute("SELECT role_type, ai_related FROM posting_versions WHERE title LIKE 'Research Scientist%'").fetchone()
-    assert tuple(research)[1] == 1
+    assert version_of(crawled[0], "Research Scientist%", "ai_related") == (1,)

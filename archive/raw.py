@@ -239,10 +239,13 @@ def _why(error: BaseException) -> str:
 
 def captures_in_order(raw_dir: str | os.PathLike) -> list[CaptureInfo]:
     """Every capture under ``raw_dir``, in the order the archive wrote them (see the module docstring)."""
+    return capture_infos(path for path in sorted(Path(raw_dir).glob(f"*/*{SUFFIX}")) if not path.name.startswith("."))
+
+
+def capture_infos(paths: Iterable[str | os.PathLike]) -> list[CaptureInfo]:
+    """The captures at ``paths``, in the order their crawls finished (as ``captures_in_order``)."""
     found = []
-    for path in sorted(Path(raw_dir).glob(f"*/*{SUFFIX}")):
-        if path.name.startswith("."):
-            continue
+    for path in map(Path, paths):
         header = read_header(path)
         try:
             finished_at = datetime.fromisoformat(header["crawl"]["finished_at"])
@@ -252,6 +255,40 @@ def captures_in_order(raw_dir: str | os.PathLike) -> list[CaptureInfo]:
             finished_at = finished_at.replace(tzinfo=timezone.utc)
         found.append(CaptureInfo(path, path.parent.name, finished_at, header["sequence"]))
     return sorted(found, key=lambda capture: capture.order)
+
+
+def ingest_captures(paths: Iterable[str | os.PathLike], db: Database,
+                    keep_dir: str | os.PathLike | None = None) -> list[CrawlSummary]:
+    """Ingest crawls other processes captured (a cluster's Scrapyd nodes, docs/SCALE.md) into ``db``,
+    in the order they finished: one ``ingest_crawl`` each with the arguments it was captured with, so
+    the archive's rules hold as for a crawl of its own. A capture whose crawl the archive already holds
+    (the same company, platform and start) is skipped, so ingesting a node's captures again is
+    harmless. Each ingested capture is kept again under ``keep_dir`` (the archive's own raw captures),
+    so ``paywatch rebuild`` replays it with the rest."""
+    takes = inspect.signature(ingest_crawl)
+    summaries = []
+    for info in capture_infos(paths):
+        capture = read_capture(info.path)
+        crawl = capture.crawl
+        known = db.execute("SELECT 1 FROM crawls WHERE company = ? AND platform = ? AND started_at = ?",
+                           [crawl.get("company"), crawl.get("platform"), _iso(crawl.get("started_at"))]).fetchone()
+        if known:
+            continue
+        try:
+            takes.bind(db, **crawl, items=capture.items)
+        except TypeError as error:
+            raise CaptureError(f"capture {info.path} does not fit this paywatch's archive: {error}") from None
+        if keep_dir is not None:
+            write_capture(keep_dir, crawl, capture.items)
+        try:
+            summaries.append(ingest_crawl(db, **crawl, items=capture.items))
+        except ValueError as error:
+            raise CaptureError(f"capture {info.path} cannot be ingested: {error}") from None
+    return summaries
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
 
 
 def rebuild(raw_dir: str | os.PathLike, db: Database,

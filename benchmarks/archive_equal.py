@@ -32,7 +32,8 @@ TIME_COLUMNS = {"started_at", "finished_at", "first_seen_at", "last_seen_at", "c
                 "previous_observed_at"}
 VOLATILE_COLUMNS = {"code_version"}
 # Tables written from others' rows (range_change_rows) name ids without a declared foreign key.
-IMPLIED_REFERENCES = {"crawl_id": "crawls", "posting_id": "postings", "version_id": "posting_versions"}
+IMPLIED_REFERENCES = {"crawl_id": "crawls", "posting_id": "postings", "version_id": "posting_versions",
+                      "current_version_id": "posting_versions"}
 
 
 def identities(connection: sqlite3.Connection) -> dict[str, dict[Any, tuple]]:
@@ -49,7 +50,7 @@ def identities(connection: sqlite3.Connection) -> dict[str, dict[Any, tuple]]:
 
 
 def table_rows(connection: sqlite3.Connection, table: str, ids: dict[str, dict[Any, tuple]],
-               ignore_first_version_changes: bool) -> Counter:
+               ignore_first_version_changes: bool, ignore_columns: frozenset[str] = frozenset()) -> Counter:
     columns = [row[1] for row in connection.execute(f"PRAGMA table_info({table})")]
     references = {column: target for column, target in IMPLIED_REFERENCES.items() if column in columns}
     references.update({row[3]: row[2] for row in connection.execute(f"PRAGMA foreign_key_list({table})")})
@@ -57,7 +58,9 @@ def table_rows(connection: sqlite3.Connection, table: str, ids: dict[str, dict[A
     for values in connection.execute(f"SELECT * FROM {table}"):
         row = []
         for column, value in zip(columns, values):
-            if column in TIME_COLUMNS or column in VOLATILE_COLUMNS:
+            if column in ignore_columns:
+                value = "ignored"
+            elif column in TIME_COLUMNS or column in VOLATILE_COLUMNS:
                 value = None if value is None else "set"
             elif column == "id" and table in ids:
                 value = ids[table][value]
@@ -83,7 +86,10 @@ def fts5_shadow_tables(connection: sqlite3.Connection) -> set[str]:
     return {f"{name}{suffix}" for name in names for suffix in FTS5_SHADOW_SUFFIXES} | set(names)
 
 
-def compare(first: Path, second: Path, ignore_first_version_changes: bool = False) -> list[str]:
+def compare(first: Path, second: Path, ignore_first_version_changes: bool = False,
+            ignore_columns: frozenset[str] = frozenset()) -> list[str]:
+    """What differs between the two archives' histories (see the module docstring); ``ignore_columns``
+    are left out everywhere (a cluster's nodes each fetch robots.txt, so ``crawls.requests`` differs)."""
     differences = []
     connections = [sqlite3.connect(f"file:{path}?mode=ro", uri=True) for path in (first, second)]
     try:
@@ -96,7 +102,7 @@ def compare(first: Path, second: Path, ignore_first_version_changes: bool = Fals
         for table in tables[0]:
             if table not in tables[1]:
                 continue
-            rows = [table_rows(connection, table, table_ids, ignore_first_version_changes)
+            rows = [table_rows(connection, table, table_ids, ignore_first_version_changes, ignore_columns)
                     for connection, table_ids in zip(connections, ids)]
             only_first, only_second = rows[0] - rows[1], rows[1] - rows[0]
             if only_first or only_second:

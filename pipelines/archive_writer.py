@@ -94,10 +94,16 @@ def crawl_status(finish_reason: str, spider_failures: list[str], items: int, dro
 
 
 class ArchiveWriterPipeline:
-    def __init__(self, crawler: Any, db_path: str, raw_dir: str | None = None) -> None:
+    """Archives each company crawl as it closes (raw capture first, then ``ingest_crawl``). With
+    ``PAYWATCH_CAPTURE_ONLY`` (a Scrapyd node of a cluster, docs/SCALE.md) it writes the raw capture
+    alone, into ``PAYWATCH_RAW_DIR``: one process on the archive machine ingests the nodes' captures
+    in crawl order (``archive.raw.ingest_captures``), so the archive has a single writer."""
+
+    def __init__(self, crawler: Any, db_path: str | None, raw_dir: str | None = None, capture_only: bool = False) -> None:
         self.crawler = crawler
         self.db_path = db_path
         self.raw_dir = raw_dir
+        self.capture_only = capture_only
         self.items: list[dict[str, Any]] = []
         self.started_at = utc_now()
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -107,6 +113,11 @@ class ArchiveWriterPipeline:
     @classmethod
     def from_crawler(cls, crawler: Any):
         db_path = crawler.settings.get("PAYWATCH_DB")
+        if crawler.settings.getbool("PAYWATCH_CAPTURE_ONLY"):
+            raw_dir = crawler.settings.get("PAYWATCH_RAW_DIR")
+            if not raw_dir:
+                raise ValueError("PAYWATCH_CAPTURE_ONLY needs PAYWATCH_RAW_DIR: where the crawl's capture goes")
+            return cls(crawler, None, raw_dir, capture_only=True)
         if not db_path:
             raise NotConfigured("PAYWATCH_DB is not set")
         raw_dir = None
@@ -180,6 +191,14 @@ class ArchiveWriterPipeline:
             requests=stats.get("downloader/request_count", 0),
         )
         capture = self.capture(crawl)
+        if self.capture_only:
+            self.items = []
+            if capture is None:  # on a node the capture is the crawl: without it, the crawl is lost
+                logger.error("%s: crawl not captured under %s; the archive will not see it", crawl["company"],
+                             self.raw_dir)
+            else:
+                logger.info("%s: captured crawl (%s) in %s for the archive machine", crawl["company"], status, capture)
+            return
         try:
             summary = ingest_crawl(shared_archive(self.db_path), items=self.items, **crawl)
         except Exception:

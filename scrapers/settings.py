@@ -116,3 +116,8 @@ ITEM_PIPELINES = {
 # None: beside the archive, <PAYWATCH_DB>.raw.
 PAYWATCH_RAW_CAPTURE = True
 PAYWATCH_RAW_DIR = None
+# A Scrapyd node of a cluster (docs/SCALE.md): write each company crawl's capture to PAYWATCH_RAW_DIR
+# and archive nothing; the archive machine ingests the captures (archive.raw.ingest_captures).
+PAYWATCH_CAPTURE_ONLY = False
+# ... and where the archive machine put each company's detail history for it (archive/handoff.py).
+PAYWATCH_DETAIL_HISTORY_DIR = None

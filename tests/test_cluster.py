@@ -74,3 +74,66 @@ def test_the_scrapyd_egg_carries_the_registry_and_the_settings(tmp_path):
         assert {"scrapers/companies.toml", "scrapers/settings.py", "pipelines/role_rules.toml",
                 "archive/metadata.yml"} <= names
         assert "settings = scrapers.settings" in built.read("EGG-INFO/entry_points.txt").decode()
+
+
+# -- a node captures, the archive machine ingests -------------------------------------------------
+def test_captures_from_a_node_ingested_make_the_archive_a_crawl_of_its_own_makes(tmp_path):
+    """Night 1 and 2 of the demo crawled as a cluster node crawls (capture only, no archive), then
+    the captures ingested by the archive machine: the same history as the ordinary crawl's."""
+    from dataclasses import asdict
+
+    from archive.companies import sync_companies
+    from archive.handoff import write_detail_histories
+    from archive.raw import SUFFIX, ingest_captures
+    from archive.schema import open_archive
+    from benchmarks.archive_equal import compare
+    from scrapers.demo import DEMO_DIR, FAST_LOCAL_SETTINGS, replay_settings
+    from scrapers.demo.replay import ReplayServer
+
+    registry = DEMO_DIR / "companies.toml"
+    mounts = {f"/{night}": sorted((DEMO_DIR / night).glob("routes*.json")) for night in ("night1", "night2")}
+    ordinary, node_raw, ingested, kept = (tmp_path / "ordinary.db", tmp_path / "node-raw", tmp_path / "ingested.db",
+                                          tmp_path / "ingested.db.raw")
+    handoff = tmp_path / "handoff"
+    companies = load_registry(registry)
+
+    def paywatch_crawl(server, night, *settings):
+        arguments = [f"{setting}" for setting in [*replay_settings(server.url, night), *FAST_LOCAL_SETTINGS, *settings]]
+        command = [sys.executable, "-m", "scrapers.cli", "crawl", "--db", str(ordinary), "--registry", str(registry),
+                   "--log-level", "WARNING", *[arg for setting in arguments for arg in ("-s", setting)]]
+        return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
+
+    def node_crawl(server, night, slug):
+        settings = [*replay_settings(server.url, night), *FAST_LOCAL_SETTINGS, "PAYWATCH_CAPTURE_ONLY=True",
+                    f"PAYWATCH_RAW_DIR={node_raw}", f"PAYWATCH_DETAIL_HISTORY_DIR={handoff}",
+                    f"PAYWATCH_REGISTRY={registry}", "LOG_LEVEL=WARNING"]
+        command = [sys.executable, "-m", "scrapy.cmdline", "crawl", slug, *[arg for s in settings for arg in ("-s", s)]]
+        return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
+
+    slugs = [line.split()[0] for line in subprocess.run(
+        [sys.executable, "-m", "scrapers.cli", "companies", "--registry", str(registry), "--format", "csv"],
+        cwd=REPO, capture_output=True, text=True, check=True).stdout.splitlines()[1:]]
+    with ReplayServer(mounts) as server:
+        for night in ("night1", "night2"):
+            assert paywatch_crawl(server, night).returncode == 0
+            db = open_archive(str(ingested))  # what the nodes need of the archive, handed over first
+            write_detail_histories(db, [(company.slug, company.platform) for company in companies], handoff)
+            db.close()
+            for slug in [s.split(",")[0] for s in slugs]:
+                result = node_crawl(server, night, slug)
+                assert result.returncode == 0, result.stderr
+            db = open_archive(str(ingested))
+            try:
+                # What the archive machine records of the registry, as a crawl of its own does.
+                sync_companies(db, [asdict(company) for company in companies])
+                fresh = [path for path in node_raw.glob(f"*/*{SUFFIX}")]
+                ingest_captures(fresh, db, keep_dir=kept)
+                assert ingest_captures(fresh, db, keep_dir=kept) == []  # the same captures again: nothing new
+            finally:
+                db.close()
+    assert not any(node_raw.glob("*.db"))  # the node wrote captures only
+    # Each node job reads robots.txt itself, where one process reads a host's once a night: one more
+    # request on some crawls, nothing else.
+    differences = compare(ordinary, ingested, ignore_columns=frozenset({"requests"}))
+    assert differences == [], "\n".join(difference[:600] for difference in differences)
+    assert sorted(path.name for path in kept.glob(f"*/*{SUFFIX}")) == sorted(path.name for path in node_raw.glob(f"*/*{SUFFIX}"))

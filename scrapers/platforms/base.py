@@ -45,6 +45,7 @@ from scrapy.utils.defer import deferred_from_coro
 from twisted.python.failure import Failure
 
 from archive.access import ArchiveUnusable, open_read_only
+from archive.handoff import read_detail_history
 from archive.store import detail_history
 from scrapers import signals as company_signals
 from scrapers.extract.common import PageShapeError, ref_text
@@ -363,7 +364,12 @@ class PlatformSpider(scrapy.Spider):
 
     def load_detail_history(self) -> dict[str, KnownDetail]:
         """The archive's record of this company's open postings' detail reads (read-only; none when
-        there is no archive yet or it cannot be read: then every posting counts as new)."""
+        there is no archive yet or it cannot be read: then every posting counts as new). On a cluster
+        node (``PAYWATCH_DETAIL_HISTORY_DIR``) the record the archive machine handed over instead."""
+        handoff = self.settings.get("PAYWATCH_DETAIL_HISTORY_DIR")
+        if handoff:
+            history = read_detail_history(handoff, self.company_slug, self.platform) or {}
+            return {ref: KnownDetail(list_hash, read_at) for ref, (list_hash, read_at) in history.items()}
         path = self.settings.get("PAYWATCH_DB")
         if not path or path == ":memory:" or not Path(path).is_file():
             return {}

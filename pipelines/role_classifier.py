@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
+from importlib import resources
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -148,6 +149,9 @@ class _Compiled:
 
 def load_rules(path: Path | str = RULES_PATH) -> dict[str, Any]:
     """Parse the rules file (raw TOML data, not compiled)."""
+    if Path(path) == RULES_PATH and not RULES_PATH.is_file():
+        # Shipped inside a zipped package (the egg a Scrapyd node runs): read through the package.
+        return tomllib.loads(resources.files("pipelines").joinpath("role_rules.toml").read_text(encoding="utf-8"))
     with open(path, "rb") as fh:
         return tomllib.load(fh)
 

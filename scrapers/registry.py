@@ -55,7 +55,10 @@ def resolve_registry_path(path: str | os.PathLike | None = None) -> Path:
 def _read_text(registry_path: Path) -> str:
     try:
         return registry_path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
+        if registry_path == default_registry_path():
+            # Shipped inside a zipped package (the egg a Scrapyd node runs): read through the package.
+            return resources.files("scrapers").joinpath("companies.toml").read_text(encoding="utf-8")
         raise RegistryError(f"registry file not found: {registry_path}") from None
 
 

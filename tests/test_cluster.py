@@ -74,6 +74,16 @@ def test_the_scrapyd_egg_carries_the_registry_and_the_settings(tmp_path):
         assert {"scrapers/companies.toml", "scrapers/settings.py", "pipelines/role_rules.toml",
                 "archive/metadata.yml"} <= names
         assert "settings = scrapers.settings" in built.read("EGG-INFO/entry_points.txt").decode()
+    # Run from the zipped egg, as a Scrapyd node runs it: the registry, the role rules and the
+    # extraction code's hash are read through the package, not as files beside the modules.
+    probe = ("import scrapers, pipelines; assert '.egg' in scrapers.__file__ and '.egg' in pipelines.__file__\n"
+             "from scrapers.platforms import load_registry; from pipelines.role_classifier import classify_role\n"
+             "from scrapers.platforms.details import extraction_code_version\n"
+             "print(len(load_registry()), classify_role('Research Scientist').role_type, len(extraction_code_version()))")
+    result = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                            env={"PYTHONPATH": str(egg), "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [str(len(load_registry())), "research", "16"]
 
 
 # -- a node captures, the archive machine ingests -------------------------------------------------

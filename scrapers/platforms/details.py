@@ -23,8 +23,8 @@ import hashlib
 import importlib.util
 import json
 import math
-from pathlib import Path
 from dataclasses import dataclass
+from importlib import resources
 from typing import Any, Callable, Iterable, Mapping
 
 NEW, LIST_CHANGED, STALE = 0, 1, 2
@@ -57,14 +57,16 @@ def extraction_code_version() -> str:
         spec = importlib.util.find_spec(name)
         if spec is None:
             continue
+        # Read through importlib.resources, which also reads a zipped package (a Scrapyd node's egg).
         if spec.submodule_search_locations:  # a package: its modules and rule files
-            paths = [path for directory in spec.submodule_search_locations for path in sorted(Path(directory).iterdir())
-                     if path.suffix in (".py", ".toml")]
+            files = sorted((entry for entry in resources.files(name).iterdir() if entry.name.endswith((".py", ".toml"))),
+                           key=lambda entry: entry.name)
         else:
-            paths = [Path(spec.origin)]
-        for path in paths:
-            digest.update(f"{name}/{path.name}\n".encode())
-            digest.update(path.read_bytes())
+            package, _, module = name.rpartition(".")
+            files = [resources.files(package).joinpath(f"{module}.py")]
+        for entry in files:
+            digest.update(f"{name}/{entry.name}\n".encode())
+            digest.update(entry.read_bytes())
     return digest.hexdigest()[:16]
 
 

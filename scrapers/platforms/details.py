@@ -25,6 +25,7 @@ import json
 import math
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 NEW, LIST_CHANGED, STALE = 0, 1, 2
@@ -57,13 +58,18 @@ def extraction_code_version() -> str:
         spec = importlib.util.find_spec(name)
         if spec is None:
             continue
-        # Read through importlib.resources, which also reads a zipped package (a Scrapyd node's egg).
-        if spec.submodule_search_locations:  # a package: its modules and rule files
-            files = sorted((entry for entry in resources.files(name).iterdir() if entry.name.endswith((".py", ".toml"))),
-                           key=lambda entry: entry.name)
+        directories = [Path(location) for location in spec.submodule_search_locations or () if Path(location).is_dir()]
+        if directories:  # a package: its modules and rule files
+            files = [path for directory in directories for path in sorted(directory.iterdir())]
+        elif spec.submodule_search_locations:
+            # Zipped (the egg a Scrapyd node runs): read through importlib.resources.
+            files = sorted(resources.files(name).iterdir(), key=lambda entry: entry.name)
+        elif spec.origin and Path(spec.origin).is_file():
+            files = [Path(spec.origin)]
         else:
             package, _, module = name.rpartition(".")
             files = [resources.files(package).joinpath(f"{module}.py")]
+        files = [entry for entry in files if entry.name.endswith((".py", ".toml"))]
         for entry in files:
             digest.update(f"{name}/{entry.name}\n".encode())
             digest.update(entry.read_bytes())

@@ -58,17 +58,24 @@ def test_no_nodes_is_an_error(registry):
         partition(registry, [])
 
 
-def test_the_scrapyd_egg_carries_the_registry_and_the_settings(tmp_path):
+def build_egg(directory):
+    """The project's egg as scrapyd-deploy builds it, from a copy of the checkout (the build writes
+    build/ and setup files where it runs)."""
     pytest.importorskip("scrapyd_client", reason='the egg is built by scrapyd-deploy (pip install -e ".[scale]")')
-    project = tmp_path / "project"
+    project = directory / "project"
     project.mkdir()
     for name in ("pyproject.toml", "setup.py", "scrapy.cfg", "README.md"):
         shutil.copy(REPO / name, project / name)
     for package in ("scrapers", "pipelines", "archive"):
         shutil.copytree(REPO / package, project / package, ignore=shutil.ignore_patterns("__pycache__"))
-    egg = tmp_path / "paywatch.egg"
+    egg = directory / "paywatch.egg"
     deploy = Path(sys.executable).with_name("scrapyd-deploy")
     subprocess.run([str(deploy), "--build-egg", str(egg)], cwd=project, check=True, capture_output=True, timeout=180)
+    return egg
+
+
+def test_the_scrapyd_egg_carries_the_registry_and_the_settings(tmp_path):
+    egg = build_egg(tmp_path)
     with zipfile.ZipFile(egg) as built:
         names = set(built.namelist())
         assert {"scrapers/companies.toml", "scrapers/settings.py", "pipelines/role_rules.toml",
@@ -147,3 +154,43 @@ def test_captures_from_a_node_ingested_make_the_archive_a_crawl_of_its_own_makes
     differences = compare(ordinary, ingested, ignore_columns=frozenset({"requests"}))
     assert differences == [], "\n".join(difference[:600] for difference in differences)
     assert sorted(path.name for path in kept.glob(f"*/*{SUFFIX}")) == sorted(path.name for path in node_raw.glob(f"*/*{SUFFIX}"))
+
+
+
+def test_a_scrapyd_node_runs_the_deployed_egg_and_its_captures_are_ingested(tmp_path):
+    """A real Scrapyd 1.6 node on 127.0.0.1: the egg deployed, two companies' jobs scheduled with the
+    node settings, followed to the end, their captures ingested by the archive machine."""
+    pytest.importorskip("scrapyd", reason='the node is Scrapyd (pip install -e ".[scale]")')
+    from archive.raw import SUFFIX, ingest_captures
+    from archive.schema import open_archive
+    from scrapers.cluster import LocalNode, deploy_egg, run_jobs
+    from scrapers.demo import DEMO_DIR, FAST_LOCAL_SETTINGS, replay_settings
+    from scrapers.demo.replay import ReplayServer
+
+    egg = build_egg(tmp_path)
+    raw = tmp_path / "captures"
+    with ReplayServer({"/night1": sorted((DEMO_DIR / "night1").glob("routes*.json"))}) as server, \
+            LocalNode(tmp_path / "node", max_seconds=300) as node:
+        assert deploy_egg(node.url, egg) == len(load_registry())
+        settings = [*replay_settings(server.url, "night1"), *FAST_LOCAL_SETTINGS, "PAYWATCH_CAPTURE_ONLY=True",
+                    f"PAYWATCH_RAW_DIR={raw}", f"PAYWATCH_REGISTRY={DEMO_DIR / 'companies.toml'}"]
+        outcome = run_jobs(node.url, "paywatch", [("a24", settings), ("spotify", settings)], timeout=120, poll=0.5)
+        assert outcome == {"a24": "finished", "spotify": "finished"}
+        refused = run_jobs(node.url, "paywatch", [("no_such_company", settings)], timeout=30, poll=0.5)
+        assert refused["no_such_company"].startswith("node unreachable or refused the job") and \
+            "no_such_company" in refused["no_such_company"]
+    db = open_archive(str(tmp_path / "archive.db"))
+    try:
+        crawls = ingest_captures(sorted(raw.glob(f"*/*{SUFFIX}")), db)
+    finally:
+        db.close()
+    assert sorted((crawl.company, crawl.status, crawl.seen) for crawl in crawls) == [
+        ("a24", "complete", 3), ("spotify", "complete", 2)]
+
+
+def test_a_node_that_is_down_is_a_reason_not_a_hang():
+    pytest.importorskip("scrapyd_client")
+    from scrapers.cluster import _free_port, run_jobs
+
+    outcome = run_jobs(f"http://127.0.0.1:{_free_port()}", "paywatch", [("a24", [])], timeout=5)
+    assert outcome["a24"].startswith("node unreachable or refused the job")

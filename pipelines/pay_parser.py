@@ -482,9 +482,8 @@ def _grid(text: str, amounts: list[_Amount], index: int) -> tuple[_Candidate, in
         stated = _GRID_CURRENCY.match(text, high.end)
         if stated and not (low.currency or high.currency or low.dollar or high.dollar):
             high = replace(high, currency=_normalise_code(stated.group("code")))  # "… MAX: 150,000\nCurrency: USD"
-        if 0 < low.value <= high.value and high.value / low.value <= MAX_RANGE_RATIO:
-            return _Candidate(low, high, low.value, high.value), taken
-        return None
+        span = _span(low, high)
+        return (span, taken) if span is not None else None
     return None
 
 
@@ -514,6 +513,7 @@ def _paired_currencies(text: str, amounts: list[_Amount], index: int) -> list[_C
 
 
 def _span(low: _Amount, high: _Amount) -> _Candidate | None:
+    """low–high as they are written, when they make a range (a grid's or a currency's two ends)."""
     if 0 < low.value <= high.value and high.value / low.value <= MAX_RANGE_RATIO:
         return _Candidate(low, high, low.value, high.value)
     return None
@@ -840,16 +840,16 @@ def period_suspect(minimum: float, maximum: float, currency: str, period: str) -
     """True when a range's figures are implausible for its period (in US-dollar terms, outside
     NARROW_BOUNDS): 2,100-2,600 "per year" reads like a monthly figure, $4,000 "an hour" like a
     monthly or weekly one. Platforms publish such ranges; they are kept as published and flagged."""
-    bounds = NARROW_BOUNDS.get(period)
-    if bounds is None:
-        return False
+    return period in NARROW_BOUNDS and not _within(minimum, maximum, currency, NARROW_BOUNDS[period])
+
+
+def _within(minimum: float, maximum: float, currency: str, bounds: tuple[float, float]) -> bool:
     low, high = bounds
-    return not (low <= _usd(minimum, currency) and _usd(maximum, currency) <= high)
+    return low <= _usd(minimum, currency) and _usd(maximum, currency) <= high
 
 
 def _fits(candidate: _Candidate, currency: str, period: str, bounds: dict) -> bool:
-    low, high = bounds[period]
-    return low <= _usd(candidate.min, currency) and _usd(candidate.max, currency) <= high
+    return _within(candidate.min, candidate.max, currency, bounds[period])
 
 
 def _infer_period(candidate: _Candidate, currency: str) -> str | None:

@@ -60,6 +60,8 @@ class PayWording:
 # An amount is a number with a currency sign or code next to it; each platform's list of codes is
 # the one its postings were seen to use. Case matters: "USD", not "usd".
 _SIGN_THEN_NUMBER = r"[$€£¥₹]\s?\d"
+# A sign, or any three capitals as a code on either side of the number ("USD 120,000", "120,000 CAD").
+_ANY_CODE_AMOUNT = re.compile(rf"{_SIGN_THEN_NUMBER}|\b[A-Z]{{3}}\s?\d|\d[\d,.]*\s?(?:[A-Z]{{3}})\b")
 
 WORKDAY = PayWording(
     names_pay=whole_words(
@@ -106,7 +108,7 @@ AMAZON = PayWording(
         "hourly rate", "pay rate",
     ),
     # Any three capitals count as a currency code here (Amazon writes "USD", "CAD", "GBP", "INR" ...).
-    amount=re.compile(rf"{_SIGN_THEN_NUMBER}|\b[A-Z]{{3}}\s?\d|\d[\d,.]*\s?(?:[A-Z]{{3}})\b"),
+    amount=_ANY_CODE_AMOUNT,
     announces=("listed below",),
     pay_row=re.compile(r"^[A-Z]{2,3}\b.*\s-\s[\d,]+(?:\.\d+)?\s-\s[\d,]+(?:\.\d+)?\s[A-Z]{3}\b", re.IGNORECASE),
 )
@@ -116,7 +118,7 @@ AMAZON = PayWording(
 APPLE = PayWording(
     names_pay=word_starts("base pay", "pay range", "salary range", "base salary", "hourly rate", "pay rate",
                           "hourly pay", "starting pay"),
-    amount=re.compile(rf"{_SIGN_THEN_NUMBER}|\b[A-Z]{{3}}\s?\d|\d[\d,.]*\s?(?:[A-Z]{{3}})\b"),
+    amount=_ANY_CODE_AMOUNT,
     takes_headings=True,
 )
 
@@ -125,7 +127,7 @@ APPLE = PayWording(
 ORACLE = PayWording(
     names_pay=word_starts("hiring range", "pay range", "salary", "base pay", "compensation range", "hourly rate",
                           "pay rate", "wage", "rate of pay"),
-    amount=re.compile(rf"{_SIGN_THEN_NUMBER}|\b[A-Z]{{3}}\s?\d|\d[\d,.]*\s?(?:[A-Z]{{3}})\b"),
+    amount=_ANY_CODE_AMOUNT,
     takes_headings=True,
 )
 
@@ -133,7 +135,7 @@ ORACLE = PayWording(
 # equity + benefits", and a row a country: "US: $86000 - $118000 (USD) + 15% bonus target + ...".
 GOOGLE = PayWording(
     names_pay=word_starts("base salary", "salary range", "pay range", "base pay", "hourly rate", "pay rate"),
-    amount=re.compile(rf"{_SIGN_THEN_NUMBER}|\b[A-Z]{{3}}\s?\d|\d[\d,.]*\s?(?:[A-Z]{{3}})\b"),
+    amount=_ANY_CODE_AMOUNT,
     pay_row=re.compile(r"^[A-Za-z][A-Za-z .]{0,23}:\s*\S?\s?[\d,]+(?:\.\d+)?\s*[-–—]\s*\S?\s?[\d,]+(?:\.\d+)?\s*\([A-Z]{3}\)"),
 )
 

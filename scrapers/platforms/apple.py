@@ -33,7 +33,6 @@ class AppleSpider(PlatformSpider):
     def reset_company_state(self) -> None:
         super().reset_company_state()
         self.csrf_token: str | None = None
-        self.catalogue_size: int | None = None  # the first page's totalRecords
 
     @property
     def locale(self) -> str:
@@ -67,7 +66,6 @@ class AppleSpider(PlatformSpider):
             return
         if page == 1:
             self.expect_postings("search", total)
-            self.catalogue_size = total
         for raw in self.raw_postings(results, listing="search"):
             ref = self.listing_ref(raw)
             if ref is not None and self.listed_before(ref, "paywatch/apple/duplicate_listed", listing="search"):
@@ -81,9 +79,7 @@ class AppleSpider(PlatformSpider):
                 raw, lambda path=path, raw=raw: self.request(f"{self.base_url}{path}", callback=self.parse_detail,
                                                              detail=True, cb_kwargs={"listed": raw}),
                 lambda raw=raw: self.build_item(self.parse_posting, raw, None))
-        # The latest count says where the catalogue ends now (postings added while it is read push
-        # the oldest further down); a page past the end counts 0.
-        latest = total if total else self.catalogue_size
+        latest = self.listing_end("search", total)
         if results and (latest is None or page * extract.PAGE_SIZE < latest):
             yield self.search_request(page + 1)
 

@@ -496,6 +496,15 @@ class PlatformSpider(scrapy.Spider):
             _, read = self._listing_counts.get(listing, (-1, 0))
             self._listing_counts[listing] = (count, read)
 
+    def listing_end(self, listing: str, total: int | None) -> int | None:
+        """How many postings a listing read by page or offset holds now: the latest page's count
+        (postings added while it is read push the oldest further down, and those must still be read),
+        else the first page's (a page past the end counts 0), else None (the platform never said)."""
+        if total:
+            return total
+        expected, _ = self._listing_counts.get(listing, (-1, 0))
+        return expected if expected >= 0 else None
+
     def completeness_problems(self) -> list[str]:
         """Why this crawl cannot show it saw the whole listing, beyond what ``mark_failed`` recorded."""
         problems = []

@@ -35,10 +35,6 @@ class GoogleSpider(PlatformSpider):
     entry_is_posting = True
     custom_settings = {"DOWNLOAD_DELAY": 2.0}
 
-    def reset_company_state(self) -> None:
-        super().reset_company_state()
-        self.board_size: int | None = None  # the first page's count
-
     async def start(self):
         yield self.results_request(page=1)
 
@@ -64,14 +60,13 @@ class GoogleSpider(PlatformSpider):
             return
         if page == 1:
             self.expect_postings("results", total)
-            self.board_size = total
         # A record is a list; the base spider's listing helpers take a dict a posting.
         for raw in self.raw_postings([{"record": record} for record in records], listing="results"):
             ref = self.listing_ref(raw)
             if ref is not None and self.listed_before(ref, "paywatch/google/duplicate_listed", listing="results"):
                 continue
             yield self.build_item(self.parse_record, raw)
-        latest = total if total else self.board_size
+        latest = self.listing_end("results", total)
         if records and (latest is None or page * extract.PAGE_SIZE < latest):
             yield self.results_request(page + 1)
 

@@ -62,7 +62,6 @@ class OracleSpider(OwnHostSpider):
             return
         if offset == 0:
             self.expect_postings("requisitions", total)
-            self.site_size = total
             if total is not None and total > extract.SEARCH_WINDOW:
                 self.mark_failed(f"the site counts {total} requisitions; Oracle's search reads only the first "
                                  f"{extract.SEARCH_WINDOW:,}, so its listing cannot be read whole")
@@ -77,19 +76,13 @@ class OracleSpider(OwnHostSpider):
             self.note_listed(raw)
             yield from self.detail_or_defer(raw, lambda ref=ref, raw=raw: self.detail_request(ref, raw),
                                             lambda raw=raw: self.build_item(self.parse_posting, raw, None))
-        # The latest count says where the list ends now: postings added while it is read push the
-        # oldest further down, and those must still be read.
-        latest = total if total else self.site_size
+        latest = self.listing_end("requisitions", total)
         next_offset = offset + len(requisitions)
         if requisitions and (latest is None or next_offset < latest):
             yield self.list_request(next_offset)
 
     def listing_ref(self, raw: dict[str, Any]) -> str | None:
         return ref_text(raw.get("Id"))
-
-    def reset_company_state(self) -> None:
-        super().reset_company_state()
-        self.site_size: int | None = None  # the first page's TotalJobsCount
 
     def parse_detail(self, response, listed: dict[str, Any]):
         detail = self.read_detail(response, extract.requisition_detail)

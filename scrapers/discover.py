@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from scrapers.extract.discover import Finding, canonical_url, discover, site_name
 from scrapers.platforms import PLATFORMS, load_registry
-from scrapers.registry import SECTORS, Company, RegistryError
+from scrapers.registry import SECTORS, Company, RegistryError, board_key
 
 FETCH_SECONDS = 120  # the whole fetch, retries included
 LOOKED_FOR = ("Greenhouse, Lever, Ashby, Workday, SmartRecruiters, Eightfold, Phenom, Oracle Recruiting Cloud, "
@@ -103,13 +103,13 @@ def discovered_boards(page: Page, registry: str | None = None) -> list[Discovere
         entries = load_registry(registry)
     except RegistryError:
         entries = []  # discovering needs no registry; it only says when a board is already there
-    known = {_board_key(entry.platform, entry.ids): entry.slug for entry in entries}
+    known = {board_key(entry.platform, entry.ids): entry.slug for entry in entries}
     result = []
     for finding in discover(page.html, page.url, page.seen_urls):
         probe = Company(slug="probe", name="probe", sector="tech", platform=finding.platform, ids=finding.id_dict)
         problem = PLATFORMS[finding.platform].entry_problem(probe) if finding.platform in PLATFORMS else (
             f"paywatch has no {finding.platform} spider")
-        result.append(Discovered(finding, problem, known.get(_board_key(finding.platform, finding.id_dict))))
+        result.append(Discovered(finding, problem, known.get(board_key(finding.platform, finding.id_dict))))
     return result
 
 
@@ -123,10 +123,6 @@ def describe(item: Discovered, *, registry: bool = True) -> str:
     if item.problem:
         line += f"; not usable: {item.problem}"
     return line
-
-
-def _board_key(platform: str, ids: Mapping[str, Any]) -> tuple:
-    return platform, tuple(sorted((key, str(value).lower()) for key, value in ids.items()))
 
 
 def registry_entry(item: Discovered, page: Page, *, name: str | None = None, slug: str | None = None,

@@ -129,6 +129,11 @@ def _commented_entries(text: str) -> list[bool]:
             for index, line in enumerate(lines) if line.strip() == "[[company]]"]
 
 
+def board_key(platform: str, ids: dict[str, Any]) -> tuple:
+    """What makes two entries the same board: the platform and its identifiers, case aside."""
+    return platform, tuple(sorted((key, str(value).lower()) for key, value in ids.items()))
+
+
 def check_registry(path: str | os.PathLike | None = None,
                    platform_problem: Callable[[Company], str | None] = lambda company: None) -> list[str]:
     """Every problem of the registry file, found offline and all at once (``paywatch companies
@@ -157,7 +162,7 @@ def check_registry(path: str | os.PathLike | None = None,
         if slug in slugs:
             problems.append(f"{where}: slug {slug!r} is also {slugs[slug]}")
         slugs.setdefault(slug, where)
-        board = (company.platform, tuple(sorted((key, str(value).lower()) for key, value in company.ids.items())))
+        board = board_key(company.platform, company.ids)
         if company.ids and board in boards:
             problems.append(f"{where}: the same {company.platform} board as {boards[board]}")
         boards.setdefault(board, where)

@@ -13,19 +13,17 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from pathlib import Path
 from typing import Iterable
 
 from sqlite_utils import Database
 
+from archive.raw import safe_file_stem
 from archive.store import detail_history
-
-_UNSAFE_IN_NAME = re.compile(r"[^A-Za-z0-9_.-]")
 
 
 def history_path(directory: str | os.PathLike, company: str, platform: str) -> Path:
-    return Path(directory) / _UNSAFE_IN_NAME.sub("_", platform) / f"{_UNSAFE_IN_NAME.sub('_', company)}.json"
+    return Path(directory) / safe_file_stem(platform) / f"{safe_file_stem(company)}.json"
 
 
 def write_detail_histories(db: Database, companies: Iterable[tuple[str, str]], directory: str | os.PathLike) -> int:

@@ -46,6 +46,11 @@ COMPRESS_LEVEL = 6
 _UNSAFE_IN_NAME = re.compile(r"[^A-Za-z0-9_.-]")
 
 
+def safe_file_stem(name: str) -> str:
+    """``name`` with every character a file name should not hold as "_" (a company slug is already safe)."""
+    return _UNSAFE_IN_NAME.sub("_", name)
+
+
 class CaptureError(ValueError):
     """A capture that cannot be read or replayed; the message names the file."""
 
@@ -114,7 +119,7 @@ def write_capture(directory: str | os.PathLike, crawl_kwargs: Mapping[str, Any],
     night_dir = Path(directory) / capture_night(crawl_kwargs["started_at"])
     night_dir.mkdir(parents=True, exist_ok=True)
     taken = {entry.name for entry in os.scandir(night_dir) if entry.name.endswith(SUFFIX)}
-    stem = _UNSAFE_IN_NAME.sub("_", str(crawl_kwargs["company"]))
+    stem = safe_file_stem(str(crawl_kwargs["company"]))
     path = next(night_dir / name for name in _capture_names(stem) if name not in taken)
     header = {
         "format": FORMAT,
@@ -274,17 +279,27 @@ def ingest_captures(paths: Iterable[str | os.PathLike], db: Database,
                            [crawl.get("company"), crawl.get("platform"), _iso(crawl.get("started_at"))]).fetchone()
         if known:
             continue
-        try:
-            takes.bind(db, **crawl, items=capture.items)
-        except TypeError as error:
-            raise CaptureError(f"capture {info.path} does not fit this paywatch's archive: {error}") from None
+        _check_fits(takes, db, info, capture)
         if keep_dir is not None:
             write_capture(keep_dir, crawl, capture.items)
-        try:
-            summaries.append(ingest_crawl(db, **crawl, items=capture.items))
-        except ValueError as error:
-            raise CaptureError(f"capture {info.path} cannot be ingested: {error}") from None
+        summaries.append(_replay(db, info, capture))
     return summaries
+
+
+def _check_fits(takes: inspect.Signature, db: Database, info: CaptureInfo, capture: Capture) -> None:
+    """CaptureError unless the capture's arguments are ones this paywatch's ``ingest_crawl`` takes."""
+    try:
+        takes.bind(db, **capture.crawl, items=capture.items)
+    except TypeError as error:
+        raise CaptureError(f"capture {info.path} does not fit this paywatch's archive: {error}") from None
+
+
+def _replay(db: Database, info: CaptureInfo, capture: Capture) -> CrawlSummary:
+    """One ``ingest_crawl`` with the arguments the crawl was captured with."""
+    try:
+        return ingest_crawl(db, **capture.crawl, items=capture.items)
+    except ValueError as error:
+        raise CaptureError(f"capture {info.path} cannot be replayed: {error}") from None
 
 
 def _iso(value: Any) -> Any:
@@ -308,14 +323,8 @@ def rebuild(raw_dir: str | os.PathLike, db: Database,
             night = NightRebuilt(info.night)
             summary.nights += 1
         capture = read_capture(info.path)
-        try:
-            takes.bind(db, **capture.crawl, items=capture.items)
-        except TypeError as error:
-            raise CaptureError(f"capture {info.path} does not fit this paywatch's archive: {error}") from None
-        try:
-            crawl = ingest_crawl(db, **capture.crawl, items=capture.items)
-        except ValueError as error:
-            raise CaptureError(f"capture {info.path} cannot be replayed: {error}") from None
+        _check_fits(takes, db, info, capture)
+        crawl = _replay(db, info, capture)
         night.summaries.append(crawl)
         summary.crawls += 1
         summary.items += len(capture.items)

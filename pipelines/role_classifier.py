@@ -18,9 +18,9 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
-from importlib import resources
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 

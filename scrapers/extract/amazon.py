@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from scrapers.extract.common import (
-    PageShapeError, clean_inline, html_to_text, int_or_none, parse_text_date, required_int, required_list,
+    PageShapeError, clean_inline, dig, html_to_text, int_or_none, parse_text_date, required_int, required_list,
     stamped_posting, unique,
 )
 from scrapers.extract.countries import country_code
@@ -51,8 +51,7 @@ def search_page(data: Any) -> tuple[list[Any], int]:
 
 def category_counts(data: Any) -> dict[str, int]:
     """The `business_category` facet as {value: count} (sent as a list of one-key objects)."""
-    facets = data.get("facets") if isinstance(data, dict) else None
-    entries = facets.get(CATEGORY_FACET) if isinstance(facets, dict) else None
+    entries = dig(data, "facets", CATEGORY_FACET)
     counts: dict[str, int] = {}
     for entry in entries if isinstance(entries, list) else []:
         if isinstance(entry, dict):

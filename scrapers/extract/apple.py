@@ -28,8 +28,8 @@ from datetime import datetime
 from typing import Any
 
 from scrapers.extract.common import (
-    PageShapeError, clean_inline, html_to_text, int_or_none, iso_timestamp, plain_text, ref_text, required_list,
-    stamped_posting, unique,
+    PageShapeError, clean_inline, dig, html_to_text, int_or_none, iso_timestamp, plain_text, ref_text,
+    required_list, stamped_posting, unique,
 )
 from scrapers.extract.countries import country_code
 from scrapers.extract.pay_paragraphs import pay_paragraphs
@@ -65,9 +65,7 @@ def job_details(page_html: str) -> dict[str, Any]:
         data = json.loads(json.loads(literal))
     except (ValueError, RecursionError) as error:
         raise PageShapeError(f"Apple posting page's hydration data is not JSON: {error}") from None
-    loader = data.get("loaderData") if isinstance(data, dict) else None
-    details = loader.get("jobDetails") if isinstance(loader, dict) else None
-    jobs_data = details.get("jobsData") if isinstance(details, dict) else None
+    jobs_data = dig(data, "loaderData", "jobDetails", "jobsData")
     if not isinstance(jobs_data, dict):
         raise PageShapeError("Apple posting page has no loaderData.jobDetails.jobsData")
     return jobs_data

@@ -187,9 +187,16 @@ class PageShapeError(ValueError):
     """A platform page without the structure its extractor needs (the platform changed, or an error page)."""
 
 
+def dig(data: Any, *keys: str) -> Any:
+    """``data[k1][k2]...`` through nested JSON objects, or None where one is missing or not an object."""
+    for key in keys:
+        data = data.get(key) if isinstance(data, dict) else None
+    return data
+
+
 def required_list(data: Any, key: str, reply: str) -> list[Any]:
     """``data[key]``, which a ``reply`` (e.g. "Ashby job board reply") must carry as a list."""
-    value = data.get(key) if isinstance(data, dict) else None
+    value = dig(data, key)
     if not isinstance(value, list):
         raise PageShapeError(f"{reply} has no '{key}' list")
     return value

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from scrapers.extract.common import (
-    PageShapeError, clean_inline, html_to_text, iso_from_epoch, ref_text, required_int, required_list,
+    PageShapeError, clean_inline, dig, html_to_text, iso_from_epoch, ref_text, required_int, required_list,
     stamped_posting, unique,
 )
 from scrapers.extract.pay_paragraphs import pay_paragraphs
@@ -94,9 +94,7 @@ def parse_position(
 
 def data_field(raw: dict[str, Any], key: str) -> str | None:
     """A `custom_JD.data_fields` value (sent as a list of strings; the first is the value)."""
-    custom = raw.get("custom_JD")
-    fields = custom.get("data_fields") if isinstance(custom, dict) else None
-    value = fields.get(key) if isinstance(fields, dict) else None
+    value = dig(raw, "custom_JD", "data_fields", key)
     if isinstance(value, list):
         value = value[0] if value else None
     return clean_inline(value) if isinstance(value, (str, int, float)) else None

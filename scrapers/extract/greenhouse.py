@@ -15,8 +15,8 @@ from typing import Any
 from parsel import Selector
 
 from scrapers.extract.common import (
-    clean_inline, html_to_text, int_or_none, iso_timestamp, join_names, ref_text, required_list, stamped_posting,
-    structured_pay, unique,
+    clean_inline, dig, html_to_text, int_or_none, iso_timestamp, join_names, ref_text, required_list,
+    stamped_posting, structured_pay, unique,
 )
 from scrapers.items import JobPosting
 
@@ -29,8 +29,7 @@ def board_jobs(data: Any) -> list[dict[str, Any]]:
 
 def board_total(data: Any) -> int | None:
     """How many postings the board says it holds (`meta.total`), or None when it does not say."""
-    meta = data.get("meta") if isinstance(data, dict) else None
-    return int_or_none(meta.get("total")) if isinstance(meta, dict) else None
+    return int_or_none(dig(data, "meta", "total"))
 
 
 def parse_job(raw: dict[str, Any], *, company: str, scraped_at: datetime) -> JobPosting:

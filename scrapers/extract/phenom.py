@@ -32,7 +32,7 @@ from datetime import datetime
 from typing import Any
 
 from scrapers.extract.common import (
-    PageShapeError, clean_inline, html_to_text, int_or_none, iso_timestamp, stamped_posting, unique,
+    PageShapeError, clean_inline, dig, html_to_text, int_or_none, iso_timestamp, stamped_posting, unique,
 )
 from scrapers.extract.countries import country_code
 from scrapers.extract.pay_paragraphs import pay_paragraphs
@@ -79,9 +79,7 @@ def search_page(data: Any) -> tuple[int | None, list[Any]]:
 
 
 def job_detail(data: Any) -> dict[str, Any]:
-    detail = data.get("jobDetail") if isinstance(data, dict) else None
-    inner = detail.get("data") if isinstance(detail, dict) else None
-    job = inner.get("job") if isinstance(inner, dict) else None
+    job = dig(data, "jobDetail", "data", "job")
     if not isinstance(job, dict):
         raise PageShapeError("Phenom jobDetail reply has no 'jobDetail.data.job' object")
     return job

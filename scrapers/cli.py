@@ -14,6 +14,7 @@ it sends any request.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import shlex
@@ -23,6 +24,7 @@ from contextlib import ExitStack, closing
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Sequence
+from urllib.parse import urlsplit
 
 import click
 from tabulate import tabulate
@@ -92,6 +94,43 @@ def on_failure_command(_ctx: Any, _param: Any, value: str | None) -> list[str] |
     return argv
 
 
+def node_urls(_ctx: Any, _param: Any, value: str | None) -> list[str] | None:
+    """--nodes as a list of Scrapyd URLs (http://host:port), checked before anything is sent."""
+    if value is None:
+        return None
+    urls = []
+    for url in (part.strip() for part in value.split(",")):
+        parsed = urlsplit(url)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname or parsed.query or parsed.fragment:
+            raise click.BadParameter(f"{url!r} is not a Scrapyd node URL (like http://10.0.0.2:6800)")
+        urls.append(url.rstrip("/"))
+    if importlib.util.find_spec("scrapyd_client") is None:  # the nodes are driven through it
+        raise click.BadParameter("needs scrapyd-client: pip install -e '.[scale]'")
+    return list(dict.fromkeys(urls))
+
+
+# Settings that say where this machine's archive and logs are: a node has its own, set by the cluster.
+ARCHIVE_MACHINE_SETTINGS = frozenset({"PAYWATCH_DB", "PAYWATCH_RAW_DIR", "PAYWATCH_RAW_CAPTURE", "PAYWATCH_REGISTRY",
+                                      "PAYWATCH_CAPTURE_ONLY", "PAYWATCH_DETAIL_HISTORY_DIR", "LOG_FILE"})
+
+
+def cluster_night(db: str, registry: str | None, selected: list[Any], nodes: list[str], shared_dir: str | None,
+                  overrides: dict[str, str], log_level: str | None, scrapy_settings: Any, progress: Any) -> list[Any]:
+    """`crawl --nodes`: the night on the Scrapyd nodes, their captures ingested here (scrapers.cluster)."""
+    from scrapers.cluster import run_cluster_crawl
+
+    job_settings = [f"{key}={value}" for key, value in overrides.items() if key not in ARCHIVE_MACHINE_SETTINGS]
+    if log_level:
+        job_settings.append(f"LOG_LEVEL={log_level.upper()}")
+    wait = scrapy_settings.getfloat("PAYWATCH_NODE_WAIT") or scrapy_settings.getfloat("PAYWATCH_NIGHT_HOURS") * 3600 + 900
+    keep_dir = None
+    if scrapy_settings.getbool("PAYWATCH_RAW_CAPTURE"):
+        keep_dir = scrapy_settings.get("PAYWATCH_RAW_DIR") or f"{db}.raw"
+    return run_cluster_crawl(db, selected, nodes, shared_dir or f"{db}.cluster", job_settings, timeout=wait,
+                             registry=registry, keep_dir=keep_dir, code_version=scrapy_settings.get("PAYWATCH_VERSION"),
+                             progress=progress)
+
+
 @cli.command()
 @db_option()
 @registry_option
@@ -111,9 +150,16 @@ def on_failure_command(_ctx: Any, _param: Any, value: str | None) -> list[str] |
 @click.option("--on-failure", metavar="COMMAND", callback=on_failure_command,
               help="when a company failed or is suspect, run COMMAND with the report's path as its last argument "
                    "(default report path: <db>.reports/<start time>.json)")
+@click.option("--nodes", metavar="URL[,URL...]", callback=node_urls,
+              help="crawl on these Scrapyd nodes (paywatch deployed on each, docs/SCALE.md) and ingest what they "
+                   "capture into the archive here")
+@click.option("--shared-dir", type=click.Path(file_okay=False), metavar="DIR",
+              help="with --nodes: a directory every node sees at the same path, for what they read and capture "
+                   "(default: <db>.cluster, for nodes on this machine)")
 def crawl(db: str, registry: str | None, platform: tuple[str, ...], company: tuple[str, ...],
           sector: tuple[str, ...], settings: dict[str, str], log_level: str | None, log_dir: str | None,
-          log_keep: int, report_file: Path | None, on_failure: list[str] | None) -> int:
+          log_keep: int, report_file: Path | None, on_failure: list[str] | None, nodes: list[str] | None,
+          shared_dir: str | None) -> int:
     """Crawl companies and append what they publish to the archive; print the night's report.
 
     Exit codes: 0 every company's crawl complete; 1 some company's crawl failed (it closes nothing) or
@@ -163,8 +209,14 @@ def crawl(db: str, registry: str | None, platform: tuple[str, ...], company: tup
             except OSError as error:
                 raise click.ClickException(f"cannot write logs in {log_dir}: {error.strerror or error}") from None
             scrapy_settings.set("LOG_FILE", str(log_file), priority="cmdline")
-        say(f"paywatch: crawling {len(selected)} compan{plural} into {db}")
-        results = night.run_crawl(scrapy_settings, selected, progress)
+        if nodes:
+            say(f"paywatch: crawling {len(selected)} compan{plural} on {len(nodes)} Scrapyd "
+                f"node{'' if len(nodes) == 1 else 's'} into {db}")
+            results = cluster_night(db, registry, selected, nodes, shared_dir, settings, log_level, scrapy_settings,
+                                    progress)
+        else:
+            say(f"paywatch: crawling {len(selected)} compan{plural} into {db}")
+            results = night.run_crawl(scrapy_settings, selected, progress)
         archive = open_archive(db)
         try:
             tonight = {"archive": db, **night_report(archive, results)}
@@ -475,14 +527,23 @@ def discover(source: str, page_url: str | None, name: str | None, slug: str | No
 @cli.command()
 @db_option(DEMO_DB)
 @click.option("--keep", is_flag=True, help="append to an existing demo archive instead of starting fresh")
-def demo(db: str, keep: bool) -> int:
+@click.option("--nodes", type=click.IntRange(1, 8), metavar="N",
+              help="crawl on N Scrapyd nodes started on 127.0.0.1 for the demo (needs pip install -e '.[scale]')")
+def demo(db: str, keep: bool, nodes: int | None) -> int:
     """Replay two saved nights from 127.0.0.1 into a fresh archive; print summary and diff.
 
-    Example: paywatch demo
+    With --nodes N the nights are crawled on N local Scrapyd nodes, as `crawl --nodes` crawls on a
+    cluster, and the archive is the same as without.
+
+    Example: paywatch demo, or paywatch demo --nodes 2
     """
+    from scrapers.cluster import ClusterError
     from scrapers.demo import run_demo
 
-    return run_demo(db=db, keep=keep)
+    try:
+        return run_demo(db=db, keep=keep, nodes=nodes or 0)
+    except ClusterError as error:
+        raise click.ClickException(str(error)) from None
 
 
 @cli.command()

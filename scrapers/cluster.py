@@ -15,12 +15,23 @@ node wins or held (about 1/N of them), never reshuffles the rest. The hash is SH
 from __future__ import annotations
 
 import hashlib
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
 import time
+from collections import deque
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from scrapers.platforms import PLATFORMS
 from scrapers.registry import Company
+
+
+class ClusterError(RuntimeError):
+    """The cluster cannot be used as asked (no egg can be built, a node cannot start); one line."""
 
 
 def host_group(company: Company) -> str:
@@ -81,7 +92,7 @@ def deploy_egg(url: str, egg: str | Path, project: str = "paywatch", version: st
                                  files={"egg": egg_file}, timeout=timeout)
     reply = response.json()
     if reply.get("status") != "ok":
-        raise RuntimeError(f"{url} refused the egg: {reply.get('message', reply)}")
+        raise ClusterError(f"{url} refused the egg: {reply.get('message', reply)}")
     return int(reply.get("spiders", 0))
 
 
@@ -102,9 +113,8 @@ class LocalNode:
         return f"http://127.0.0.1:{self.port}"
 
     def __enter__(self) -> "LocalNode":
-        import subprocess
-        import sys
-
+        if importlib.util.find_spec("scrapyd") is None:
+            raise ClusterError("Scrapyd is not installed: pip install -e '.[scale]'")
         self.workdir.mkdir(parents=True, exist_ok=True)
         (self.workdir / "scrapyd.conf").write_text(
             "[scrapyd]\nbind_address = 127.0.0.1\n"
@@ -126,7 +136,7 @@ class LocalNode:
                     break
                 time.sleep(0.2)
         self.__exit__(None, None, None)
-        raise RuntimeError(f"the Scrapyd node in {self.workdir} did not start (see its scrapyd.log)")
+        raise ClusterError(f"the Scrapyd node in {self.workdir} did not start (see its scrapyd.log)")
 
     def __exit__(self, *exc: object) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -146,38 +156,307 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def run_jobs(url: str, project: str, jobs: Sequence[tuple[str, Sequence[str]]], timeout: float,
-             poll: float = 1.0) -> dict[str, str]:
-    """Schedule each (spider, settings) on the node and wait for them all, at most ``timeout``
-    seconds: spider -> "finished", or why not ("node unreachable: …", "not finished in N s"; those
-    still running are cancelled). A job that finished may still have failed its crawl: its capture
-    says so."""
-    client = scrapyd_client(url)
-    outcome: dict[str, str] = {}
-    job_ids: dict[str, str] = {}
-    for spider, settings in jobs:
-        try:
-            job_ids[spider] = client.schedule(project, spider, [("setting", setting) for setting in settings])
-        except Exception as error:
-            outcome[spider] = f"node unreachable or refused the job: {error}"
+# -- the project's egg --------------------------------------------------------------------------
+PROJECT_FILES = ("pyproject.toml", "setup.py", "scrapy.cfg", "README.md")
+PACKAGES = ("scrapers", "pipelines", "archive")
+
+
+def source_checkout() -> Path:
+    """The checkout this paywatch runs from (an editable install), which the egg is built from."""
+    return Path(__file__).resolve().parents[1]
+
+
+def build_egg(out_dir: str | Path, source: str | Path | None = None) -> Path:
+    """The project's egg, built by ``scrapyd-deploy --build-egg`` from a copy of the checkout
+    ``source`` (the build writes build/ and egg-info where it runs, never in the checkout itself)."""
+    source = Path(source) if source is not None else source_checkout()
+    out_dir = Path(out_dir)
+    missing = [name for name in (*PROJECT_FILES, *PACKAGES) if not (source / name).exists()]
+    if missing:
+        raise ClusterError(f"no paywatch checkout at {source} (no {', '.join(missing)}); the Scrapyd egg is "
+                           "built from one (pip install -e '.[scale]' in a clone)")
+    deploy = Path(sys.executable).with_name("scrapyd-deploy")
+    if not deploy.exists():
+        raise ClusterError("scrapyd-deploy is not installed: pip install -e '.[scale]'")
+    project = out_dir / "project"
+    project.mkdir(parents=True)
+    for name in PROJECT_FILES:
+        shutil.copy(source / name, project / name)
+    for package in PACKAGES:
+        shutil.copytree(source / package, project / package, ignore=shutil.ignore_patterns("__pycache__"))
+    egg = out_dir / "paywatch.egg"
+    try:
+        built = subprocess.run([str(deploy), "--build-egg", str(egg)], cwd=project, capture_output=True, text=True,
+                               timeout=300)
+    except subprocess.TimeoutExpired:
+        raise ClusterError("scrapyd-deploy did not build the egg in 300 s") from None
+    if built.returncode != 0 or not egg.is_file():
+        last = (built.stderr.strip().splitlines() or ["no message"])[-1]
+        raise ClusterError(f"scrapyd-deploy could not build the egg: {last}")
+    return egg
+
+
+# -- a night's jobs on the nodes ------------------------------------------------------------------
+@dataclass(frozen=True)
+class JobEnd:
+    """How a company's Scrapyd job ended: ``reason`` "finished" when the node ran it to its end (its
+    capture says how the crawl went), else why it did not run or was cut."""
+    node: str
+    reason: str = "finished"
+    log_url: str | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.reason == "finished"
+
+
+@dataclass
+class _Chain:
+    """One host group's companies on a node, crawled one job after another (never two at once, so
+    the host sees one polite crawler); each job gets the group's share of the night, as in one process."""
+    companies: deque
+    host_share: int
+
+
+def crawl_chains(chains: Mapping[str, Sequence[Sequence[Company]]], project: str, job_settings: Sequence[str],
+                 timeout: float, poll: float = 2.0, heard: Callable[[Company, JobEnd], None] | None = None,
+                 request_timeout: float = NODE_TIMEOUT) -> dict[str, JobEnd]:
+    """Crawl each node's chains (host groups, see ``partition``): every company is one Scrapyd job
+    (``schedule.json`` with ``job_settings`` and its ``host_share``), the next of a chain scheduled
+    when the one before ends, the chains side by side, followed through ``listjobs.json``.
+
+    Waits at most ``timeout`` seconds in all: jobs still running then are cancelled, companies not
+    yet scheduled are not started. A node that cannot be reached ends all its companies' jobs. Every
+    company of every chain gets its JobEnd (slug -> JobEnd), and ``heard`` hears of each as it ends."""
+    from scrapyd_client.exceptions import ErrorResponse
+
     deadline = time.monotonic() + timeout
-    while job_ids and time.monotonic() < deadline:
+    clients = {node: scrapyd_client(node, request_timeout) for node in chains}
+    waiting = {node: [_Chain(deque(chain), len(chain)) for chain in node_chains if chain]
+               for node, node_chains in chains.items()}
+    running: dict[str, dict[str, tuple[Company, _Chain]]] = {node: {} for node in chains}
+    ends: dict[str, JobEnd] = {}
+    unlisted: set[str] = set()  # jobs in none of a node's lists at the last poll
+    why = "cancelled: the crawl was interrupted"
+
+    def end(company: Company, job_end: JobEnd) -> None:
+        ends[company.slug] = job_end
+        if heard is not None:
+            heard(company, job_end)
+
+    def lose_node(node: str, why: str) -> None:
+        for company, chain in running[node].values():
+            for lost in (company, *chain.companies):
+                end(lost, JobEnd(node, why))
+            chain.companies.clear()
+        for chain in waiting[node]:
+            for company in chain.companies:
+                end(company, JobEnd(node, why))
+        running[node].clear()
+        waiting[node] = []
+
+    def start_next(node: str, chain: _Chain) -> None:
+        while chain.companies:
+            company = chain.companies.popleft()
+            arguments = [("setting", setting) for setting in job_settings] + [("host_share", str(chain.host_share))]
+            try:
+                job = clients[node].schedule(project, company.slug, arguments)
+            except ErrorResponse as error:  # the node answered: only this job is refused
+                end(company, JobEnd(node, f"{node} refused the job: {error}"))
+                continue
+            except Exception as error:
+                end(company, JobEnd(node, f"{node} unreachable: {_why(error)}"))
+                lose_node(node, f"{node} unreachable: {_why(error)}")
+                return
+            running[node][job] = (company, chain)
+            return
+
+    for node in chains:
         try:
-            finished = {job["id"] for job in client.jobs(project).get("finished", [])}
+            clients[node].spiders(project)
+        except ErrorResponse as error:
+            lose_node(node, f"{node} has no project {project!r} deployed (scrapyd-deploy): {error}")
+            continue
         except Exception as error:
-            for spider in job_ids:
-                outcome[spider] = f"node unreachable: {error}"
-            return outcome
-        for spider, job_id in list(job_ids.items()):
-            if job_id in finished:
-                outcome[spider] = "finished"
-                del job_ids[spider]
-        if job_ids:
+            lose_node(node, f"{node} unreachable: {_why(error)}")
+            continue
+        for chain in waiting[node]:
+            start_next(node, chain)
+        waiting[node] = []
+    try:
+        while any(running.values()) and time.monotonic() < deadline:
             time.sleep(poll)
-    for spider, job_id in job_ids.items():
-        outcome[spider] = f"not finished in {timeout:.0f} s"
+            for node, jobs in running.items():
+                if not jobs:
+                    continue
+                try:
+                    listed = clients[node].jobs(project)
+                except Exception as error:
+                    lose_node(node, f"{node} unreachable while its jobs ran: {_why(error)}")
+                    continue
+                finished = {job["id"]: job.get("log_url") for job in listed.get("finished", [])}
+                active = {job["id"] for state in ("pending", "running") for job in listed.get(state, [])}
+                for job in list(jobs):
+                    if job in active:
+                        unlisted.discard(job)
+                    elif job in finished or job in unlisted:
+                        # Gone from every list twice running (Scrapyd keeps only finished_to_keep
+                        # finished jobs): it ended too.
+                        company, chain = jobs.pop(job)
+                        unlisted.discard(job)
+                        end(company, JobEnd(node, "finished", _log_url(node, finished.get(job))))
+                        start_next(node, chain)
+                    else:
+                        unlisted.add(job)
+        why = f"not finished in {timeout:.0f} s (cancelled)"
+    finally:
+        for node, jobs in running.items():
+            _cancel(clients[node], project, jobs, node, end, why)
+    for node, node_chains in chains.items():
+        for chain in node_chains:
+            for company in chain:
+                if company.slug not in ends:
+                    end(company, JobEnd(node, f"not started: the night's wait of {timeout:.0f} s ran out"))
+    return ends
+
+
+def _cancel(client: Any, project: str, jobs: dict[str, tuple[Company, _Chain]], node: str,
+            end: Callable[[Company, JobEnd], None], why: str) -> None:
+    """Cancel the jobs still running on a node (best effort: the night is over for them either way)."""
+    for job, (company, chain) in list(jobs.items()):
         try:
-            client.cancel(project, job_id)
+            client.cancel(project, job)
         except Exception:
             pass
-    return outcome
+        end(company, JobEnd(node, why))
+        chain.companies.clear()
+    jobs.clear()
+
+
+def _log_url(node: str, log_url: str | None) -> str | None:
+    return f"{node.rstrip('/')}{log_url}" if log_url and log_url.startswith("/") else log_url
+
+
+def _why(error: BaseException) -> str:
+    """A node error in a few words (requests' own messages run to several hundred characters)."""
+    import requests
+    from scrapyd_client.exceptions import MalformedResponse
+
+    if isinstance(error, MalformedResponse):
+        return "it answered something other than Scrapyd's JSON"
+    if isinstance(error, requests.Timeout):
+        return "no answer in time"
+    if isinstance(error, requests.ConnectionError):
+        return "connection failed"
+    return (str(error) or type(error).__name__)[:200]
+
+
+# -- a night on the cluster, as the archive machine runs it ---------------------------------------
+def chains_by_node(companies: Iterable[Company], nodes: Sequence[str]) -> dict[str, list[list[Company]]]:
+    """Each node's host groups (``partition``), each group's companies in the order they came in."""
+    chains: dict[str, list[list[Company]]] = {}
+    for node, assigned in partition(companies, nodes).items():
+        groups: dict[str, list[Company]] = {}
+        for company in assigned:
+            groups.setdefault(host_group(company), []).append(company)
+        chains[node] = list(groups.values())
+    return chains
+
+
+def run_cluster_crawl(db_path: str, selected: list[Company], nodes: Sequence[str], shared_dir: str | Path,
+                      job_settings: Sequence[str], *, timeout: float, registry: str | None = None,
+                      keep_dir: str | None = None, code_version: str | None = None, project: str = "paywatch",
+                      poll: float = 2.0, progress: Callable[[int, int, str, str, str], None] | None = None,
+                      ) -> list[dict[str, Any]]:
+    """Crawl the selected companies on the Scrapyd ``nodes`` and ingest what they captured into the
+    archive at ``db_path``, which this process alone writes; one result per company, in ``selected``
+    order, as ``scrapers.crawl.run_crawl`` gives them: its archived ``crawls`` row.
+
+    Tonight's directory under ``shared_dir`` (which every node sees at the same path) holds what the
+    nodes need, the registry and each company's detail history, and receives their captures. Once
+    the nodes are done the captures are ingested in the order their crawls finished, each kept under
+    ``keep_dir`` (the archive's raw captures). A company whose job did not finish, or left no capture
+    that could be ingested, gets a failed crawl that says why: it closes nothing. Tonight's directory
+    is removed once everything in it is ingested, and kept (and named) otherwise."""
+    from archive.companies import sync_companies
+    from archive.handoff import write_detail_histories
+    from archive.raw import SUFFIX, CaptureError, capture_infos, ingest_captures, write_capture
+    from archive.schema import open_archive
+    from archive.store import crawl_records, ingest_crawl, utc_now
+    from scrapers.registry import resolve_registry_path
+
+    started_at = utc_now()
+    night_dir = Path(shared_dir) / f"{started_at.replace(':', '').replace('+0000', 'Z')}-{os.getpid()}"
+    handoff, captures = night_dir / "handoff", night_dir / "captures"
+    captures.mkdir(parents=True)
+    # The nodes crawl the archive machine's registry, whatever registry their egg shipped with.
+    registry_copy = night_dir / "companies.toml"
+    shutil.copy(resolve_registry_path(registry), registry_copy)
+    db = open_archive(db_path)
+    try:
+        sync_companies(db, [asdict(company) for company in selected])  # names and sectors for research
+        write_detail_histories(db, [(company.slug, company.platform) for company in selected], handoff)
+    finally:
+        db.close()
+    node_settings = [*job_settings, "PAYWATCH_CAPTURE_ONLY=True", f"PAYWATCH_RAW_DIR={captures}",
+                     f"PAYWATCH_DETAIL_HISTORY_DIR={handoff}", f"PAYWATCH_REGISTRY={registry_copy}"]
+    ended = 0
+
+    def heard(company: Company, job_end: JobEnd) -> None:
+        nonlocal ended
+        ended += 1
+        if progress is not None:
+            progress(ended, len(selected), company.slug, "job ended" if job_end.finished else "job failed",
+                     f"on {job_end.node}" if job_end.finished else job_end.reason)
+
+    ends = crawl_chains(chains_by_node(selected, nodes), project, node_settings, timeout, poll, heard)
+
+    wanted = {company.slug: company for company in selected}
+    problems: dict[str, str] = {}  # company -> why its capture was not ingested
+    ordered = []
+    for path in sorted(path for path in captures.glob(f"*/*{SUFFIX}") if not path.name.startswith(".")):
+        try:
+            ordered += capture_infos([path])
+        except CaptureError as error:
+            problems[path.name.split(".")[0]] = f"its capture could not be read ({error})"
+    ordered.sort(key=lambda info: info.order)
+    crawl_ids: dict[str, int] = {}
+    db = open_archive(db_path)
+    try:
+        for info in ordered:
+            slug = info.path.name.split(".")[0]
+            if slug not in wanted:
+                problems[slug] = f"a capture of a company not crawled tonight: {info.path}"
+                continue
+            try:
+                for summary in ingest_captures([info.path], db, keep_dir=keep_dir):
+                    crawl_ids[summary.company] = summary.crawl_id
+                    if progress is not None:
+                        progress(len(crawl_ids), len(selected), summary.company, summary.status, "ingested")
+            except (CaptureError, OSError) as error:
+                problems[slug] = f"its capture could not be ingested ({error})"
+        kept = f"; tonight's captures are kept in {night_dir}" if problems else ""
+        for company in selected:
+            if company.slug in crawl_ids:
+                continue
+            job_end = ends.get(company.slug, JobEnd("?", "never scheduled"))
+            if company.slug in problems:
+                reason = problems[company.slug] + kept
+            elif job_end.finished:
+                reason = (f"the job on {job_end.node} ended without a capture"
+                          + (f" (its log: {job_end.log_url})" if job_end.log_url else ""))
+            else:
+                reason = job_end.reason
+            failed = dict(company=company.slug, platform=company.platform, started_at=started_at,
+                          finished_at=utc_now(), status="failed", failure_reason=reason, code_version=code_version)
+            if keep_dir is not None:
+                write_capture(keep_dir, failed, [])  # so a rebuild replays the failure too
+            crawl_ids[company.slug] = ingest_crawl(db, **failed, items=[]).crawl_id
+            if progress is not None:
+                progress(len(crawl_ids), len(selected), company.slug, "failed", reason)
+        archived = crawl_records(db, list(crawl_ids.values()))
+    finally:
+        db.close()
+    if not problems:
+        shutil.rmtree(night_dir, ignore_errors=True)
+    return [archived[crawl_ids[company.slug]] for company in selected]

@@ -121,3 +121,6 @@ PAYWATCH_RAW_DIR = None
 PAYWATCH_CAPTURE_ONLY = False
 # ... and where the archive machine put each company's detail history for it (archive/handoff.py).
 PAYWATCH_DETAIL_HISTORY_DIR = None
+# How long `paywatch crawl --nodes` waits for the nodes' jobs, in seconds; None: the night
+# (PAYWATCH_NIGHT_HOURS, which every crawl's own limits keep to) and a quarter of an hour more.
+PAYWATCH_NODE_WAIT = None

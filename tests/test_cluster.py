@@ -2,9 +2,10 @@
 registry and the settings) and the partition of the registry's companies across nodes."""
 
 import collections
-import shutil
+import json
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -59,19 +60,10 @@ def test_no_nodes_is_an_error(registry):
 
 
 def build_egg(directory):
-    """The project's egg as scrapyd-deploy builds it, from a copy of the checkout (the build writes
-    build/ and setup files where it runs)."""
     pytest.importorskip("scrapyd_client", reason='the egg is built by scrapyd-deploy (pip install -e ".[scale]")')
-    project = directory / "project"
-    project.mkdir()
-    for name in ("pyproject.toml", "setup.py", "scrapy.cfg", "README.md"):
-        shutil.copy(REPO / name, project / name)
-    for package in ("scrapers", "pipelines", "archive"):
-        shutil.copytree(REPO / package, project / package, ignore=shutil.ignore_patterns("__pycache__"))
-    egg = directory / "paywatch.egg"
-    deploy = Path(sys.executable).with_name("scrapyd-deploy")
-    subprocess.run([str(deploy), "--build-egg", str(egg)], cwd=project, check=True, capture_output=True, timeout=180)
-    return egg
+    from scrapers.cluster import build_egg as built
+
+    return built(directory)
 
 
 def test_the_scrapyd_egg_carries_the_registry_and_the_settings(tmp_path):
@@ -93,104 +85,155 @@ def test_the_scrapyd_egg_carries_the_registry_and_the_settings(tmp_path):
     assert result.stdout.split() == [str(len(load_registry())), "research", "16"]
 
 
-# -- a node captures, the archive machine ingests -------------------------------------------------
-def test_captures_from_a_node_ingested_make_the_archive_a_crawl_of_its_own_makes(tmp_path):
-    """Night 1 and 2 of the demo crawled as a cluster node crawls (capture only, no archive), then
-    the captures ingested by the archive machine: the same history as the ordinary crawl's."""
-    from dataclasses import asdict
+# -- following a night's jobs on the nodes (scrapers.cluster.crawl_chains) -------------------------
+class FakeScrapyd:
+    """A loopback stand-in for a Scrapyd node's JSON API (listspiders, schedule, listjobs, cancel),
+    each job scripted by its spider's name: ``polls[spider]`` listings until it finishes (None:
+    never), ``vanish`` (gone from every list instead of finishing), ``refuse`` (schedule.json answers
+    an error), ``dies_after`` listings (then it answers garbage). It records when each job ran."""
 
-    from archive.companies import sync_companies
-    from archive.handoff import write_detail_histories
-    from archive.raw import SUFFIX, ingest_captures
-    from archive.schema import open_archive
-    from benchmarks.archive_equal import compare
-    from scrapers.demo import DEMO_DIR, FAST_LOCAL_SETTINGS, replay_settings
-    from scrapers.demo.replay import ReplayServer
+    def __init__(self, polls=None, vanish=(), refuse=(), dies_after=None, project="paywatch"):
+        from scrapers.demo.replay import LoopbackServer, QuietHandler
 
-    registry = DEMO_DIR / "companies.toml"
-    mounts = {f"/{night}": sorted((DEMO_DIR / night).glob("routes*.json")) for night in ("night1", "night2")}
-    ordinary, node_raw, ingested, kept = (tmp_path / "ordinary.db", tmp_path / "node-raw", tmp_path / "ingested.db",
-                                          tmp_path / "ingested.db.raw")
-    handoff = tmp_path / "handoff"
-    companies = load_registry(registry)
+        self.polls, self.vanish, self.refuse, self.dies_after, self.project = dict(polls or {}), set(vanish), \
+            set(refuse), dies_after, project
+        self.jobs, self.listings, self.cancelled, self.events = {}, 0, [], []
+        fake = self
 
-    def paywatch_crawl(server, night, *settings):
-        arguments = [f"{setting}" for setting in [*replay_settings(server.url, night), *FAST_LOCAL_SETTINGS, *settings]]
-        command = [sys.executable, "-m", "scrapers.cli", "crawl", "--db", str(ordinary), "--registry", str(registry),
-                   "--log-level", "WARNING", *[arg for setting in arguments for arg in ("-s", setting)]]
-        return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
+        class Handler(QuietHandler):
+            def _serve(self, method):
+                from urllib.parse import parse_qsl, urlsplit
 
-    def node_crawl(server, night, slug):
-        settings = [*replay_settings(server.url, night), *FAST_LOCAL_SETTINGS, "PAYWATCH_CAPTURE_ONLY=True",
-                    f"PAYWATCH_RAW_DIR={node_raw}", f"PAYWATCH_DETAIL_HISTORY_DIR={handoff}",
-                    f"PAYWATCH_REGISTRY={registry}", "LOG_LEVEL=WARNING"]
-        command = [sys.executable, "-m", "scrapy.cmdline", "crawl", slug, *[arg for s in settings for arg in ("-s", s)]]
-        return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
+                split = urlsplit(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                form = parse_qsl(self.rfile.read(length).decode()) if length else parse_qsl(split.query)
+                body = fake.answer(split.path.strip("/").removesuffix(".json"), form)
+                payload = body.encode() if isinstance(body, str) else json.dumps(body).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
 
-    slugs = [line.split()[0] for line in subprocess.run(
-        [sys.executable, "-m", "scrapers.cli", "companies", "--registry", str(registry), "--format", "csv"],
-        cwd=REPO, capture_output=True, text=True, check=True).stdout.splitlines()[1:]]
-    with ReplayServer(mounts) as server:
-        for night in ("night1", "night2"):
-            assert paywatch_crawl(server, night).returncode == 0
-            db = open_archive(str(ingested))  # what the nodes need of the archive, handed over first
-            write_detail_histories(db, [(company.slug, company.platform) for company in companies], handoff)
-            db.close()
-            for slug in [s.split(",")[0] for s in slugs]:
-                result = node_crawl(server, night, slug)
-                assert result.returncode == 0, result.stderr
-            db = open_archive(str(ingested))
-            try:
-                # What the archive machine records of the registry, as a crawl of its own does.
-                sync_companies(db, [asdict(company) for company in companies])
-                fresh = [path for path in node_raw.glob(f"*/*{SUFFIX}")]
-                ingest_captures(fresh, db, keep_dir=kept)
-                assert ingest_captures(fresh, db, keep_dir=kept) == []  # the same captures again: nothing new
-            finally:
-                db.close()
-    assert not any(node_raw.glob("*.db"))  # the node wrote captures only
-    # Each node job reads robots.txt itself, where one process reads a host's once a night: one more
-    # request on some crawls, nothing else.
-    differences = compare(ordinary, ingested, ignore_columns=frozenset({"requests"}))
-    assert differences == [], "\n".join(difference[:600] for difference in differences)
-    assert sorted(path.name for path in kept.glob(f"*/*{SUFFIX}")) == sorted(path.name for path in node_raw.glob(f"*/*{SUFFIX}"))
+        self.server = LoopbackServer(Handler, max_seconds=120)
 
+    def __enter__(self):
+        self.server.__enter__()
+        return self
 
+    def __exit__(self, *exc):
+        self.server.__exit__(*exc)
 
-def test_a_scrapyd_node_runs_the_deployed_egg_and_its_captures_are_ingested(tmp_path):
-    """A real Scrapyd 1.6 node on 127.0.0.1: the egg deployed, two companies' jobs scheduled with the
-    node settings, followed to the end, their captures ingested by the archive machine."""
-    pytest.importorskip("scrapyd", reason='the node is Scrapyd (pip install -e ".[scale]")')
-    from archive.raw import SUFFIX, ingest_captures
-    from archive.schema import open_archive
-    from scrapers.cluster import LocalNode, deploy_egg, run_jobs
-    from scrapers.demo import DEMO_DIR, FAST_LOCAL_SETTINGS, replay_settings
-    from scrapers.demo.replay import ReplayServer
+    @property
+    def url(self):
+        return self.server.url
 
-    egg = build_egg(tmp_path)
-    raw = tmp_path / "captures"
-    with ReplayServer({"/night1": sorted((DEMO_DIR / "night1").glob("routes*.json"))}) as server, \
-            LocalNode(tmp_path / "node", max_seconds=300) as node:
-        assert deploy_egg(node.url, egg) == len(load_registry())
-        settings = [*replay_settings(server.url, "night1"), *FAST_LOCAL_SETTINGS, "PAYWATCH_CAPTURE_ONLY=True",
-                    f"PAYWATCH_RAW_DIR={raw}", f"PAYWATCH_REGISTRY={DEMO_DIR / 'companies.toml'}"]
-        outcome = run_jobs(node.url, "paywatch", [("a24", settings), ("spotify", settings)], timeout=120, poll=0.5)
-        assert outcome == {"a24": "finished", "spotify": "finished"}
-        refused = run_jobs(node.url, "paywatch", [("no_such_company", settings)], timeout=30, poll=0.5)
-        assert refused["no_such_company"].startswith("node unreachable or refused the job") and \
-            "no_such_company" in refused["no_such_company"]
-    db = open_archive(str(tmp_path / "archive.db"))
-    try:
-        crawls = ingest_captures(sorted(raw.glob(f"*/*{SUFFIX}")), db)
-    finally:
-        db.close()
-    assert sorted((crawl.company, crawl.status, crawl.seen) for crawl in crawls) == [
-        ("a24", "complete", 3), ("spotify", "complete", 2)]
+    def answer(self, endpoint, form):
+        fields = dict(form)
+        if self.dies_after is not None and self.listings >= self.dies_after:
+            return "<html>502 Bad Gateway</html>"
+        if endpoint == "listspiders":
+            if fields.get("project") != self.project:
+                return {"status": "error", "message": f"project {fields.get('project')!r} not found"}
+            return {"status": "ok", "spiders": sorted(self.polls)}
+        if endpoint == "schedule":
+            spider = fields["spider"]
+            if spider in self.refuse:
+                return {"status": "error", "message": f"spider {spider!r} not found"}
+            job = f"job{len(self.jobs) + 1}"
+            self.jobs[job] = {"spider": spider, "left": self.polls.get(spider), "state": "running", "form": form}
+            self.events.append(("start", spider))
+            return {"status": "ok", "jobid": job}
+        if endpoint == "listjobs":
+            self.listings += 1
+            for job in self.jobs.values():
+                if job["state"] == "running" and job["left"] is not None:
+                    job["left"] -= 1
+                    if job["left"] <= 0:
+                        job["state"] = "gone" if job["spider"] in self.vanish else "finished"
+                        self.events.append(("end", job["spider"]))
+            return {"status": "ok", "pending": [], **{state: [
+                {"id": job_id, "spider": job["spider"], "log_url": f"/logs/paywatch/{job['spider']}/{job_id}.log"}
+                for job_id, job in self.jobs.items() if job["state"] == state] for state in ("running", "finished")}}
+        if endpoint == "cancel":
+            self.cancelled.append(self.jobs[fields["job"]]["spider"])
+            self.jobs[fields["job"]]["state"] = "finished"
+            return {"status": "ok", "prevstate": "running"}
+        return {"status": "error", "message": f"no endpoint {endpoint}"}
 
 
-def test_a_node_that_is_down_is_a_reason_not_a_hang():
+def company(slug):
+    from scrapers.registry import Company
+
+    return Company(slug=slug, name=slug.title(), sector="tech", platform="greenhouse", ids={"token": slug})
+
+
+def follow(chains, timeout=20.0):
     pytest.importorskip("scrapyd_client")
-    from scrapers.cluster import _free_port, run_jobs
+    from scrapers.cluster import crawl_chains
 
-    outcome = run_jobs(f"http://127.0.0.1:{_free_port()}", "paywatch", [("a24", [])], timeout=5)
-    assert outcome["a24"].startswith("node unreachable or refused the job")
+    heard = []
+    ends = crawl_chains(chains, "paywatch", ["DOWNLOAD_DELAY=2"], timeout=timeout, poll=0.05,
+                        heard=lambda company, end: heard.append(company.slug), request_timeout=5)
+    return ends, heard
+
+
+def test_a_host_groups_jobs_run_one_after_another_while_groups_run_side_by_side():
+    with FakeScrapyd(polls={"a": 2, "b": 2, "c": 1, "d": 5}) as node:
+        ends, heard = follow({node.url: [[company("a"), company("b"), company("c")], [company("d")]]})
+        forms = {job["spider"]: job["form"] for job in node.jobs.values()}
+    assert {slug: end.reason for slug, end in ends.items()} == dict.fromkeys("abcd", "finished")
+    assert sorted(heard) == list("abcd")
+    assert ends["a"].log_url == f"{node.url}/logs/paywatch/a/job1.log"
+    # Never two jobs of the host group a-b-c at once; d beside them.
+    started_before_end = {}
+    active = set()
+    for event, spider in node.events:
+        if event == "start":
+            started_before_end[spider] = set(active)
+            active.add(spider)
+        else:
+            active.discard(spider)
+    assert started_before_end["b"] == {"d"} and started_before_end["c"] == {"d"}
+    assert ("host_share", "3") in forms["b"] and ("host_share", "1") in forms["d"]
+    assert ("setting", "DOWNLOAD_DELAY=2") in forms["a"]
+
+
+def test_a_refused_job_fails_that_company_and_its_group_goes_on():
+    with FakeScrapyd(polls={"a": 1, "c": 1}, refuse={"b"}) as node:
+        ends, _ = follow({node.url: [[company("a"), company("b"), company("c")]]})
+    assert ends["a"].finished and ends["c"].finished
+    assert ends["b"].reason == f"{node.url} refused the job: spider 'b' not found"
+
+
+def test_jobs_past_the_wait_are_cancelled_and_the_rest_are_not_started():
+    with FakeScrapyd(polls={"a": None, "b": 1, "d": 1}) as node:
+        started = time.monotonic()
+        ends, _ = follow({node.url: [[company("a"), company("b")], [company("d")]]}, timeout=1.0)
+        took = time.monotonic() - started
+    assert took < 10
+    assert ends["d"].finished
+    assert ends["a"].reason == "not finished in 1 s (cancelled)" and node.cancelled == ["a"]
+    assert ends["b"].reason == "not started: the night's wait of 1 s ran out"
+
+
+def test_a_job_gone_from_every_list_has_ended():
+    with FakeScrapyd(polls={"a": 1, "b": 1}, vanish={"a"}) as node:
+        ends, _ = follow({node.url: [[company("a"), company("b")]]})
+    assert ends["a"].finished and ends["a"].log_url is None and ends["b"].finished
+
+
+def test_nodes_that_are_down_die_or_lack_the_project_fail_their_companies_only():
+    from scrapers.cluster import _free_port
+
+    down = f"http://127.0.0.1:{_free_port()}"
+    with FakeScrapyd(polls={"a": 1}) as healthy, FakeScrapyd(polls={"b": 50}, dies_after=2) as dying, \
+            FakeScrapyd(polls={"c": 1}, project="other") as bare:
+        ends, heard = follow({healthy.url: [[company("a")]], dying.url: [[company("b"), company("b2")]],
+                              down: [[company("e")]], bare.url: [[company("c")]]})
+    assert ends["a"].finished
+    assert ends["b"].reason.startswith(f"{dying.url} unreachable while its jobs ran: ") and \
+        ends["b2"].reason == ends["b"].reason
+    assert ends["e"].reason == f"{down} unreachable: connection failed"
+    assert ends["c"].reason.startswith(f"{bare.url} has no project 'paywatch' deployed (scrapyd-deploy)")
+    assert sorted(heard) == ["a", "b", "b2", "c", "e"]

@@ -14,7 +14,9 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
+from contextlib import ExitStack
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -36,15 +38,41 @@ def replay_settings(server_url: str, night: str) -> list[str]:
     return settings + [f"LEVER_EU_API_URL={server_url}/{night}/lever"]
 
 
-def crawl_command(db: str, registry: Path, settings: list[str]) -> list[str]:
+# `demo --nodes`: a demo night takes seconds; a node job still running after this is stuck.
+DEMO_NODE_WAIT_S = 300
+
+
+def crawl_command(db: str, registry: Path, settings: list[str], cluster: list[str] = ()) -> list[str]:
     command = [sys.executable, "-m", "scrapers.cli", "crawl", "--db", db, "--registry", str(registry),
-               "--log-level", "WARNING"]
+               "--log-level", "WARNING", *cluster]
     for setting in [*settings, *FAST_LOCAL_SETTINGS]:
         command += ["-s", setting]
     return command
 
 
-def run_demo(db: str = "paywatch-demo.db", keep: bool = False) -> int:
+def run_demo(db: str = "paywatch-demo.db", keep: bool = False, nodes: int = 0) -> int:
+    """The demo's two nights into ``db``; with ``nodes``, crawled on that many Scrapyd nodes started
+    on 127.0.0.1 for it (the egg built and deployed to each, the nodes stopped at the end), their
+    captures ingested into ``db`` by this machine as ``paywatch crawl --nodes`` does."""
+    if not nodes:
+        return _run_nights(db, keep, [])
+    from scrapers.cluster import LocalNode, build_egg, deploy_egg
+
+    with tempfile.TemporaryDirectory(prefix="paywatch-demo-nodes-") as work, ExitStack() as running:
+        work_dir = Path(work)
+        print(f"== Building paywatch's Scrapyd egg and starting {nodes} Scrapyd nodes on 127.0.0.1", flush=True)
+        egg = build_egg(work_dir / "egg")
+        urls = []
+        for number in range(1, nodes + 1):
+            node = running.enter_context(LocalNode(work_dir / f"node{number}", max_seconds=3 * DEMO_NODE_WAIT_S))
+            spiders = deploy_egg(node.url, egg)
+            print(f"   node {number}: {node.url} (pid {node.process.pid}), {spiders} spiders deployed", flush=True)
+            urls.append(node.url)
+        return _run_nights(db, keep, ["--nodes", ",".join(urls), "--shared-dir", str(work_dir / "shared"),
+                                      "-s", f"PAYWATCH_NODE_WAIT={DEMO_NODE_WAIT_S}"])
+
+
+def _run_nights(db: str, keep: bool, cluster: list[str]) -> int:
     db_path = Path(db)
     if not keep:
         for suffix in ("", "-wal", "-shm"):
@@ -61,7 +89,7 @@ def run_demo(db: str = "paywatch-demo.db", keep: bool = False) -> int:
             night_started[night] = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
             print(f"\n== Night {number}: crawling the saved {night} responses from {server.url}", flush=True)
             code = subprocess.call(crawl_command(str(db_path), DEMO_DIR / "companies.toml",
-                                                 replay_settings(server.url, night)))
+                                                 replay_settings(server.url, night), cluster))
             if code != 0:
                 print(f"paywatch demo: night {number} crawl failed (exit {code})", file=sys.stderr)
                 return code

@@ -3,6 +3,9 @@ registry and the settings) and the partition of the registry's companies across 
 
 import collections
 import json
+import os
+import re
+import sqlite3
 import subprocess
 import sys
 import time
@@ -237,3 +240,128 @@ def test_nodes_that_are_down_die_or_lack_the_project_fail_their_companies_only()
     assert ends["e"].reason == f"{down} unreachable: connection failed"
     assert ends["c"].reason.startswith(f"{bare.url} has no project 'paywatch' deployed (scrapyd-deploy)")
     assert sorted(heard) == ["a", "b", "b2", "c", "e"]
+
+
+# -- real Scrapyd nodes ---------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def egg(tmp_path_factory):
+    pytest.importorskip("scrapyd", reason='the nodes are Scrapyd (pip install -e ".[scale]")')
+    return build_egg(tmp_path_factory.mktemp("egg"))
+
+
+def gone(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def test_demo_on_two_scrapyd_nodes_builds_the_archive_the_single_process_demo_builds(tmp_path, egg):
+    """`paywatch demo --nodes 2`: two Scrapyd nodes on 127.0.0.1, the egg deployed to both, the two
+    nights crawled on them and ingested here: the same history as `paywatch demo`, the nodes gone."""
+    from archive.raw import SUFFIX, ingest_captures
+    from archive.schema import open_archive
+    from benchmarks.archive_equal import compare
+
+    def demo(db, *options):
+        return subprocess.run([sys.executable, "-m", "scrapers.cli", "demo", "--db", str(db), *options],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=600,
+                              env={**os.environ, "PYTHONPATH": str(REPO)})
+
+    single, clustered = tmp_path / "single.db", tmp_path / "cluster.db"
+    on_nodes = demo(clustered, "--nodes", "2")
+    assert on_nodes.returncode == 0, on_nodes.stderr[-3000:]
+    assert demo(single).returncode == 0
+    nodes = re.findall(r"node \d: (http://127\.0\.0\.1:\d+) \(pid (\d+)\), (\d+) spiders deployed", on_nodes.stdout)
+    assert len(nodes) == 2 and all(int(spiders) == len(load_registry()) for _, _, spiders in nodes)
+    assert all(gone(int(pid)) for _, pid, _ in nodes)  # stopped by their PIDs
+    lines = on_nodes.stderr.splitlines()
+    assert sum("job ended (on http://127.0.0.1:" in line for line in lines) == 10  # 5 companies, 2 nights
+    assert len({node for _, node in re.findall(r"(\w+): job ended \(on (\S+)\)", on_nodes.stderr)}) == 2
+    assert sum(line.endswith(": complete (ingested)") for line in lines) == 10
+    assert "pay_raised" in on_nodes.stdout and "Research Scientist (ML) - Personalization" in on_nodes.stdout
+    # Every node job read robots.txt itself where one process reads a host's once a night: one more
+    # request on some crawls, nothing else.
+    differences = compare(single, clustered, ignore_columns=frozenset({"requests"}))
+    assert differences == [], "\n".join(difference[:600] for difference in differences)
+    # The archive's own raw captures hold every ingested crawl; ingesting them again adds nothing.
+    kept = sorted((tmp_path / "cluster.db.raw").glob(f"*/*{SUFFIX}"))
+    assert len(kept) == 10
+    db = open_archive(str(clustered))
+    try:
+        assert ingest_captures(kept, db) == []
+    finally:
+        db.close()
+
+
+def test_a_night_on_nodes_records_why_each_company_was_not_crawled_and_closes_nothing(tmp_path, egg):
+    """Crawls on a real Scrapyd node that fail in the ways a cluster fails: a company the node's egg
+    does not know, a node that is down, jobs that die before they capture anything. Each is a failed
+    crawl that says why, named on stderr and in the report; nothing is closed; a rebuild replays it."""
+    from benchmarks.archive_equal import compare
+    from scrapers.cluster import LocalNode, _free_port, chains_by_node, deploy_egg
+    from scrapers.demo import DEMO_DIR, FAST_LOCAL_SETTINGS, replay_settings
+    from scrapers.demo.replay import ReplayServer
+
+    registry = tmp_path / "companies.toml"
+    registry.write_text((DEMO_DIR / "companies.toml").read_text() + "\n[[company]]\nslug = \"a24_films\"\n"
+                        "name = \"A24 Films\"\nsector = \"studio\"\nplatform = \"greenhouse\"\ntoken = \"a24\"\n")
+    companies = load_registry(registry)
+    db, shared, report = tmp_path / "archive.db", tmp_path / "shared", tmp_path / "night2.json"
+
+    def crawl_on(nodes, night, *settings):
+        arguments = [*replay_settings(server.url, night), *FAST_LOCAL_SETTINGS, "PAYWATCH_NODE_WAIT=240", *settings]
+        command = [sys.executable, "-m", "scrapers.cli", "crawl", "--db", str(db), "--registry", str(registry),
+                   "--nodes", ",".join(nodes), "--shared-dir", str(shared), "--report", str(report),
+                   "--log-level", "WARNING", *[part for setting in arguments for part in ("-s", setting)]]
+        return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=400)
+
+    def crawls(night):
+        archive = sqlite3.connect(db)
+        try:
+            return {company: (status, reason) for company, status, reason in archive.execute(
+                "SELECT company, status, failure_reason FROM crawls WHERE id IN "
+                "(SELECT max(id) FROM crawls GROUP BY company)")}
+        finally:
+            archive.close()
+
+    mounts = {f"/{night}": sorted((DEMO_DIR / night).glob("routes*.json")) for night in ("night1", "night2")}
+    with ReplayServer(mounts) as server, LocalNode(tmp_path / "node", max_seconds=600) as node:
+        deploy_egg(node.url, egg)
+        first = crawl_on([node.url], "night1")
+        assert first.returncode == 1, first.stderr[-2000:]
+        assert "paywatch: crawl failed for: a24_films" in first.stderr
+        night1 = crawls("night1")
+        assert night1.pop("a24_films") == ("failed", f"{node.url} refused the job: spider 'a24_films' not found")
+        assert set(night1.values()) == {("complete", None)} and len(night1) == 5
+        assert list(shared.iterdir()) == []  # tonight's directory is removed once all of it is ingested
+        open_before = sqlite3.connect(db).execute("SELECT count(*) FROM postings WHERE closed_at IS NULL").fetchone()
+
+        # Night 2 would close three postings: on a node that is down, or in jobs that die before
+        # they capture (a setting the node's Scrapy cannot read), it must close none.
+        down = next(url for url in (f"http://127.0.0.1:{_free_port()}" for _ in range(50))
+                    if all(chains_by_node(companies, [node.url, url]).values()))
+        second = crawl_on([node.url, down], "night2", "DOWNLOAD_DELAY=not-a-number")
+    assert second.returncode == 1
+    night2 = crawls("night2")
+    assert {status for status, _ in night2.values()} == {"failed"}
+    on_live = {company.slug for group in chains_by_node(companies, [node.url, down])[node.url] for company in group}
+    for slug, (_, reason) in night2.items():
+        if slug not in on_live:
+            assert reason == f"{down} unreachable: connection failed"
+        elif slug == "a24_films":
+            assert reason == f"{node.url} refused the job: spider 'a24_films' not found"
+        else:
+            assert reason.startswith(f"the job on {node.url} ended without a capture (its log: {node.url}/logs/"), reason
+    assert sqlite3.connect(db).execute("SELECT count(*) FROM postings WHERE closed_at IS NULL").fetchone() == open_before
+    assert "paywatch: crawl failed for: " in second.stderr
+    named = {entry["company"]: entry["failure_reason"] for entry in json.loads(report.read_text())["companies"]}
+    assert named == {slug: reason for slug, (_, reason) in night2.items()}
+    # The failures were kept with the captures: a rebuild replays the same history.
+    rebuilt = subprocess.run([sys.executable, "-m", "scrapers.cli", "rebuild", "--from", f"{db}.raw", "--db",
+                              str(tmp_path / "rebuilt.db")], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    # (The companies table is the registry's, written by a crawl, not replayed from captures.)
+    assert [difference for difference in compare(db, tmp_path / "rebuilt.db")
+            if not difference.startswith("companies:")] == []

@@ -373,16 +373,17 @@ def run_cluster_crawl(db_path: str, selected: list[Company], nodes: Sequence[str
     order, as ``scrapers.crawl.run_crawl`` gives them: its archived ``crawls`` row.
 
     Tonight's directory under ``shared_dir`` (which every node sees at the same path) holds what the
-    nodes need, the registry and each company's detail history, and receives their captures. Once
-    the nodes are done the captures are ingested in the order their crawls finished, each kept under
-    ``keep_dir`` (the archive's raw captures). A company whose job did not finish, or left no capture
-    that could be ingested, gets a failed crawl that says why: it closes nothing. Tonight's directory
-    is removed once everything in it is ingested, and kept (and named) otherwise."""
+    nodes need, the registry and each company's detail history, and receives their captures. As each
+    company's job ends its capture is ingested (one ``ingest_crawl``, one transaction, so the
+    archive's rules hold as for a crawl of its own), and kept under ``keep_dir`` (the archive's raw
+    captures): the one writer works while the nodes crawl, in the order their crawls finish. A
+    company whose job did not finish, or left no capture that could be ingested, gets a failed crawl
+    that says why: it closes nothing. Tonight's directory is removed once everything in it is
+    ingested, and kept (and named) otherwise."""
     from archive.companies import sync_companies
     from archive.handoff import write_detail_histories
-    from archive.raw import SUFFIX, CaptureError, capture_infos, ingest_captures, write_capture
     from archive.schema import open_archive
-    from archive.store import crawl_records, ingest_crawl, utc_now
+    from archive.store import crawl_records, utc_now
     from scrapers.registry import resolve_registry_path
 
     started_at = utc_now()
@@ -392,71 +393,71 @@ def run_cluster_crawl(db_path: str, selected: list[Company], nodes: Sequence[str
     # The nodes crawl the archive machine's registry, whatever registry their egg shipped with.
     registry_copy = night_dir / "companies.toml"
     shutil.copy(resolve_registry_path(registry), registry_copy)
+    node_settings = [*job_settings, "PAYWATCH_CAPTURE_ONLY=True", f"PAYWATCH_RAW_DIR={captures}",
+                     f"PAYWATCH_DETAIL_HISTORY_DIR={handoff}", f"PAYWATCH_REGISTRY={registry_copy}"]
     db = open_archive(db_path)
     try:
         sync_companies(db, [asdict(company) for company in selected])  # names and sectors for research
         write_detail_histories(db, [(company.slug, company.platform) for company in selected], handoff)
-    finally:
-        db.close()
-    node_settings = [*job_settings, "PAYWATCH_CAPTURE_ONLY=True", f"PAYWATCH_RAW_DIR={captures}",
-                     f"PAYWATCH_DETAIL_HISTORY_DIR={handoff}", f"PAYWATCH_REGISTRY={registry_copy}"]
-    ended = 0
+        night = _Ingest(db, captures, night_dir, started_at, keep_dir, code_version)
 
-    def heard(company: Company, job_end: JobEnd) -> None:
-        nonlocal ended
-        ended += 1
-        if progress is not None:
-            progress(ended, len(selected), company.slug, "job ended" if job_end.finished else "job failed",
-                     f"on {job_end.node}" if job_end.finished else job_end.reason)
-
-    ends = crawl_chains(chains_by_node(selected, nodes), project, node_settings, timeout, poll, heard)
-
-    wanted = {company.slug: company for company in selected}
-    problems: dict[str, str] = {}  # company -> why its capture was not ingested
-    ordered = []
-    for path in sorted(path for path in captures.glob(f"*/*{SUFFIX}") if not path.name.startswith(".")):
-        try:
-            ordered += capture_infos([path])
-        except CaptureError as error:
-            problems[path.name.split(".")[0]] = f"its capture could not be read ({error})"
-    ordered.sort(key=lambda info: info.order)
-    crawl_ids: dict[str, int] = {}
-    db = open_archive(db_path)
-    try:
-        for info in ordered:
-            slug = info.path.name.split(".")[0]
-            if slug not in wanted:
-                problems[slug] = f"a capture of a company not crawled tonight: {info.path}"
-                continue
-            try:
-                for summary in ingest_captures([info.path], db, keep_dir=keep_dir):
-                    crawl_ids[summary.company] = summary.crawl_id
-                    if progress is not None:
-                        progress(len(crawl_ids), len(selected), summary.company, summary.status, "ingested")
-            except (CaptureError, OSError) as error:
-                problems[slug] = f"its capture could not be ingested ({error})"
-        kept = f"; tonight's captures are kept in {night_dir}" if problems else ""
-        for company in selected:
-            if company.slug in crawl_ids:
-                continue
-            job_end = ends.get(company.slug, JobEnd("?", "never scheduled"))
-            if company.slug in problems:
-                reason = problems[company.slug] + kept
-            elif job_end.finished:
-                reason = (f"the job on {job_end.node} ended without a capture"
-                          + (f" (its log: {job_end.log_url})" if job_end.log_url else ""))
-            else:
-                reason = job_end.reason
-            failed = dict(company=company.slug, platform=company.platform, started_at=started_at,
-                          finished_at=utc_now(), status="failed", failure_reason=reason, code_version=code_version)
-            if keep_dir is not None:
-                write_capture(keep_dir, failed, [])  # so a rebuild replays the failure too
-            crawl_ids[company.slug] = ingest_crawl(db, **failed, items=[]).crawl_id
+        def heard(company: Company, job_end: JobEnd) -> None:
+            summary = night.job_ended(company, job_end)
             if progress is not None:
-                progress(len(crawl_ids), len(selected), company.slug, "failed", reason)
-        archived = crawl_records(db, list(crawl_ids.values()))
+                progress(len(night.crawl_ids), len(selected), company.slug, summary.status,
+                         summary.failure_reason or f"on {job_end.node}")
+
+        crawl_chains(chains_by_node(selected, nodes), project, node_settings, timeout, poll, heard)
+        archived = crawl_records(db, list(night.crawl_ids.values()))
     finally:
         db.close()
-    if not problems:
+    if not night.kept:
         shutil.rmtree(night_dir, ignore_errors=True)
-    return [archived[crawl_ids[company.slug]] for company in selected]
+    return [archived[night.crawl_ids[company.slug]] for company in selected]
+
+
+class _Ingest:
+    """The archive machine's side of a night on the cluster: each company's capture ingested as its
+    job ends, or a failed crawl recorded for it."""
+
+    def __init__(self, db: Any, captures: Path, night_dir: Path, started_at: str, keep_dir: str | None,
+                 code_version: str | None) -> None:
+        self.db, self.captures, self.night_dir = db, captures, night_dir
+        self.started_at, self.keep_dir, self.code_version = started_at, keep_dir, code_version
+        self.crawl_ids: dict[str, int] = {}
+        self.kept = False  # something in tonight's directory could not be ingested: it stays
+
+    def job_ended(self, company: Company, job_end: JobEnd) -> Any:
+        from archive.raw import SUFFIX, CaptureError, capture_infos, ingest_captures
+
+        paths = [path for pattern in (f"*/{company.slug}{SUFFIX}", f"*/{company.slug}.*{SUFFIX}")
+                 for path in self.captures.glob(pattern)]
+        problem = None
+        summaries = []
+        try:
+            for info in capture_infos(paths):
+                summaries += ingest_captures([info.path], self.db, keep_dir=self.keep_dir)
+        except (CaptureError, OSError) as error:
+            problem = f"its capture could not be ingested ({error}); tonight's captures are kept in {self.night_dir}"
+            self.kept = True
+        if summaries and problem is None:
+            self.crawl_ids[company.slug] = summaries[-1].crawl_id
+            return summaries[-1]
+        if problem is None and job_end.finished:
+            problem = (f"the job on {job_end.node} ended without a capture"
+                       + (f" (its log: {job_end.log_url})" if job_end.log_url else ""))
+        return self.failed(company, problem or job_end.reason)
+
+    def failed(self, company: Company, reason: str) -> Any:
+        """A failed crawl of ``company`` that says why (it closes nothing), kept with the captures so
+        a rebuild replays it too."""
+        from archive.raw import write_capture
+        from archive.store import ingest_crawl, utc_now
+
+        crawl = dict(company=company.slug, platform=company.platform, started_at=self.started_at,
+                     finished_at=utc_now(), status="failed", failure_reason=reason, code_version=self.code_version)
+        if self.keep_dir is not None:
+            write_capture(self.keep_dir, crawl, [])
+        summary = ingest_crawl(self.db, **crawl, items=[])
+        self.crawl_ids[company.slug] = summary.crawl_id
+        return summary

@@ -69,6 +69,13 @@ def build_egg(directory):
     return built(directory)
 
 
+def test_an_egg_needs_a_checkout_to_build_from(tmp_path):
+    from scrapers.cluster import ClusterError, build_egg as built
+
+    with pytest.raises(ClusterError, match="no paywatch checkout at .* the Scrapyd egg is built from one"):
+        built(tmp_path / "out", source=tmp_path)
+
+
 def test_the_scrapyd_egg_carries_the_registry_and_the_settings(tmp_path):
     egg = build_egg(tmp_path)
     with zipfile.ZipFile(egg) as built:

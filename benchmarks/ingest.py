@@ -14,12 +14,18 @@ one a closure, one an opening). Each night, in alternating order:
 - the baseline: plain ``sqlite3``, one transaction a company: read the latest hashes, hash the
   items, ``executemany`` only the changed rows into a versions table and a latest-state table (the
   least any versioned archive must do: find what changed, write only that; the time of the
-  ``executemany`` calls alone is shown too).
+  ``executemany`` calls alone is shown too);
+- from captures: what the archive machine of a cluster does (issue 14, docs/SCALE.md): each
+  company's raw capture, written beforehand as a node writes it (untimed), read back, ingested by
+  ``archive.raw.ingest_captures`` into a third archive and kept again in its raw directory.
 
 Printed: seconds a night of each, and their ratio on night 0 and on the steady nights (medians;
-issue 10's goal: paywatch <= 3x the baseline on a steady night), and the archive's size against a
-table holding every posting every night (one night's snapshot written for real, times the nights).
-Exit code 1 when paywatch's archive disagrees with the board (open postings, versions written).
+issue 10's goal: paywatch <= 3x the baseline on a steady night), the ingest rate from captures and
+how many companies of the registry's mean size (``nightlab.REAL_POSTINGS``) one archive writer can
+take in a night, and the archive's size against a table holding every posting every night (one
+night's snapshot written for real, times the nights). Exit code 1 when paywatch's archive disagrees
+with the board (open postings, versions written), or the archive ingested from captures is not the
+same history as the one ingested directly.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import shutil
 import sqlite3
 import statistics
 import sys
@@ -39,6 +46,8 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
+from benchmarks.archive_equal import compare  # noqa: E402
+from benchmarks.nightlab import REAL_POSTINGS  # noqa: E402
 from benchmarks.synthetic import Board  # noqa: E402
 
 FIRST_NIGHT = datetime(2026, 11, 2, 3, 0, tzinfo=timezone.utc)
@@ -136,6 +145,7 @@ def main() -> int:
     args = parser.parse_args()
     # Imported here, so --source decides whose archive package is measured.
     sys.path.insert(0, str((args.source or REPO_ROOT).resolve()))
+    from archive.raw import ingest_captures, write_capture
     from archive.schema import open_archive
     from archive.store import ingest_crawl
     print(f"archive code from {Path(sys.modules['archive.store'].__file__).parent.parent}")
@@ -148,18 +158,22 @@ def main() -> int:
         workdir = args.keep or Path(temporary)
         workdir.mkdir(parents=True, exist_ok=True)
         archive_path, baseline_path = workdir / "archive.db", workdir / "baseline.db"
-        for path in (archive_path, baseline_path, workdir / "snapshot.db"):
+        ingested_path, node_dir, kept_dir = workdir / "from-captures.db", workdir / "node-captures", workdir / "kept"
+        for path in (archive_path, baseline_path, ingested_path, workdir / "snapshot.db"):
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
+        for directory in (node_dir, kept_dir):
+            shutil.rmtree(directory, ignore_errors=True)
         archive = open_archive(str(archive_path))
+        ingested = open_archive(str(ingested_path))
         baseline = sqlite3.connect(baseline_path)
         baseline.execute("PRAGMA journal_mode=wal")
         baseline.executescript(BASELINE_SCHEMA)
         snapshot_bytes = snapshot_night_size(workdir / "snapshot.db", boards, FIRST_NIGHT.isoformat())
-        timings: dict[str, list[float]] = {"paywatch": [], "baseline": [], "writing": []}
+        timings: dict[str, list[float]] = {"paywatch": [], "baseline": [], "writing": [], "captures": []}
         versions_expected = 0
-        print(f"{'night':>5}{'changes':>9}{'paywatch s':>12}{'baseline s':>12}{'(writing)':>11}{'ratio':>8}",
-              flush=True)
+        print(f"{'night':>5}{'changes':>9}{'paywatch s':>12}{'baseline s':>12}{'(writing)':>11}{'ratio':>8}"
+              f"{'captures s':>12}{'/ paywatch':>12}", flush=True)
         for night in range(args.nights):
             at = (FIRST_NIGHT + timedelta(days=night)).isoformat()
             if night:
@@ -168,11 +182,22 @@ def main() -> int:
             else:
                 versions_expected += sum(len(board.postings) for board in boards)
             items = {board.company: night_items(board, at) for board in boards}
+            # What the nodes hand over: each company's capture, written as a node's writer writes it.
+            captures = [write_capture(node_dir, dict(company=board.company, platform="greenhouse", started_at=at,
+                                                     finished_at=at, code_version="benchmark"), items[board.company])
+                        for board in boards]
             spent: dict[str, float] = {}
-            order = ("paywatch", "baseline") if night % 2 == 0 else ("baseline", "paywatch")
+            tools = ("paywatch", "baseline", "captures")
+            order = tools[night % 3:] + tools[:night % 3]
             changed_rows, writing = 0, 0.0
             for tool in order:
                 started = time.perf_counter()
+                if tool == "captures":
+                    for path in captures:
+                        ingest_captures([path], ingested, keep_dir=kept_dir)
+                    spent[tool] = time.perf_counter() - started
+                    timings[tool].append(spent[tool])
+                    continue
                 for board in boards:
                     if tool == "paywatch":
                         ingest_crawl(archive, company=board.company, platform="greenhouse", items=items[board.company],
@@ -184,10 +209,13 @@ def main() -> int:
                 timings[tool].append(spent[tool])
             timings["writing"].append(writing)
             print(f"{night:>5}{changed_rows:>9}{spent['paywatch']:>12.3f}{spent['baseline']:>12.3f}{writing:>11.3f}"
-                  f"{spent['paywatch'] / spent['baseline']:>7.1f}x", flush=True)
+                  f"{spent['paywatch'] / spent['baseline']:>7.1f}x{spent['captures']:>12.3f}"
+                  f"{spent['captures'] / spent['paywatch']:>11.2f}x", flush=True)
         archive.close()
+        ingested.close()
         baseline.close()
         problems = check_archive(archive_path, boards, versions_expected)
+        problems += [f"from captures: {difference[:300]}" for difference in compare(archive_path, ingested_path)]
         archive_bytes, baseline_bytes = file_size(archive_path), file_size(baseline_path)
 
     steady = {tool: statistics.median(values[1:]) for tool, values in timings.items()} if args.nights > 1 else None
@@ -198,6 +226,21 @@ def main() -> int:
         print(f"steady night (median of {args.nights - 1}): paywatch {steady['paywatch']:.3f} s, baseline "
               f"{steady['baseline']:.3f} s, {steady['paywatch'] / steady['baseline']:.1f}x (goal <= 3x); the baseline's "
               f"executemany alone {steady['writing']:.3f} s")
+    postings = sum(len(board.postings) for board in boards)
+    registry_mean = statistics.mean(count for count, _source in REAL_POSTINGS.values())
+    night_seconds = 5 * 3600  # PAYWATCH_NIGHT_HOURS' default
+    first_rate = postings / timings["captures"][0]
+    print(f"one archive writer, from captures: night 0 {first_rate:,.0f} postings/s "
+          f"({timings['captures'][0] / timings['paywatch'][0]:.2f}x ingesting directly)", end="")
+    if steady:
+        steady_rate = postings / steady["captures"]
+        print(f", steady night {steady_rate:,.0f} postings/s ({steady['captures'] / steady['paywatch']:.2f}x "
+              "ingesting directly)")
+        print(f"at the registry's mean of {registry_mean:,.0f} postings a company ({len(REAL_POSTINGS)} companies, "
+              f"nightlab.REAL_POSTINGS), one writer takes {steady_rate * night_seconds / registry_mean:,.0f} companies "
+              f"in a 5-hour steady night, {first_rate * night_seconds / registry_mean:,.0f} on a first night")
+    else:
+        print()
     projected = snapshot_bytes * args.nights
     print(f"archive after {args.nights} nights: {archive_bytes / 1e6:.1f} MB; baseline's {baseline_bytes / 1e6:.1f} MB; "
           f"every posting every night: {projected / 1e6:.0f} MB ({snapshot_bytes / 1e6:.1f} MB a night written, "

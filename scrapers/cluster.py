@@ -210,44 +210,66 @@ class JobEnd:
         return self.reason == "finished"
 
 
+# Companies one Scrapyd job crawls in turn (a host group longer than this is several jobs, one after
+# another). A Scrapy process costs about 4 s of CPU and 150 MB to start (docs/SCALE.md): one job a
+# company would spend 7 hours a night starting processes for 6,000 Greenhouse boards. Fewer per job
+# would make a job that dies cost less; each company is still captured, and ingested, on its own.
+JOB_COMPANIES = 50
+
+
 @dataclass
 class _Chain:
-    """One host group's companies on a node, crawled one job after another (never two at once, so
-    the host sees one polite crawler); each job gets the group's share of the night, as in one process."""
+    """One host group's companies on a node, crawled by one job after another (never two at once,
+    so the host sees one polite crawler); each job gets the group's share of the night, as in one
+    process."""
     companies: deque
     host_share: int
 
 
 def crawl_chains(chains: Mapping[str, Sequence[Sequence[Company]]], project: str, job_settings: Sequence[str],
                  timeout: float, poll: float = 2.0, heard: Callable[[Company, JobEnd], None] | None = None,
-                 request_timeout: float = NODE_TIMEOUT) -> dict[str, JobEnd]:
-    """Crawl each node's chains (host groups, see ``partition``): every company is one Scrapyd job
-    (``schedule.json`` with ``job_settings`` and its ``host_share``), the next of a chain scheduled
-    when the one before ends, the chains side by side, followed through ``listjobs.json``.
+                 request_timeout: float = NODE_TIMEOUT, captured: Callable[[Company], bool] = lambda company: True,
+                 job_companies: int = JOB_COMPANIES, cancel_grace: float = 30.0) -> dict[str, JobEnd]:
+    """Crawl each node's chains (host groups, see ``partition``) through Scrapyd's JSON API: a job
+    (``schedule.json`` with ``job_settings``, the group's ``host_share`` and the ``company_queue``
+    after its first company) crawls up to ``job_companies`` of a group in turn, the group's next job
+    is scheduled when the one before ends, the groups run side by side, followed through
+    ``listjobs.json``.
 
-    Waits at most ``timeout`` seconds in all: jobs still running then are cancelled, companies not
-    yet scheduled are not started. A node that cannot be reached ends all its companies' jobs. Every
-    company of every chain gets its JobEnd (slug -> JobEnd), and ``heard`` hears of each as it ends."""
+    ``captured`` says whether a company's crawl left its capture. A job that ended with some of its
+    companies uncaptured (a company's own limit closed the crawler, or the job died) is followed by
+    one for the rest; when it captured none, its first company has ended without a capture and the
+    next job starts after it, so a night always moves on.
+
+    Waits at most ``timeout`` seconds in all: jobs still running then are cancelled (and given
+    ``cancel_grace`` seconds to stop), companies not yet scheduled are not started. A node that
+    cannot be reached ends all its companies' jobs. Every company gets its JobEnd (slug -> JobEnd),
+    and ``heard`` hears of each as it ends."""
     from scrapyd_client.exceptions import ErrorResponse
 
     deadline = time.monotonic() + timeout
     clients = {node: scrapyd_client(node, request_timeout) for node in chains}
     waiting = {node: [_Chain(deque(chain), len(chain)) for chain in node_chains if chain]
                for node, node_chains in chains.items()}
-    running: dict[str, dict[str, tuple[Company, _Chain]]] = {node: {} for node in chains}
+    running: dict[str, dict[str, tuple[list[Company], _Chain]]] = {node: {} for node in chains}
     ends: dict[str, JobEnd] = {}
+    lost: dict[str, str] = {}  # node -> why it is out for the night
     unlisted: set[str] = set()  # jobs in none of a node's lists at the last poll
     why = "cancelled: the crawl was interrupted"
 
     def end(company: Company, job_end: JobEnd) -> None:
-        ends[company.slug] = job_end
-        if heard is not None:
-            heard(company, job_end)
+        if company.slug not in ends:  # a company's crawl ends once, whatever else happens to its node
+            ends[company.slug] = job_end
+            if heard is not None:
+                heard(company, job_end)
 
     def lose_node(node: str, why: str) -> None:
-        for company, chain in running[node].values():
-            for lost in (company, *chain.companies):
-                end(lost, JobEnd(node, why))
+        lost[node] = why
+        for job, chain in running[node].values():
+            for company in job:
+                end(company, JobEnd(node, "finished") if captured(company) else JobEnd(node, why))
+            for company in chain.companies:
+                end(company, JobEnd(node, why))
             chain.companies.clear()
         for chain in waiting[node]:
             for company in chain.companies:
@@ -256,20 +278,39 @@ def crawl_chains(chains: Mapping[str, Sequence[Sequence[Company]]], project: str
         waiting[node] = []
 
     def start_next(node: str, chain: _Chain) -> None:
+        if node in lost:
+            for company in chain.companies:
+                end(company, JobEnd(node, lost[node]))
+            chain.companies.clear()
         while chain.companies:
-            company = chain.companies.popleft()
+            job = [chain.companies.popleft() for _ in range(min(job_companies, len(chain.companies)))]
             arguments = [("setting", setting) for setting in job_settings] + [("host_share", str(chain.host_share))]
+            if len(job) > 1:
+                arguments.append(("company_queue", ",".join(company.slug for company in job[1:])))
             try:
-                job = clients[node].schedule(project, company.slug, arguments)
-            except ErrorResponse as error:  # the node answered: only this job is refused
-                end(company, JobEnd(node, f"{node} refused the job: {error}"))
+                job_id = clients[node].schedule(project, job[0].slug, arguments)
+            except ErrorResponse as error:  # the node answered: this job's first company is refused
+                end(job[0], JobEnd(node, f"{node} refused the job: {error}"))
+                chain.companies.extendleft(reversed(job[1:]))
                 continue
             except Exception as error:
-                end(company, JobEnd(node, f"{node} unreachable: {_why(error)}"))
+                chain.companies.extendleft(reversed(job))
                 lose_node(node, f"{node} unreachable: {_why(error)}")
+                start_next(node, chain)  # the node is lost: this chain's companies end with it
                 return
-            running[node][job] = (company, chain)
+            running[node][job_id] = (job, chain)
             return
+
+    def job_ended(node: str, job: list[Company], chain: _Chain, log_url: str | None) -> None:
+        left = [company for company in job if not captured(company)]
+        if len(left) == len(job):  # nothing captured: the first company is where it stopped
+            end(job[0], JobEnd(node, "finished", log_url))
+            left = left[1:]
+        for company in job:
+            if company not in left and company.slug not in ends:
+                end(company, JobEnd(node, "finished", log_url))
+        chain.companies.extendleft(reversed(left))
+        start_next(node, chain)
 
     for node in chains:
         try:
@@ -280,9 +321,8 @@ def crawl_chains(chains: Mapping[str, Sequence[Sequence[Company]]], project: str
         except Exception as error:
             lose_node(node, f"{node} unreachable: {_why(error)}")
             continue
-        for chain in waiting[node]:
-            start_next(node, chain)
-        waiting[node] = []
+        while waiting[node]:
+            start_next(node, waiting[node].pop(0))
     try:
         while any(running.values()) and time.monotonic() < deadline:
             time.sleep(poll)
@@ -296,22 +336,26 @@ def crawl_chains(chains: Mapping[str, Sequence[Sequence[Company]]], project: str
                     continue
                 finished = {job["id"]: job.get("log_url") for job in listed.get("finished", [])}
                 active = {job["id"] for state in ("pending", "running") for job in listed.get(state, [])}
-                for job in list(jobs):
-                    if job in active:
-                        unlisted.discard(job)
-                    elif job in finished or job in unlisted:
+                for job_id in list(jobs):
+                    if job_id in active:
+                        unlisted.discard(job_id)
+                    elif job_id in finished or job_id in unlisted:
                         # Gone from every list twice running (Scrapyd keeps only finished_to_keep
                         # finished jobs): it ended too.
-                        company, chain = jobs.pop(job)
-                        unlisted.discard(job)
-                        end(company, JobEnd(node, "finished", _log_url(node, finished.get(job))))
-                        start_next(node, chain)
+                        job, chain = jobs.pop(job_id)
+                        unlisted.discard(job_id)
+                        job_ended(node, job, chain, _log_url(node, finished.get(job_id)))
                     else:
-                        unlisted.add(job)
+                        unlisted.add(job_id)
         why = f"not finished in {timeout:.0f} s (cancelled)"
     finally:
         for node, jobs in running.items():
-            _cancel(clients[node], project, jobs, node, end, why)
+            _cancel(clients[node], project, jobs, cancel_grace, min(poll, 1.0))
+            for job, chain in jobs.values():
+                for company in job:
+                    end(company, JobEnd(node, "finished") if captured(company) else JobEnd(node, why))
+                chain.companies.clear()
+            jobs.clear()
     for node, node_chains in chains.items():
         for chain in node_chains:
             for company in chain:
@@ -320,17 +364,23 @@ def crawl_chains(chains: Mapping[str, Sequence[Sequence[Company]]], project: str
     return ends
 
 
-def _cancel(client: Any, project: str, jobs: dict[str, tuple[Company, _Chain]], node: str,
-            end: Callable[[Company, JobEnd], None], why: str) -> None:
-    """Cancel the jobs still running on a node (best effort: the night is over for them either way)."""
-    for job, (company, chain) in list(jobs.items()):
+def _cancel(client: Any, project: str, jobs: Mapping[str, Any], grace: float, poll: float) -> None:
+    """Cancel the jobs still running on a node and give them ``grace`` seconds to stop (a crawl told
+    to stop still writes its capture); best effort: the night is over for them either way."""
+    for job_id in jobs:
         try:
-            client.cancel(project, job)
+            client.cancel(project, job_id)
         except Exception:
             pass
-        end(company, JobEnd(node, why))
-        chain.companies.clear()
-    jobs.clear()
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        try:
+            listed = client.jobs(project)
+        except Exception:
+            return
+        if not {job["id"] for state in ("pending", "running") for job in listed.get(state, [])} & set(jobs):
+            return
+        time.sleep(poll)
 
 
 def _log_url(node: str, log_url: str | None) -> str | None:
@@ -367,7 +417,7 @@ def run_cluster_crawl(db_path: str, selected: list[Company], nodes: Sequence[str
                       job_settings: Sequence[str], *, timeout: float, registry: str | None = None,
                       keep_dir: str | None = None, code_version: str | None = None, project: str = "paywatch",
                       poll: float = 2.0, progress: Callable[[int, int, str, str, str], None] | None = None,
-                      ) -> list[dict[str, Any]]:
+                      job_companies: int = JOB_COMPANIES) -> list[dict[str, Any]]:
     """Crawl the selected companies on the Scrapyd ``nodes`` and ingest what they captured into the
     archive at ``db_path``, which this process alone writes; one result per company, in ``selected``
     order, as ``scrapers.crawl.run_crawl`` gives them: its archived ``crawls`` row.
@@ -407,7 +457,8 @@ def run_cluster_crawl(db_path: str, selected: list[Company], nodes: Sequence[str
                 progress(len(night.crawl_ids), len(selected), company.slug, summary.status,
                          summary.failure_reason or f"on {job_end.node}")
 
-        crawl_chains(chains_by_node(selected, nodes), project, node_settings, timeout, poll, heard)
+        crawl_chains(chains_by_node(selected, nodes), project, node_settings, timeout, poll, heard,
+                     captured=night.captured, job_companies=job_companies)
         archived = crawl_records(db, list(night.crawl_ids.values()))
     finally:
         db.close()
@@ -427,11 +478,19 @@ class _Ingest:
         self.crawl_ids: dict[str, int] = {}
         self.kept = False  # something in tonight's directory could not be ingested: it stays
 
-    def job_ended(self, company: Company, job_end: JobEnd) -> Any:
-        from archive.raw import SUFFIX, CaptureError, capture_infos, ingest_captures
+    def capture_paths(self, company: Company) -> list[Path]:
+        from archive.raw import SUFFIX
 
-        paths = [path for pattern in (f"*/{company.slug}{SUFFIX}", f"*/{company.slug}.*{SUFFIX}")
-                 for path in self.captures.glob(pattern)]
+        return [path for pattern in (f"*/{company.slug}{SUFFIX}", f"*/{company.slug}.*{SUFFIX}")
+                for path in self.captures.glob(pattern)]
+
+    def captured(self, company: Company) -> bool:
+        return bool(self.capture_paths(company))
+
+    def job_ended(self, company: Company, job_end: JobEnd) -> Any:
+        from archive.raw import CaptureError, capture_infos, ingest_captures
+
+        paths = self.capture_paths(company)
         problem = None
         summaries = []
         try:

@@ -100,13 +100,16 @@ class FakeScrapyd:
     """A loopback stand-in for a Scrapyd node's JSON API (listspiders, schedule, listjobs, cancel),
     each job scripted by its spider's name: ``polls[spider]`` listings until it finishes (None:
     never), ``vanish`` (gone from every list instead of finishing), ``refuse`` (schedule.json answers
-    an error), ``dies_after`` listings (then it answers garbage). It records when each job ran."""
+    an error), ``dies_after`` listings (then it answers garbage), ``captures[spider]`` how many of
+    its companies (the spider's, then its company_queue's) a finished job captured (default all).
+    It records when each job ran and which companies were captured."""
 
-    def __init__(self, polls=None, vanish=(), refuse=(), dies_after=None, project="paywatch"):
+    def __init__(self, polls=None, vanish=(), refuse=(), dies_after=None, project="paywatch", captures=None):
         from scrapers.demo.replay import LoopbackServer, QuietHandler
 
         self.polls, self.vanish, self.refuse, self.dies_after, self.project = dict(polls or {}), set(vanish), \
             set(refuse), dies_after, project
+        self.captures, self.captured = dict(captures or {}), set()
         self.jobs, self.listings, self.cancelled, self.events = {}, 0, [], []
         fake = self
 
@@ -151,7 +154,9 @@ class FakeScrapyd:
             if spider in self.refuse:
                 return {"status": "error", "message": f"spider {spider!r} not found"}
             job = f"job{len(self.jobs) + 1}"
-            self.jobs[job] = {"spider": spider, "left": self.polls.get(spider), "state": "running", "form": form}
+            companies = [spider, *[slug for slug in fields.get("company_queue", "").split(",") if slug]]
+            self.jobs[job] = {"spider": spider, "left": self.polls.get(spider), "state": "running", "form": form,
+                              "companies": companies}
             self.events.append(("start", spider))
             return {"status": "ok", "jobid": job}
         if endpoint == "listjobs":
@@ -161,6 +166,7 @@ class FakeScrapyd:
                     job["left"] -= 1
                     if job["left"] <= 0:
                         job["state"] = "gone" if job["spider"] in self.vanish else "finished"
+                        self.captured |= set(job["companies"][:self.captures.get(job["spider"], len(job["companies"]))])
                         self.events.append(("end", job["spider"]))
             return {"status": "ok", "pending": [], **{state: [
                 {"id": job_id, "spider": job["spider"], "log_url": f"/logs/paywatch/{job['spider']}/{job_id}.log"}
@@ -178,19 +184,44 @@ def company(slug):
     return Company(slug=slug, name=slug.title(), sector="tech", platform="greenhouse", ids={"token": slug})
 
 
-def follow(chains, timeout=20.0):
+def follow(fakes, chains, timeout=20.0, job_companies=1):
+    """crawl_chains on the fakes' chains; a company is captured when its fake says so."""
     pytest.importorskip("scrapyd_client")
     from scrapers.cluster import crawl_chains
 
     heard = []
     ends = crawl_chains(chains, "paywatch", ["DOWNLOAD_DELAY=2"], timeout=timeout, poll=0.05,
-                        heard=lambda company, end: heard.append(company.slug), request_timeout=5)
+                        heard=lambda company, end: heard.append(company.slug), request_timeout=5,
+                        captured=lambda company: any(company.slug in fake.captured for fake in fakes),
+                        job_companies=job_companies, cancel_grace=1)
     return ends, heard
+
+
+def test_one_job_crawls_a_run_of_its_host_groups_companies_in_turn():
+    group = [company(slug) for slug in "abcde"]
+    with FakeScrapyd(polls={"a": 1, "d": 1}) as node:
+        ends, heard = follow([node], {node.url: [group]}, job_companies=3)
+        jobs = [(job["spider"], dict(job["form"]).get("company_queue"), dict(job["form"])["host_share"])
+                for job in node.jobs.values()]
+    assert jobs == [("a", "b,c", "5"), ("d", "e", "5")]
+    assert heard == list("abcde") and all(end.finished for end in ends.values())
+
+
+def test_a_job_cut_short_is_followed_by_one_for_the_companies_it_left_and_one_that_captured_none_moves_on():
+    """A job that captured a and then stopped (b's own limit closed the crawler): b and c go on in a
+    new job. That job captures nothing: b has ended without a capture, c gets a job of its own."""
+    group = [company(slug) for slug in "abc"]
+    with FakeScrapyd(polls={"a": 1, "b": 1, "c": 1}, captures={"a": 1, "b": 0}) as node:
+        ends, heard = follow([node], {node.url: [group]}, job_companies=3)
+        jobs = [(job["spider"], dict(job["form"]).get("company_queue")) for job in node.jobs.values()]
+    assert jobs == [("a", "b,c"), ("b", "c"), ("c", None)]
+    assert node.captured == {"a", "c"}
+    assert all(ends[slug].finished for slug in "abc") and heard == list("abc")  # b's missing capture is for the caller
 
 
 def test_a_host_groups_jobs_run_one_after_another_while_groups_run_side_by_side():
     with FakeScrapyd(polls={"a": 2, "b": 2, "c": 1, "d": 5}) as node:
-        ends, heard = follow({node.url: [[company("a"), company("b"), company("c")], [company("d")]]})
+        ends, heard = follow([node], {node.url: [[company("a"), company("b"), company("c")], [company("d")]]})
         forms = {job["spider"]: job["form"] for job in node.jobs.values()}
     assert {slug: end.reason for slug, end in ends.items()} == dict.fromkeys("abcd", "finished")
     assert sorted(heard) == list("abcd")
@@ -211,7 +242,7 @@ def test_a_host_groups_jobs_run_one_after_another_while_groups_run_side_by_side(
 
 def test_a_refused_job_fails_that_company_and_its_group_goes_on():
     with FakeScrapyd(polls={"a": 1, "c": 1}, refuse={"b"}) as node:
-        ends, _ = follow({node.url: [[company("a"), company("b"), company("c")]]})
+        ends, _ = follow([node], {node.url: [[company("a"), company("b"), company("c")]]})
     assert ends["a"].finished and ends["c"].finished
     assert ends["b"].reason == f"{node.url} refused the job: spider 'b' not found"
 
@@ -219,7 +250,7 @@ def test_a_refused_job_fails_that_company_and_its_group_goes_on():
 def test_jobs_past_the_wait_are_cancelled_and_the_rest_are_not_started():
     with FakeScrapyd(polls={"a": None, "b": 1, "d": 1}) as node:
         started = time.monotonic()
-        ends, _ = follow({node.url: [[company("a"), company("b")], [company("d")]]}, timeout=1.0)
+        ends, _ = follow([node], {node.url: [[company("a"), company("b")], [company("d")]]}, timeout=1.0)
         took = time.monotonic() - started
     assert took < 10
     assert ends["d"].finished
@@ -229,7 +260,7 @@ def test_jobs_past_the_wait_are_cancelled_and_the_rest_are_not_started():
 
 def test_a_job_gone_from_every_list_has_ended():
     with FakeScrapyd(polls={"a": 1, "b": 1}, vanish={"a"}) as node:
-        ends, _ = follow({node.url: [[company("a"), company("b")]]})
+        ends, _ = follow([node], {node.url: [[company("a"), company("b")]]})
     assert ends["a"].finished and ends["a"].log_url is None and ends["b"].finished
 
 
@@ -239,8 +270,9 @@ def test_nodes_that_are_down_die_or_lack_the_project_fail_their_companies_only()
     down = f"http://127.0.0.1:{_free_port()}"
     with FakeScrapyd(polls={"a": 1}) as healthy, FakeScrapyd(polls={"b": 50}, dies_after=2) as dying, \
             FakeScrapyd(polls={"c": 1}, project="other") as bare:
-        ends, heard = follow({healthy.url: [[company("a")]], dying.url: [[company("b"), company("b2")]],
-                              down: [[company("e")]], bare.url: [[company("c")]]})
+        ends, heard = follow([healthy, dying, bare], {
+            healthy.url: [[company("a")]], dying.url: [[company("b"), company("b2")]], down: [[company("e")]],
+            bare.url: [[company("c")]]})
     assert ends["a"].finished
     assert ends["b"].reason.startswith(f"{dying.url} unreachable while its jobs ran: ") and \
         ends["b2"].reason == ends["b"].reason
@@ -306,13 +338,17 @@ def test_a_night_on_nodes_records_why_each_company_was_not_crawled_and_closes_no
     does not know, a node that is down, jobs that die before they capture anything. Each is a failed
     crawl that says why, named on stderr and in the report; nothing is closed; a rebuild replays it."""
     from benchmarks.archive_equal import compare
-    from scrapers.cluster import LocalNode, _free_port, chains_by_node, deploy_egg
+    from scrapers.cluster import LocalNode, _free_port, chains_by_node, deploy_egg, scrapyd_client
     from scrapers.demo import DEMO_DIR, FAST_LOCAL_SETTINGS, replay_settings
     from scrapers.demo.replay import ReplayServer
 
     registry = tmp_path / "companies.toml"
-    registry.write_text((DEMO_DIR / "companies.toml").read_text() + "\n[[company]]\nslug = \"a24_films\"\n"
-                        "name = \"A24 Films\"\nsector = \"studio\"\nplatform = \"greenhouse\"\ntoken = \"a24\"\n")
+    # Two more on A24's host: a24_films first in the group, so its spider name is the one scheduled
+    # (the deployed egg has no such spider); a24_again after a24, crawled in a24's job (company_queue).
+    def entry(slug):
+        return f'[[company]]\nslug = "{slug}"\nname = "{slug}"\nsector = "studio"\nplatform = "greenhouse"\ntoken = "a24"\n\n'
+
+    registry.write_text(entry("a24_films") + (DEMO_DIR / "companies.toml").read_text() + "\n" + entry("a24_again"))
     companies = load_registry(registry)
     db, shared, report = tmp_path / "archive.db", tmp_path / "shared", tmp_path / "night2.json"
 
@@ -340,7 +376,11 @@ def test_a_night_on_nodes_records_why_each_company_was_not_crawled_and_closes_no
         assert "paywatch: crawl failed for: a24_films" in first.stderr
         night1 = crawls("night1")
         assert night1.pop("a24_films") == ("failed", f"{node.url} refused the job: spider 'a24_films' not found")
-        assert set(night1.values()) == {("complete", None)} and len(night1) == 5
+        assert set(night1.values()) == {("complete", None)} and len(night1) == 6
+        jobs = scrapyd_client(node.url).jobs("paywatch")["finished"]
+        assert sorted(job["spider"] for job in jobs) == ["a24", "disney", "netflix", "ramp", "spotify"]
+        seen = dict(sqlite3.connect(db).execute("SELECT company, seen FROM crawls WHERE company LIKE 'a24%'"))
+        assert seen == {"a24": 3, "a24_again": 3, "a24_films": 0}
         assert list(shared.iterdir()) == []  # tonight's directory is removed once all of it is ingested
         open_before = sqlite3.connect(db).execute("SELECT count(*) FROM postings WHERE closed_at IS NULL").fetchone()
 

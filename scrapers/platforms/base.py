@@ -54,7 +54,7 @@ from scrapers.platforms.details import (
     KnownDetail, WantedDetail, default_budget, detail_tier, extraction_code_version, list_fingerprint, night_order,
     seconds_per_request, time_limits,
 )
-from scrapers.registry import Company
+from scrapers.registry import Company, read_registry
 
 T = TypeVar("T")
 # Known postings' details sent per idle turn: the budget and the time limit are checked between batches.
@@ -179,12 +179,25 @@ class PlatformSpider(scrapy.Spider):
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> "PlatformSpider":
+        queued = kwargs.get("company_queue")
+        if isinstance(queued, str):  # `-a company_queue=slug,slug`: a cluster's Scrapyd job (scrapers/cluster.py)
+            kwargs["company_queue"] = cls.registry_entries(queued, crawler.settings.get("PAYWATCH_REGISTRY"))
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider.on_spider_error, signal=signals.spider_error)
         crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
         crawler.signals.connect(spider.on_closed, signal=signals.spider_closed)
         spider.open_company()
         return spider
+
+    @staticmethod
+    def registry_entries(slugs: str, registry: str | None) -> list[Company]:
+        """The registry's entries for comma-separated ``slugs``, in that order."""
+        wanted = [slug.strip() for slug in slugs.split(",") if slug.strip()]
+        entries = {company.slug: company for company in read_registry(registry)}
+        unknown = [slug for slug in wanted if slug not in entries]
+        if unknown:
+            raise ValueError(f"company_queue names companies not in the registry: {', '.join(unknown)}")
+        return [entries[slug] for slug in wanted]
 
     def open_company(self) -> None:
         """What a company's crawl needs from the crawler: its hosts (the base URL is a setting), its

@@ -35,8 +35,9 @@ class ClusterError(RuntimeError):
 
 
 def host_group(company: Company) -> str:
-    """The host a crawl of ``company`` talks to, with its platform: what must stay on one node."""
-    return f"{company.platform}:{PLATFORMS[company.platform].host_key(company)}"
+    """The host a crawl of ``company`` talks to (``PlatformSpider.host_key``, as a one-process night
+    groups them): what must stay on one node. Two platforms may name one host."""
+    return PLATFORMS[company.platform].host_key(company)
 
 
 def node_for(group: str, nodes: Sequence[str]) -> str:
@@ -283,7 +284,9 @@ def crawl_chains(chains: Mapping[str, Sequence[Sequence[Company]]], project: str
                 end(company, JobEnd(node, lost[node]))
             chain.companies.clear()
         while chain.companies:
-            job = [chain.companies.popleft() for _ in range(min(job_companies, len(chain.companies)))]
+            job = [chain.companies.popleft()]  # and those after it of its platform (one spider class crawls them)
+            while chain.companies and len(job) < job_companies and chain.companies[0].platform == job[0].platform:
+                job.append(chain.companies.popleft())
             arguments = [("setting", setting) for setting in job_settings] + [("host_share", str(chain.host_share))]
             if len(job) > 1:
                 arguments.append(("company_queue", ",".join(company.slug for company in job[1:])))

@@ -35,7 +35,7 @@ def test_every_company_lands_on_exactly_one_node_and_host_groups_stay_together(r
             nodes_of_group[host_group(company)].add(node)
     assert all(len(nodes) == 1 for nodes in nodes_of_group.values())
     # SmartRecruiters' eight companies share api.smartrecruiters.com: one node crawls them in turn.
-    assert len(nodes_of_group["smartrecruiters:smartrecruiters"]) == 1
+    assert len(nodes_of_group["smartrecruiters"]) == 1
     assert len({host_group(c) for c in registry if c.platform == "workday" and "xboxgaming" in c.ids["host"]}) == 1
 
 
@@ -197,14 +197,16 @@ def follow(fakes, chains, timeout=20.0, job_companies=1):
     return ends, heard
 
 
-def test_one_job_crawls_a_run_of_its_host_groups_companies_in_turn():
-    group = [company(slug) for slug in "abcde"]
-    with FakeScrapyd(polls={"a": 1, "d": 1}) as node:
+def test_one_job_crawls_a_run_of_its_host_groups_companies_of_one_platform_in_turn():
+    from dataclasses import replace
+
+    group = [company(slug) for slug in "abcde"] + [replace(company("f"), platform="jsonld"), company("g")]
+    with FakeScrapyd(polls={"a": 1, "d": 1, "f": 1, "g": 1}) as node:
         ends, heard = follow([node], {node.url: [group]}, job_companies=3)
         jobs = [(job["spider"], dict(job["form"]).get("company_queue"), dict(job["form"])["host_share"])
                 for job in node.jobs.values()]
-    assert jobs == [("a", "b,c", "5"), ("d", "e", "5")]
-    assert heard == list("abcde") and all(end.finished for end in ends.values())
+    assert jobs == [("a", "b,c", "7"), ("d", "e", "7"), ("f", None, "7"), ("g", None, "7")]
+    assert heard == list("abcdefg") and all(end.finished for end in ends.values())
 
 
 def test_a_job_cut_short_is_followed_by_one_for_the_companies_it_left_and_one_that_captured_none_moves_on():

@@ -440,7 +440,8 @@ def run_cluster_crawl(db_path: str, selected: list[Company], nodes: Sequence[str
     from scrapers.registry import resolve_registry_path
 
     started_at = utc_now()
-    night_dir = Path(shared_dir) / f"{started_at.replace(':', '').replace('+0000', 'Z')}-{os.getpid()}"
+    # Absolute: a node's job runs in a directory of Scrapyd's own.
+    night_dir = Path(shared_dir).absolute() / f"{started_at.replace(':', '').replace('+0000', 'Z')}-{os.getpid()}"
     handoff, captures = night_dir / "handoff", night_dir / "captures"
     captures.mkdir(parents=True)
     # The nodes crawl the archive machine's registry, whatever registry their egg shipped with.

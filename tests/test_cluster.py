@@ -352,14 +352,17 @@ def test_a_night_on_nodes_records_why_each_company_was_not_crawled_and_closes_no
 
     registry.write_text(entry("a24_films") + (DEMO_DIR / "companies.toml").read_text() + "\n" + entry("a24_again"))
     companies = load_registry(registry)
-    db, shared, report = tmp_path / "archive.db", tmp_path / "shared", tmp_path / "night2.json"
+    # The archive named relative to where the crawl runs, and the shared directory left to its
+    # default beside it: the nodes' jobs, which run in Scrapyd's own directories, must still find it.
+    db, shared, report = tmp_path / "archive.db", tmp_path / "archive.db.cluster", tmp_path / "night2.json"
 
     def crawl_on(nodes, night, *settings):
         arguments = [*replay_settings(server.url, night), *FAST_LOCAL_SETTINGS, "PAYWATCH_NODE_WAIT=240", *settings]
-        command = [sys.executable, "-m", "scrapers.cli", "crawl", "--db", str(db), "--registry", str(registry),
-                   "--nodes", ",".join(nodes), "--shared-dir", str(shared), "--report", str(report),
+        command = [sys.executable, "-m", "scrapers.cli", "crawl", "--db", db.name, "--registry", str(registry),
+                   "--nodes", ",".join(nodes), "--report", str(report),
                    "--log-level", "WARNING", *[part for setting in arguments for part in ("-s", setting)]]
-        return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=400)
+        return subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=400,
+                              env={**os.environ, "PYTHONPATH": str(REPO)})
 
     def crawls(night):
         archive = sqlite3.connect(db)

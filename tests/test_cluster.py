@@ -391,8 +391,10 @@ def test_a_night_on_nodes_records_why_each_company_was_not_crawled_and_closes_no
 
         # Night 2 would close three postings: on a node that is down, or in jobs that die before
         # they capture (a setting the node's Scrapy cannot read), it must close none.
-        down = next(url for url in (f"http://127.0.0.1:{_free_port()}" for _ in range(50))
-                    if all(chains_by_node(companies, [node.url, url]).values()))
+        # A node that is down, chosen so that A24's host group stays on the live node.
+        down = next(url for url in (f"http://127.0.0.1:{_free_port()}" for _ in range(200))
+                    if chains_by_node(companies, [node.url, url])[url] and "a24" in
+                    {company.slug for group in chains_by_node(companies, [node.url, url])[node.url] for company in group})
         second = crawl_on([node.url, down], "night2", "DOWNLOAD_DELAY=not-a-number")
     assert second.returncode == 1
     night2 = crawls("night2")
@@ -401,8 +403,10 @@ def test_a_night_on_nodes_records_why_each_company_was_not_crawled_and_closes_no
     for slug, (_, reason) in night2.items():
         if slug not in on_live:
             assert reason == f"{down} unreachable: connection failed"
-        elif slug == "a24_films":
-            assert reason == f"{node.url} refused the job: spider 'a24_films' not found"
+        elif slug in ("a24_films", "a24_again"):
+            # a24_again was queued in a24's job, which died with nothing captured; the job that
+            # then led with it was refused, as its egg has no such spider.
+            assert reason == f"{node.url} refused the job: spider '{slug}' not found"
         else:
             assert reason.startswith(f"the job on {node.url} ended without a capture (its log: {node.url}/logs/"), reason
     assert sqlite3.connect(db).execute("SELECT count(*) FROM postings WHERE closed_at IS NULL").fetchone() == open_before

@@ -102,10 +102,12 @@ class LocalNode:
     ``with LocalNode(workdir) as node: node.url``. It is stopped by its PID when the block ends, and
     it stops itself after ``max_seconds`` in any case."""
 
-    def __init__(self, workdir: str | Path, max_seconds: float = 900.0, poll_interval: float = 0.5) -> None:
+    def __init__(self, workdir: str | Path, max_seconds: float = 900.0, poll_interval: float = 0.5,
+                 max_proc: int = 2) -> None:
         self.workdir = Path(workdir)
         self.max_seconds = max_seconds
         self.poll_interval = poll_interval
+        self.max_proc = max_proc
         self.process = None
         self.port = _free_port()
 
@@ -121,7 +123,7 @@ class LocalNode:
             "[scrapyd]\nbind_address = 127.0.0.1\n"
             f"http_port = {self.port}\npoll_interval = {self.poll_interval}\n"
             f"eggs_dir = {self.workdir / 'eggs'}\nlogs_dir = {self.workdir / 'logs'}\ndbs_dir = {self.workdir / 'dbs'}\n"
-            "items_dir =\njobs_to_keep = 5\nmax_proc = 2\n", encoding="utf-8")
+            f"items_dir =\njobs_to_keep = 5\nmax_proc = {self.max_proc}\n", encoding="utf-8")
         log = open(self.workdir / "scrapyd.log", "wb")
         # timeout(1) is the watchdog: the node ends by itself even if this process dies first.
         self.process = subprocess.Popen(["timeout", str(int(self.max_seconds)), sys.executable, "-m", "scrapyd"],

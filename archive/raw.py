@@ -149,6 +149,19 @@ def write_capture(directory: str | os.PathLike, crawl_kwargs: Mapping[str, Any],
     return path
 
 
+def company_captures(raw_dir: str | os.PathLike, company: str) -> list[Path]:
+    """The captures of ``company`` under ``raw_dir``, night by night. Each night's are named in turn
+    (``write_capture`` takes the first free name), so only those names are looked up: no listing of
+    a night directory that may hold thousands of companies' captures."""
+    found = []
+    for night_dir in sorted(path for path in Path(raw_dir).iterdir() if path.is_dir()):
+        for name in _capture_names(safe_file_stem(company)):
+            if not (night_dir / name).is_file():
+                break
+            found.append(night_dir / name)
+    return found
+
+
 def _capture_names(stem: str) -> Iterator[str]:
     yield f"{stem}{SUFFIX}"
     number = 2

@@ -484,24 +484,18 @@ class _Ingest:
         self.crawl_ids: dict[str, int] = {}
         self.kept = False  # something in tonight's directory could not be ingested: it stays
 
-    def capture_paths(self, company: Company) -> list[Path]:
-        from archive.raw import SUFFIX
-
-        return [path for pattern in (f"*/{company.slug}{SUFFIX}", f"*/{company.slug}.*{SUFFIX}")
-                for path in self.captures.glob(pattern)]
-
     def captured(self, company: Company) -> bool:
-        return bool(self.capture_paths(company))
+        from archive.raw import company_captures
+
+        return bool(company_captures(self.captures, company.slug))
 
     def job_ended(self, company: Company, job_end: JobEnd) -> Any:
-        from archive.raw import CaptureError, capture_infos, ingest_captures
+        from archive.raw import CaptureError, company_captures, ingest_captures
 
-        paths = self.capture_paths(company)
         problem = None
         summaries = []
         try:
-            for info in capture_infos(paths):
-                summaries += ingest_captures([info.path], self.db, keep_dir=self.keep_dir)
+            summaries = ingest_captures(company_captures(self.captures, company.slug), self.db, keep_dir=self.keep_dir)
         except (CaptureError, OSError) as error:
             problem = f"its capture could not be ingested ({error}); tonight's captures are kept in {self.night_dir}"
             self.kept = True

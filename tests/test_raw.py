@@ -13,8 +13,8 @@ from types import SimpleNamespace
 import pytest
 from scrapy.utils.test import get_crawler
 
-from archive.raw import (CaptureError, RebuildRefused, captures_in_order, read_capture, rebuild_archive,
-                         write_capture)
+from archive.raw import (CaptureError, RebuildRefused, captures_in_order, company_captures, read_capture,
+                         rebuild_archive, write_capture)
 from archive.schema import open_archive
 from archive.store import ingest_crawl
 from pipelines.archive_writer import ArchiveWriterPipeline
@@ -95,6 +95,16 @@ def job(ref, title=None, pay=100_000, **fields):
 def crawl_args(started_at, finished_at=None, company="acme", **fields):
     return {"company": company, "platform": "greenhouse", "started_at": started_at,
             "finished_at": finished_at or started_at, "code_version": "test", **fields}
+
+
+def test_a_companys_captures_are_found_by_name_night_by_night(tmp_path):
+    written = [write_capture(tmp_path, crawl_args(at, company=company), [])
+               for at, company in [("2026-11-01T03:00:00+00:00", "acme"), ("2026-11-01T03:00:00+00:00", "acme_two"),
+                                   ("2026-11-01T05:00:00+00:00", "acme"), ("2026-11-02T03:00:00+00:00", "acme")]]
+    assert company_captures(tmp_path, "acme") == [written[0], written[2], written[3]]
+    assert [path.name for path in company_captures(tmp_path, "acme")] == ["acme.jsonl.gz", "acme.2.jsonl.gz",
+                                                                          "acme.jsonl.gz"]
+    assert company_captures(tmp_path, "acme_two") == [written[1]] and company_captures(tmp_path, "nobody") == []
 
 
 def archive_and_capture(db, raw_dir, items, **kwargs):

@@ -1,4 +1,5 @@
-"""Crawls on a Scrapyd cluster (issue 14; docs/SCALE.md): which node crawls which companies.
+"""Crawls on a Scrapyd cluster (issue 14; docs/SCALE.md): which node crawls which companies, the
+project's egg, the nodes' jobs followed to their end, and the night's captures ingested here.
 
 The companies of one host group (the same platform host: a Workday pod, SmartRecruiters' API, one
 Oracle site) stay on one node, so the per-host politeness a crawler keeps (one request at a time,
@@ -266,11 +267,15 @@ def crawl_chains(chains: Mapping[str, Sequence[Sequence[Company]]], project: str
             if heard is not None:
                 heard(company, job_end)
 
+    def cut(node: str, job: list[Company], why: str) -> None:
+        """A job ended early for ``why``: its companies already captured have finished."""
+        for company in job:
+            end(company, JobEnd(node, "finished") if captured(company) else JobEnd(node, why))
+
     def lose_node(node: str, why: str) -> None:
         lost[node] = why
         for job, chain in running[node].values():
-            for company in job:
-                end(company, JobEnd(node, "finished") if captured(company) else JobEnd(node, why))
+            cut(node, job, why)
             for company in chain.companies:
                 end(company, JobEnd(node, why))
             chain.companies.clear()
@@ -312,7 +317,7 @@ def crawl_chains(chains: Mapping[str, Sequence[Sequence[Company]]], project: str
             end(job[0], JobEnd(node, "finished", log_url))
             left = left[1:]
         for company in job:
-            if company not in left and company.slug not in ends:
+            if company not in left:
                 end(company, JobEnd(node, "finished", log_url))
         chain.companies.extendleft(reversed(left))
         start_next(node, chain)
@@ -340,7 +345,7 @@ def crawl_chains(chains: Mapping[str, Sequence[Sequence[Company]]], project: str
                     lose_node(node, f"{node} unreachable while its jobs ran: {_why(error)}")
                     continue
                 finished = {job["id"]: job.get("log_url") for job in listed.get("finished", [])}
-                active = {job["id"] for state in ("pending", "running") for job in listed.get(state, [])}
+                active = _active_jobs(listed)
                 for job_id in list(jobs):
                     if job_id in active:
                         unlisted.discard(job_id)
@@ -357,8 +362,7 @@ def crawl_chains(chains: Mapping[str, Sequence[Sequence[Company]]], project: str
         for node, jobs in running.items():
             _cancel(clients[node], project, jobs, cancel_grace, min(poll, 1.0))
             for job, chain in jobs.values():
-                for company in job:
-                    end(company, JobEnd(node, "finished") if captured(company) else JobEnd(node, why))
+                cut(node, job, why)
                 chain.companies.clear()
             jobs.clear()
     for node, node_chains in chains.items():
@@ -383,9 +387,14 @@ def _cancel(client: Any, project: str, jobs: Mapping[str, Any], grace: float, po
             listed = client.jobs(project)
         except Exception:
             return
-        if not {job["id"] for state in ("pending", "running") for job in listed.get(state, [])} & set(jobs):
+        if not _active_jobs(listed) & set(jobs):
             return
         time.sleep(poll)
+
+
+def _active_jobs(listed: Mapping[str, Any]) -> set[str]:
+    """The ids of the jobs a ``listjobs.json`` reply has pending or running."""
+    return {job["id"] for state in ("pending", "running") for job in listed.get(state, [])}
 
 
 def _log_url(node: str, log_url: str | None) -> str | None:

@@ -46,6 +46,11 @@ COMPRESS_LEVEL = 6
 _UNSAFE_IN_NAME = re.compile(r"[^A-Za-z0-9_.-]")
 
 
+def raw_dir_for(db_path: str | os.PathLike, configured: str | None = None) -> str:
+    """Where an archive's raw captures go: ``configured`` (``PAYWATCH_RAW_DIR``), else beside it."""
+    return configured or f"{db_path}.raw"
+
+
 def safe_file_stem(name: str) -> str:
     """``name`` with every character a file name should not hold as "_" (a company slug is already safe)."""
     return _UNSAFE_IN_NAME.sub("_", name)

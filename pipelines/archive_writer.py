@@ -27,7 +27,7 @@ from scrapy.exceptions import NotConfigured
 from sqlite_utils import Database
 
 from archive.schema import open_archive
-from archive.raw import write_capture
+from archive.raw import raw_dir_for, write_capture
 from archive.store import ingest_crawl, utc_now
 from scrapers.signals import company_archived, company_closed, company_opened
 
@@ -122,7 +122,7 @@ class ArchiveWriterPipeline:
             raise NotConfigured("PAYWATCH_DB is not set")
         raw_dir = None
         if crawler.settings.getbool("PAYWATCH_RAW_CAPTURE"):
-            raw_dir = crawler.settings.get("PAYWATCH_RAW_DIR") or f"{db_path}.raw"
+            raw_dir = raw_dir_for(db_path, crawler.settings.get("PAYWATCH_RAW_DIR"))
         _close_at_reactor_shutdown()
         return cls(crawler, db_path, raw_dir)
 

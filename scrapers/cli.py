@@ -117,6 +117,7 @@ ARCHIVE_MACHINE_SETTINGS = frozenset({"PAYWATCH_DB", "PAYWATCH_RAW_DIR", "PAYWAT
 def cluster_night(db: str, registry: str | None, selected: list[Any], nodes: list[str], shared_dir: str | None,
                   overrides: dict[str, str], log_level: str | None, scrapy_settings: Any, progress: Any) -> list[Any]:
     """`crawl --nodes`: the night on the Scrapyd nodes, their captures ingested here (scrapers.cluster)."""
+    from archive.raw import raw_dir_for
     from scrapers.cluster import run_cluster_crawl
 
     job_settings = [f"{key}={value}" for key, value in overrides.items() if key not in ARCHIVE_MACHINE_SETTINGS]
@@ -125,7 +126,7 @@ def cluster_night(db: str, registry: str | None, selected: list[Any], nodes: lis
     wait = scrapy_settings.getfloat("PAYWATCH_NODE_WAIT") or scrapy_settings.getfloat("PAYWATCH_NIGHT_HOURS") * 3600 + 900
     keep_dir = None
     if scrapy_settings.getbool("PAYWATCH_RAW_CAPTURE"):
-        keep_dir = scrapy_settings.get("PAYWATCH_RAW_DIR") or f"{db}.raw"
+        keep_dir = raw_dir_for(db, scrapy_settings.get("PAYWATCH_RAW_DIR"))
     return run_cluster_crawl(db, selected, nodes, shared_dir or f"{db}.cluster", job_settings, timeout=wait,
                              registry=registry, keep_dir=keep_dir, code_version=scrapy_settings.get("PAYWATCH_VERSION"),
                              progress=progress)

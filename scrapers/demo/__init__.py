@@ -20,6 +20,7 @@ from contextlib import ExitStack
 from datetime import datetime, timezone
 from pathlib import Path
 
+from archive.raw import raw_dir_for
 from scrapers.demo.replay import ReplayServer
 
 DEMO_DIR = Path(__file__).parent
@@ -78,7 +79,7 @@ def _run_nights(db: str, keep: bool, cluster: list[str]) -> int:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db_path}{suffix}").unlink(missing_ok=True)
         # The fresh archive's raw captures start fresh too, or a rebuild from them would replay old runs.
-        shutil.rmtree(f"{db_path}.raw", ignore_errors=True)
+        shutil.rmtree(raw_dir_for(db_path), ignore_errors=True)
     # Each platform's saved replies have their own manifest: routes_<platform>.json.
     mounts = {f"/{night}": sorted((DEMO_DIR / night).glob("routes*.json")) for night in NIGHTS}
     night_started: dict[str, str] = {}

@@ -1,7 +1,6 @@
 import asyncio
 import json
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 from scrapy.http import HtmlResponse, Request
@@ -13,7 +12,7 @@ from tests.spider_helpers import make_spider, split_output
 
 CRAWL_TIME = datetime(2026, 11, 20, 3, 0, tzinfo=timezone.utc)
 BASE = "http://127.0.0.1:9/google"
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "raw" / "google__google__careers-job-initdata.json"
+CORPUS = fixture_path("google/careers_job_initdata.json")
 REAL = "92918703267422918"
 
 

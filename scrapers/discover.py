@@ -88,6 +88,9 @@ def fetch_page(url: str, settings: Mapping[str, str]) -> Page:
 
     crawl_settings = project_settings(None, overrides={"CLOSESPIDER_TIMEOUT": str(FETCH_SECONDS), "LOG_LEVEL": "ERROR",
                                                       **settings})
+    # One page read is no crawl of a company: nothing goes through the stages, so no archive, no
+    # capture and no failed crawl of a pseudo-company are written where discover runs.
+    crawl_settings.set("ITEM_PIPELINES", {}, priority="cmdline")
     process = AsyncCrawlerProcess(crawl_settings)
     process.crawl(CareersPageSpider)
     process.start()

@@ -173,13 +173,16 @@ def test_a_page_is_fetched_politely_and_its_redirect_read(tmp_path):
         {"path": "/careers", "status": 301, "headers": {"Location": "/our_team/jobs"}, "body_text": ""},
         {"path": "/our_team/jobs", "file": "jobs.md", "content_type": "text/html; charset=utf-8"},
     ]}), encoding="utf-8")
+    where_it_ran = tmp_path / "cwd"
+    where_it_ran.mkdir()
     with ReplayServer({"": manifest}) as server:
         result = subprocess.run([sys.executable, "-m", "scrapers.cli", "discover", f"{server.url}/careers",
                                  "--sector", "tech", "--name", "Status", "-s", "DOWNLOAD_DELAY=0",
                                  "-s", "AUTOTHROTTLE_ENABLED=False"],
-                                cwd=REPO, capture_output=True, text=True, timeout=120)
+                                cwd=where_it_ran, capture_output=True, text=True, timeout=120)
         requests = list(server.requests)
     assert result.returncode == 0, result.stderr
+    assert list(where_it_ran.iterdir()) == []  # discover writes nothing but what it prints: no archive, no capture
     assert f"# Found by paywatch discover on {server.url}/our_team/jobs" in result.stdout
     assert 'token = "status72"' in result.stdout
     assert [request["path"] for request in requests] == ["/robots.txt", "/careers", "/our_team/jobs"]
@@ -190,11 +193,14 @@ def test_a_page_that_cannot_be_fetched_is_said_so(tmp_path):
     manifest = tmp_path / "routes.json"
     manifest.write_text(json.dumps({"routes": [{"path": "/careers", "status": 404, "body_text": "gone"}]}),
                         encoding="utf-8")
+    where_it_ran = tmp_path / "cwd"
+    where_it_ran.mkdir()
     with ReplayServer({"": manifest}) as server:
         result = subprocess.run([sys.executable, "-m", "scrapers.cli", "discover", f"{server.url}/careers",
                                  "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"],
-                                cwd=REPO, capture_output=True, text=True, timeout=120)
+                                cwd=where_it_ran, capture_output=True, text=True, timeout=120)
     assert result.returncode == NOTHING_FOUND
+    assert list(where_it_ran.iterdir()) == []  # a failed fetch is no failed crawl of a pseudo-company either
     assert "could not fetch" in result.stderr and "404" in result.stderr and "Traceback" not in result.stderr
 
 

@@ -2,6 +2,7 @@ import json
 import os
 import sqlite3
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,20 @@ def _refuse_shared(event: str, args: tuple) -> None:
 
 
 sys.addaudithook(_refuse_shared)
+
+try:
+    from hypothesis import settings as hypothesis_settings
+    from hypothesis.configuration import set_hypothesis_home_dir
+except ImportError:  # pragma: no cover - hypothesis is a test extra
+    pass
+else:
+    # Nothing a test does leaves a file in the checkout: no .hypothesis/ example database (a failing
+    # example is printed with the failure, which is how it is reproduced) and Hypothesis's caches in
+    # a directory removed when the run ends.
+    _HYPOTHESIS_HOME = tempfile.TemporaryDirectory(prefix="paywatch-tests-hypothesis-")
+    set_hypothesis_home_dir(_HYPOTHESIS_HOME.name)
+    hypothesis_settings.register_profile("paywatch", database=None)
+    hypothesis_settings.load_profile("paywatch")
 
 
 def fixture_path(name: str) -> Path:

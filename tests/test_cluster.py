@@ -76,6 +76,8 @@ def test_an_egg_needs_a_checkout_to_build_from(tmp_path):
         built(tmp_path / "out", source=tmp_path)
 
 
+@pytest.mark.slow
+@pytest.mark.scale
 def test_the_scrapyd_egg_carries_the_registry_and_the_settings(tmp_path):
     egg = build_egg(tmp_path)
     with zipfile.ZipFile(egg) as built:
@@ -197,6 +199,7 @@ def follow(fakes, chains, timeout=20.0, job_companies=1):
     return ends, heard
 
 
+@pytest.mark.scale
 def test_one_job_crawls_a_run_of_its_host_groups_companies_of_one_platform_in_turn():
     from dataclasses import replace
 
@@ -209,6 +212,7 @@ def test_one_job_crawls_a_run_of_its_host_groups_companies_of_one_platform_in_tu
     assert heard == list("abcdefg") and all(end.finished for end in ends.values())
 
 
+@pytest.mark.scale
 def test_a_job_cut_short_is_followed_by_one_for_the_companies_it_left_and_one_that_captured_none_moves_on():
     """A job that captured a and then stopped (b's own limit closed the crawler): b and c go on in a
     new job. That job captures nothing: b has ended without a capture, c gets a job of its own."""
@@ -221,6 +225,7 @@ def test_a_job_cut_short_is_followed_by_one_for_the_companies_it_left_and_one_th
     assert all(ends[slug].finished for slug in "abc") and heard == list("abc")  # b's missing capture is for the caller
 
 
+@pytest.mark.scale
 def test_a_host_groups_jobs_run_one_after_another_while_groups_run_side_by_side():
     with FakeScrapyd(polls={"a": 2, "b": 2, "c": 1, "d": 5}) as node:
         ends, heard = follow([node], {node.url: [[company("a"), company("b"), company("c")], [company("d")]]})
@@ -242,6 +247,7 @@ def test_a_host_groups_jobs_run_one_after_another_while_groups_run_side_by_side(
     assert ("setting", "DOWNLOAD_DELAY=2") in forms["a"]
 
 
+@pytest.mark.scale
 def test_a_refused_job_fails_that_company_and_its_group_goes_on():
     with FakeScrapyd(polls={"a": 1, "c": 1}, refuse={"b"}) as node:
         ends, _ = follow([node], {node.url: [[company("a"), company("b"), company("c")]]})
@@ -249,6 +255,7 @@ def test_a_refused_job_fails_that_company_and_its_group_goes_on():
     assert ends["b"].reason == f"{node.url} refused the job: spider 'b' not found"
 
 
+@pytest.mark.scale
 def test_jobs_past_the_wait_are_cancelled_and_the_rest_are_not_started():
     with FakeScrapyd(polls={"a": None, "b": 1, "d": 1}) as node:
         started = time.monotonic()
@@ -260,12 +267,14 @@ def test_jobs_past_the_wait_are_cancelled_and_the_rest_are_not_started():
     assert ends["b"].reason == "not started: the night's wait of 1 s ran out"
 
 
+@pytest.mark.scale
 def test_a_job_gone_from_every_list_has_ended():
     with FakeScrapyd(polls={"a": 1, "b": 1}, vanish={"a"}) as node:
         ends, _ = follow([node], {node.url: [[company("a"), company("b")]]})
     assert ends["a"].finished and ends["a"].log_url is None and ends["b"].finished
 
 
+@pytest.mark.scale
 def test_nodes_that_are_down_die_or_lack_the_project_fail_their_companies_only():
     from scrapers.cluster import _free_port
 
@@ -298,6 +307,8 @@ def gone(pid):
     return False
 
 
+@pytest.mark.slow
+@pytest.mark.scale
 def test_demo_on_two_scrapyd_nodes_builds_the_archive_the_single_process_demo_builds(tmp_path, egg):
     """`paywatch demo --nodes 2`: two Scrapyd nodes on 127.0.0.1, the egg deployed to both, the two
     nights crawled on them and ingested here: the same history as `paywatch demo`, the nodes gone."""
@@ -341,6 +352,8 @@ def test_demo_on_two_scrapyd_nodes_builds_the_archive_the_single_process_demo_bu
         db.close()
 
 
+@pytest.mark.slow
+@pytest.mark.scale
 def test_a_night_on_nodes_records_why_each_company_was_not_crawled_and_closes_nothing(tmp_path, egg):
     """Crawls on a real Scrapyd node that fail in the ways a cluster fails: a company the node's egg
     does not know, a node that is down, jobs that die before they capture anything. Each is a failed

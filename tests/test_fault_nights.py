@@ -37,6 +37,7 @@ TEST_CONFIG = LabConfig(
     server_max_seconds=900,
 )
 ROWS = [fault.name for fault in FAULTS]
+pytestmark = pytest.mark.slow  # every row's three nights: about a minute and a half on 2 cores
 MUST_NOT_BE_COMPLETE = [fault.name for fault in FAULTS if fault.expect == NOT_COMPLETE]
 
 

@@ -333,6 +333,7 @@ def free_port() -> int:
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed (.ci/run installs Debian's chromium)")
 def test_the_dashboard_renders_its_charts_in_a_browser(archive_file, tmp_path):
     served = tmp_path / archive_file.name

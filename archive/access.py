@@ -11,12 +11,19 @@ would leave files beside the archive. A read-write connection that refuses every
 the archive file itself is never written (there is nothing to checkpoint). ``mode=ro`` is used only
 when those files already exist (a crawl is writing, or one was killed: closing a read-write connection
 would then checkpoint its pages into the file) or the directory is not writable.
+
+On a read-only mount or directory with no ``-wal`` beside the archive, ``mode=ro`` cannot open a WAL
+archive at all (SQLite would need to create ``-shm``: "unable to open database file"). Every committed
+write is then in the file itself and no crawl can be writing it through a ``-wal``, so the file is read
+as ``immutable``: without locks or files beside it. With a ``-wal`` there, ``mode=ro`` reads it
+(immutable would miss what the ``-wal`` holds).
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -39,9 +46,9 @@ def open_read_only(path: str, *, immutable: bool = False) -> Database:
     return db
 
 
-def prepare_archive(path: str) -> None:
-    """Create or migrate the archive at ``path`` now, so a crawl that could not write it stops before
-    its first request. An existing SQLite file of another program is refused, not migrated into."""
+def refuse_unusable(path: str) -> None:
+    """``ArchiveUnusable`` if ``path`` exists and is not a paywatch archive (or an empty file) a crawl
+    could write: read only, so a crawl refuses someone else's file before it leaves a lock beside it."""
     if Path(path).exists():
         db = _reader(path)
         try:
@@ -50,19 +57,57 @@ def prepare_archive(path: str) -> None:
             db.close()
         if kind not in ("paywatch", "empty"):
             raise ArchiveUnusable(f"{path} is not a paywatch archive ({kind})")
+
+
+def prepare_archive(path: str) -> None:
+    """Create or migrate the archive at ``path`` now, so a crawl that could not write it stops before
+    its first request. An existing SQLite file of another program is refused, not migrated into."""
+    refuse_unusable(path)
     try:
         open_archive(path).close()
     except (sqlite3.Error, OSError) as error:
         raise ArchiveUnusable(f"cannot open or migrate {path}: {error}") from None
 
 
-def _reader(path: str, immutable: bool = False) -> Database:
+def reading_mode(path: str, immutable: bool = False) -> str:
+    """How ``open_read_only`` opens the archive at ``path``: "immutable=1", "mode=ro" or "mode=rw"
+    (see the module's docstring); ``serve`` hands Datasette the same. An archive that cannot be read
+    at all is ``ArchiveUnusable``, saying why."""
     archive = Path(path)
     if archive.is_dir():
         raise ArchiveUnusable(f"{path} is a directory, not a paywatch archive")
-    leave_as_is = Path(f"{path}-wal").exists() or not os.access(archive.absolute().parent, os.W_OK)
-    mode = "immutable=1" if immutable else f"mode={'ro' if leave_as_is else 'rw'}"
-    uri = f"{archive.absolute().as_uri()}?{mode}"
+    try:
+        with open(archive, "rb"):
+            pass
+    except OSError as error:
+        raise ArchiveUnusable(f"cannot read {path}: {error.strerror or error}") from None
+    if immutable:
+        return "immutable=1"
+    has_wal = Path(f"{path}-wal").exists()
+    if not has_wal and os.access(archive.absolute().parent, os.W_OK):
+        return "mode=rw"
+    if not has_wal and not _opens(archive, "mode=ro"):
+        return "immutable=1"  # a read-only mount or directory: nothing can be writing it through a -wal
+    return "mode=ro"
+
+
+def _opens(archive: Path, mode: str) -> bool:
+    try:
+        with closing(sqlite3.connect(f"{archive.absolute().as_uri()}?{mode}", uri=True)) as connection:
+            connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError as error:
+        # What SQLite says when it cannot create -shm: on a read-only mount, in a directory not this user's.
+        if "unable to open" in str(error) or "readonly database" in str(error):
+            return False
+        raise ArchiveUnusable(f"cannot read {archive}: {error}") from None
+    except sqlite3.DatabaseError:
+        return True  # not SQLite at all: told apart by _kind, which names it
+    return True
+
+
+def _reader(path: str, immutable: bool = False) -> Database:
+    archive = Path(path)
+    uri = f"{archive.absolute().as_uri()}?{reading_mode(path, immutable)}"
     try:
         connection = sqlite3.connect(uri, uri=True)
         connection.execute("PRAGMA query_only = ON")

@@ -51,18 +51,34 @@ registry_option = click.option("--registry", metavar="PATH",
 
 
 def existing_archive(db: str) -> None:
-    if not Path(db).exists():
-        raise click.ClickException(f"no archive at {db}")
+    try:
+        Path(db).stat()
+    except FileNotFoundError:
+        raise click.ClickException(f"no archive at {db}") from None
+    except OSError as error:  # a directory on the way that this user may not enter, say
+        raise ArchiveUnusable(f"cannot read {db}: {error.strerror or error}") from None
 
 
 def parse_settings(_ctx: Any, _param: Any, values: Sequence[str]) -> dict[str, str]:
+    """-s KEY=VALUE as a dict, every key one that Scrapy or paywatch reads and every value one its
+    setting takes, checked before anything is opened or sent."""
     settings = {}
     for value in values:
         key, separator, setting = value.partition("=")
         if not separator or not key.strip():
             raise click.BadParameter(f"expects KEY=VALUE, got {value!r}")
         settings[key.strip()] = setting
+    if settings:
+        from scrapers.crawl import setting_problem
+
+        for key, setting in settings.items():
+            problem = setting_problem(key, setting)
+            if problem:
+                raise click.BadParameter(problem)
     return settings
+
+
+LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -140,7 +156,7 @@ def cluster_night(db: str, registry: str | None, selected: list[Any], nodes: lis
 @click.option("--sector", multiple=True, type=click.Choice(SECTORS), help="only this sector (repeatable)")
 @click.option("-s", "--set", "settings", multiple=True, metavar="KEY=VALUE", callback=parse_settings,
               help="a Scrapy setting, e.g. a platform's base URL (repeatable)")
-@click.option("--log-level", help="Scrapy log level (default INFO)")
+@click.option("--log-level", type=click.Choice(LOG_LEVELS, case_sensitive=False), help="Scrapy log level (default INFO)")
 @click.option("--log-dir", type=click.Path(file_okay=False), metavar="DIR",
               help="write Scrapy's log, the progress and the report table to DIR/crawl-YYYY-MM-DD.log (one file "
                    "a night); only problems are printed, so a good night is silent (cron mails only problems)")
@@ -170,7 +186,7 @@ def crawl(db: str, registry: str | None, platform: tuple[str, ...], company: tup
 
     Example: paywatch crawl --sector studio --db paywatch.db --report night.json
     """
-    from archive.access import prepare_archive
+    from archive.access import prepare_archive, refuse_unusable
     from archive.report import night_report, render_table, write_report
     from archive.schema import open_archive
     from scrapers import crawl as night  # Scrapy is imported only by the command that crawls
@@ -198,6 +214,7 @@ def crawl(db: str, registry: str | None, platform: tuple[str, ...], company: tup
         say(f"[{done}/{total}] {slug}: {status} ({reason})")
 
     plural = "y" if len(selected) == 1 else "ies"
+    refuse_unusable(db)  # before the lock: a refused file gets no <db>.lock beside it
     with ExitStack() as held_lock:
         try:
             held_lock.enter_context(crawl_lock(db))

@@ -59,6 +59,42 @@ def project_settings(
     return settings
 
 
+def known_setting_names() -> set[str]:
+    """Every setting Scrapy or paywatch reads: Scrapy's defaults and paywatch's settings module (which
+    names each of its own, None where it has no default, so a misspelling is never taken silently)."""
+    from scrapy.settings import default_settings
+
+    from scrapers import settings as paywatch_settings
+
+    return {name for module in (default_settings, paywatch_settings) for name in dir(module) if name.isupper()}
+
+
+# How a setting's value is read, by the type of its default: a value that cannot be read so is refused
+# on the command line, not when a spider first asks for it mid-crawl.
+_READERS = ((bool, "getbool", "true or false"), (int, "getint", "a whole number"),
+            (float, "getfloat", "a number"), (dict, "getdict", "a JSON object"), (list, "getlist", "a list"))
+
+
+def setting_problem(key: str, value: str) -> str | None:
+    """What is wrong with ``-s key=value`` (an unknown key, naming the closest known one; a value its
+    setting cannot take), or None."""
+    import difflib
+
+    known = known_setting_names()
+    if key not in known:
+        closest = difflib.get_close_matches(key.upper(), sorted(known), n=1, cutoff=0.6)
+        return f"{key} is not a Scrapy or paywatch setting" + (f" (did you mean {closest[0]}?)" if closest else "")
+    default = project_settings(None).get(key)
+    for kind, reader, what in _READERS:
+        if isinstance(default, kind):
+            try:
+                getattr(Settings({key: value}), reader)(key)
+            except (TypeError, ValueError):
+                return f"{key} takes {what}, not {value!r}"
+            return None
+    return None
+
+
 def select_companies(
     registry: str | None,
     platforms: Iterable[str] = (),

@@ -7,6 +7,7 @@ import io
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -235,12 +236,45 @@ def test_a_second_crawl_on_an_archive_being_written_refuses_before_any_request(c
 def test_a_crawl_into_an_unusable_archive_exits_3_before_any_request(capsys, tmp_path, replay, make, message):
     db = tmp_path / "nightly.db"
     make(db)
-    before = sorted(p.name for p in tmp_path.iterdir() if p.name != "nightly.db.lock")
+    before = sorted(p.name for p in tmp_path.iterdir())
     code, out, err = run(capsys, *crawl_args(db, replay))
     assert code == ARCHIVE_UNUSABLE and out == ""
     assert err.strip() == f"paywatch: {db} {message}"
     assert replay.requests == []
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "nightly.db.lock") == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # not even a <db>.lock beside someone's file
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["-s", "GREENHOUSE_URL=http://127.0.0.1:9"],
+     "GREENHOUSE_URL is not a Scrapy or paywatch setting (did you mean GREENHOUSE_API_URL?)"),
+    (["-s", "download_delay=0"], "download_delay is not a Scrapy or paywatch setting (did you mean DOWNLOAD_DELAY?)"),
+    (["-s", "PAYWATCH_NO_SUCH_THING=1"], "PAYWATCH_NO_SUCH_THING is not a Scrapy or paywatch setting"),
+    (["-s", "DOWNLOAD_DELAY=soon"], "DOWNLOAD_DELAY takes a number, not 'soon'"),
+    (["-s", "ROBOTSTXT_OBEY=perhaps"], "ROBOTSTXT_OBEY takes true or false, not 'perhaps'"),
+    (["-s", "RETRY_TIMES=3.5"], "RETRY_TIMES takes a whole number, not '3.5'"),
+    (["--log-level", "loud"], "'loud' is not one of 'critical', 'error', 'warning', 'info', 'debug'"),
+])
+def test_a_setting_or_log_level_nobody_reads_is_one_line_and_exit_2_before_anything(capsys, tmp_path, replay,
+                                                                                      extra, message):
+    db = tmp_path / "nightly.db"
+    code, out, err = run(capsys, *crawl_args(db, replay, *extra))
+    assert (code, out) == (BAD_INPUT, "")
+    assert len(err.strip().splitlines()) == 1 and message in err, err
+    assert replay.requests == [] and list(tmp_path.iterdir()) == []  # no request, no migrated archive, no lock
+
+
+def test_every_setting_paywatch_reads_is_a_known_one():
+    """The check above knows a key by Scrapy's defaults and paywatch's settings module: every key
+    paywatch's code reads must be named there, or `-s` would refuse a real setting."""
+    from scrapers.crawl import known_setting_names
+    from scrapers.platforms import PLATFORMS
+
+    read = set()
+    for source in [*REPO.glob("scrapers/**/*.py"), *REPO.glob("pipelines/*.py"), *REPO.glob("archive/*.py")]:
+        read |= set(re.findall(r"settings\.get\w*\(\s*\"([A-Z][A-Z0-9_]+)\"", source.read_text(encoding="utf-8")))
+    read |= {spider.base_url_setting for spider in PLATFORMS.values()}
+    assert len(read) > 20
+    assert read - known_setting_names() == set()
 
 
 def test_a_crawl_into_a_directory_that_does_not_exist_exits_3(capsys, tmp_path, replay):
@@ -330,6 +364,110 @@ def test_read_commands_refuse_a_file_that_is_not_an_archive_exit_3(capsys, tmp_p
     assert (code, out) == (ARCHIVE_UNUSABLE, "")
     assert err.strip() == f"paywatch: {foreign} is not a paywatch archive ({kind})"
     assert snapshot(tmp_path, foreign) == before  # no paywatch table added, no -wal left
+
+
+# A read-only mount, made in a mount namespace of the test's own (unshare -rm: no privilege needed where
+# user namespaces are allowed), so the read commands meet what a read-only share gives them.
+MOUNT_READ_ONLY = 'mount --bind -o ro "$1" "$2" && shift 2 && exec "$@"'
+
+
+def on_a_read_only_mount(source, target, *argv):
+    return subprocess.run(["unshare", "-rm", "sh", "-c", MOUNT_READ_ONLY, "sh", str(source), str(target),
+                           sys.executable, "-m", "scrapers.cli", *argv], capture_output=True, text=True, timeout=60)
+
+
+def read_only_mounts_can_be_made(tmp_path):
+    (tmp_path / "probe-source").mkdir()
+    (tmp_path / "probe-target").mkdir()
+    probe = subprocess.run(["unshare", "-rm", "sh", "-c", MOUNT_READ_ONLY + " 2>/dev/null", "sh",
+                            str(tmp_path / "probe-source"), str(tmp_path / "probe-target"), "true"],
+                           capture_output=True)
+    return probe.returncode == 0
+
+
+@pytest.mark.parametrize("argv", [["diff", "--since", "2026-11-01", "--format", "json"], ["history", "acme", "1"],
+                                  ["report", "--format", "json"]])
+@pytest.mark.parametrize("with_wal", [False, True], ids=["checkpointed", "with a -wal beside it"])
+def test_read_commands_read_an_archive_on_a_read_only_mount(tmp_path, argv, with_wal):
+    if shutil.which("unshare") is None or not read_only_mounts_can_be_made(tmp_path):
+        pytest.skip("cannot make a read-only mount here (unshare -rm and mount --bind are needed)")
+    share, mount = tmp_path / "share", tmp_path / "mnt"
+    share.mkdir()
+    mount.mkdir()
+    small_archive(share / "paywatch.db")
+    expected = subprocess.run([sys.executable, "-m", "scrapers.cli", *argv, "--db", str(share / "paywatch.db")],
+                              capture_output=True, text=True, timeout=60)
+    writer = None
+    if with_wal:  # a copy taken while a crawl was writing: its last night is only in the -wal
+        from archive.schema import open_archive
+        from archive.store import ingest_crawl
+
+        writer = open_archive(str(share / "paywatch.db"))
+        writer.execute("PRAGMA wal_autocheckpoint = 0")
+        ingest_crawl(writer, company="acme", platform="greenhouse", started_at="2026-11-03T03:00:00+00:00",
+                     items=[{"ref": "3", "title": "Job 3", "pay_ranges": []}])
+        assert (share / "paywatch.db-wal").stat().st_size > 0
+        expected = subprocess.run([sys.executable, "-m", "scrapers.cli", *argv, "--db", str(share / "paywatch.db")],
+                                  capture_output=True, text=True, timeout=60)
+    try:
+        before = sorted(path.name for path in share.iterdir())
+        result = on_a_read_only_mount(share, mount, *argv, "--db", str(mount / "paywatch.db"))
+    finally:
+        if writer is not None:
+            writer.close()
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.replace(str(mount), str(share)) == expected.stdout  # what the writable copy reads
+    assert before == sorted(path.name for path in share.iterdir()) or with_wal
+
+
+def as_another_user(*argv):
+    """The command as a user who owns none of the test's files: root reads and writes anything, so the
+    tests that run as root (CI) drop to nobody for it; others are that user already."""
+    drop = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] if os.geteuid() == 0 else []
+    if drop and shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv to drop privileges")
+    return subprocess.run([*drop, sys.executable, "-m", "scrapers.cli", *argv], capture_output=True, text=True,
+                          timeout=60, cwd="/")
+
+
+@pytest.fixture
+def open_to_all():
+    """A directory any user may enter (pytest's own tmp_path is its user's only)."""
+    import tempfile
+
+    directory = Path(tempfile.mkdtemp(prefix="paywatch-test-"))
+    directory.chmod(0o755)
+    try:
+        yield directory
+    finally:
+        for path in (directory, *directory.rglob("*")):
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        shutil.rmtree(directory)
+
+
+def test_read_commands_read_an_archive_in_a_directory_they_cannot_write(open_to_all):
+    share = open_to_all / "share"
+    share.mkdir()
+    small_archive(share / "paywatch.db")
+    expected = subprocess.run([sys.executable, "-m", "scrapers.cli", "report", "--format", "json", "--db",
+                               str(share / "paywatch.db")], capture_output=True, text=True, timeout=60)
+    (share / "paywatch.db").chmod(0o444)
+    share.chmod(0o555)
+    result = as_another_user("report", "--format", "json", "--db", str(share / "paywatch.db"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == expected.stdout
+    assert sorted(path.name for path in share.iterdir()) == ["paywatch.db"]
+
+
+@pytest.mark.parametrize("locked_away", ["the file", "its directory"])
+def test_an_archive_that_cannot_be_read_is_said_so(open_to_all, locked_away):
+    db = open_to_all / "private" / "paywatch.db"
+    db.parent.mkdir()
+    small_archive(db)
+    (db if locked_away == "the file" else db.parent).chmod(0)
+    result = as_another_user("report", "--db", str(db))
+    assert result.returncode == ARCHIVE_UNUSABLE
+    assert result.stderr.strip() == f"paywatch: cannot read {db}: Permission denied"
 
 
 def wait_for(url, seconds=20):

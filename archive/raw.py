@@ -12,6 +12,10 @@ generically, so a keyword argument ``ingest_crawl`` gains later is captured and 
 change here. A set argument is written as a sorted list and a datetime as an ISO string; the header
 names them so they are read back as what they were.
 
+Each night directory also keeps the registry entries that night's crawls wrote into the ``companies``
+table (``_companies.json``, a JSON list of rows; no capture is named so, as a slug starts with a letter),
+so a rebuild restores that table too: its rows are upserted night by night, as the crawls upserted them.
+
 Captures are replayed in the order the archive wrote them: by ``finished_at`` (the writer stamps it
 just before it writes the capture and the archive), then the night, then ``sequence`` (captures already
 in that night's directory, plus one), which orders crawls that finished within the same second.
@@ -35,6 +39,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from sqlite_utils import Database
 
+from archive.companies import COMPANY_COLUMNS, sync_companies
 from archive.schema import open_archive
 from archive.store import CrawlSummary, ingest_crawl
 
@@ -152,6 +157,53 @@ def write_capture(directory: str | os.PathLike, crawl_kwargs: Mapping[str, Any],
         temporary.unlink(missing_ok=True)
         raise
     return path
+
+
+COMPANIES_FILE = "_companies.json"
+
+
+def record_companies(db: Database, entries: Iterable[Mapping[str, Any]], keep_dir: str | os.PathLike | None,
+                     at: str | datetime) -> None:
+    """The night's registry entries upserted into ``db``'s ``companies`` table and, with ``keep_dir``
+    (the archive's raw captures), kept in the directory of the night ``at`` falls in, merged with any
+    kept there earlier that night, so ``rebuild`` restores the table."""
+    entries = [{column: entry.get(column) for column in COMPANY_COLUMNS} for entry in entries]
+    sync_companies(db, entries)
+    if keep_dir is None or not entries:
+        return
+    path = Path(keep_dir) / capture_night(at) / COMPANIES_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    kept = {row["slug"]: row for row in _read_companies(path)} if path.exists() else {}
+    kept.update((entry["slug"], entry) for entry in entries)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        with open(temporary, "w", encoding="utf-8") as kept_file:
+            json.dump(sorted(kept.values(), key=lambda row: row["slug"]), kept_file, indent=0)
+            kept_file.flush()
+            os.fsync(kept_file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def _read_companies(path: Path) -> list[dict[str, Any]]:
+    try:
+        rows = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise CaptureError(f"{path} is unreadable: {error}") from None
+    if not isinstance(rows, list) or not all(isinstance(row, dict) and row.get("slug") for row in rows):
+        raise CaptureError(f"{path} is not a list of companies rows")
+    return rows
+
+
+def restore_companies(raw_dir: str | os.PathLike, db: Database) -> int:
+    """Every night's kept ``companies`` rows under ``raw_dir`` upserted into ``db`` in night order (the
+    latest night's entry for a slug wins, as in the archive); the number of files read."""
+    kept = sorted(Path(raw_dir).glob(f"*/{COMPANIES_FILE}"))
+    for path in kept:
+        sync_companies(db, _read_companies(path))
+    return len(kept)
 
 
 def company_captures(raw_dir: str | os.PathLike, company: str) -> list[Path]:
@@ -349,6 +401,7 @@ def rebuild(raw_dir: str | os.PathLike, db: Database,
         summary.statuses[crawl.status] = summary.statuses.get(crawl.status, 0) + 1
     if night is not None and progress:
         progress(night)
+    restore_companies(raw_dir, db)
     return summary
 
 

@@ -444,8 +444,8 @@ def run_cluster_crawl(db_path: str, selected: list[Company], nodes: Sequence[str
     company whose job did not finish, or left no capture that could be ingested, gets a failed crawl
     that says why: it closes nothing. Tonight's directory is removed once everything in it is
     ingested, and kept (and named) otherwise."""
-    from archive.companies import sync_companies
     from archive.handoff import write_detail_histories
+    from archive.raw import record_companies
     from archive.schema import open_archive
     from archive.store import crawl_records, utc_now
     from scrapers.registry import resolve_registry_path
@@ -462,7 +462,7 @@ def run_cluster_crawl(db_path: str, selected: list[Company], nodes: Sequence[str
                      f"PAYWATCH_DETAIL_HISTORY_DIR={handoff}", f"PAYWATCH_REGISTRY={registry_copy}"]
     db = open_archive(db_path)
     try:
-        sync_companies(db, [asdict(company) for company in selected])  # names and sectors for research
+        record_companies(db, [asdict(company) for company in selected], keep_dir, started_at)  # names and sectors
         write_detail_histories(db, [(company.slug, company.platform) for company in selected], handoff)
         night = _Ingest(db, captures, night_dir, started_at, keep_dir, code_version)
 

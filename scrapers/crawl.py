@@ -23,9 +23,9 @@ from typing import Any, Callable, Iterable, Mapping
 from scrapy.crawler import AsyncCrawlerProcess
 from scrapy.settings import Settings
 
-from archive.companies import sync_companies
+from archive.raw import raw_dir_for, record_companies
 from archive.schema import open_archive
-from archive.store import crawl_records
+from archive.store import crawl_records, utc_now
 from scrapers.middlewares import NightRobotsTxtMiddleware
 from scrapers.platforms import generated_for_registry, load_registry
 from scrapers.signals import company_archived, company_closed
@@ -146,9 +146,12 @@ def run_crawl(settings: Settings, selected: list[Company], progress: Progress | 
     that reaches its own limit (CompanyCloseSpider) closes that crawler, and a new one takes up the
     companies still queued."""
     NightRobotsTxtMiddleware.forget_run()
-    db = open_archive(settings.get("PAYWATCH_DB"))
+    db_path = settings.get("PAYWATCH_DB")
+    db = open_archive(db_path)
     try:
-        sync_companies(db, [asdict(company) for company in selected])  # names and sectors for research
+        keep_dir = raw_dir_for(db_path, settings.get("PAYWATCH_RAW_DIR")) if settings.getbool("PAYWATCH_RAW_CAPTURE") else None
+        # Names and sectors for research, kept with the captures so a rebuild has them too.
+        record_companies(db, [asdict(company) for company in selected], keep_dir, utc_now())
     finally:
         db.close()
     process = AsyncCrawlerProcess(settings)

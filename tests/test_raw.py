@@ -17,6 +17,7 @@ from archive.raw import (CaptureError, RebuildRefused, captures_in_order, compan
                          rebuild_archive, write_capture)
 from archive.schema import open_archive
 from archive.store import ingest_crawl
+from benchmarks.archive_equal import compare
 from pipelines.archive_writer import ArchiveWriterPipeline
 from scrapers.cli import BAD_INPUT, main
 from scrapers.demo import DEMO_DIR, FAST_LOCAL_SETTINGS, replay_settings
@@ -56,9 +57,7 @@ def archive_content(path) -> dict[str, list]:
             return version_key[value]
         return value
 
-    # companies is reference data from the registry (the next crawl refreshes it), not replayed history.
-    tables = [name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
-                                             "AND name != 'companies' ORDER BY name")]
+    tables = [name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
     content = {"tables": tables}
     for table in tables:
         if table == "_sqlite_migrations":  # when each migration ran: this file's history, not the archive's
@@ -314,7 +313,29 @@ def test_the_demo_nights_rebuilt_from_their_captures_are_the_same_archive(tmp_pa
     assert result.returncode == 0, result.stderr
     assert "11 crawls (10 complete, 1 failed)" in result.stdout
     content = assert_same_archive(db, tmp_path / "rebuilt.db")
-    for table in ("postings", "posting_versions", "version_changes", "pay_ranges", "posting_events", "descriptions"):
+    for table in ("postings", "posting_versions", "version_changes", "pay_ranges", "posting_events", "descriptions",
+                  "companies"):
         assert content[table], f"the demo wrote no {table}: nothing was compared"
+    assert compare(db, tmp_path / "rebuilt.db") == []  # benchmarks/archive_equal.py: every table, row by row
     statuses = Counter(dict(row)["status"] for row in content["crawls"])
     assert statuses == {"complete": 10, "failed": 1}
+
+
+def test_the_companies_each_night_recorded_are_kept_and_restored_latest_first(tmp_path):
+    from archive.raw import COMPANIES_FILE, record_companies, restore_companies
+
+    db, raw = open_archive(str(tmp_path / "a.db")), tmp_path / "a.db.raw"
+    acme = {"slug": "acme", "name": "Acme", "sector": "tech", "platform": "greenhouse", "careers_url": None, "ids": {}}
+    record_companies(db, [acme], raw, "2026-11-01T03:00:00+00:00")
+    record_companies(db, [{**acme, "slug": "bolt", "name": "Bolt"}], raw, "2026-11-01T09:00:00+00:00")  # merged
+    record_companies(db, [{**acme, "sector": "studio"}], raw, "2026-11-02T03:00:00+00:00")  # re-sectored
+    assert sorted(path.relative_to(raw).as_posix() for path in raw.glob(f"*/{COMPANIES_FILE}")) == [
+        f"2026-11-01/{COMPANIES_FILE}", f"2026-11-02/{COMPANIES_FILE}"]
+    rebuilt = open_archive(":memory:")
+    assert restore_companies(raw, rebuilt) == 2
+    rows = lambda archive: sorted(archive["companies"].rows, key=repr)
+    assert rows(rebuilt) == rows(db) and {row["slug"]: row["sector"] for row in rows(db)} == {"acme": "studio",
+                                                                                               "bolt": "tech"}
+    (raw / "2026-11-02" / COMPANIES_FILE).write_text("[{]", encoding="utf-8")
+    with pytest.raises(CaptureError, match="_companies.json is unreadable"):
+        restore_companies(raw, open_archive(":memory:"))

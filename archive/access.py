@@ -39,9 +39,10 @@ def open_read_only(path: str, *, immutable: bool = False) -> Database:
     return db
 
 
-def prepare_archive(path: str) -> None:
-    """Create or migrate the archive at ``path`` now, so a crawl that could not write it stops before
-    its first request. An existing SQLite file of another program is refused, not migrated into."""
+def refuse_foreign(path: str) -> None:
+    """Raise ``ArchiveUnusable`` if ``path`` exists and is not a paywatch archive or an empty file: what
+    ``prepare_archive`` refuses, asked before a crawl takes ``<path>.lock``, so a file or directory
+    that is not ours is left with nothing beside it."""
     if Path(path).exists():
         db = _reader(path)
         try:
@@ -50,6 +51,12 @@ def prepare_archive(path: str) -> None:
             db.close()
         if kind not in ("paywatch", "empty"):
             raise ArchiveUnusable(f"{path} is not a paywatch archive ({kind})")
+
+
+def prepare_archive(path: str) -> None:
+    """Create or migrate the archive at ``path`` now, so a crawl that could not write it stops before
+    its first request. An existing SQLite file of another program is refused, not migrated into."""
+    refuse_foreign(path)
     try:
         open_archive(path).close()
     except (sqlite3.Error, OSError) as error:

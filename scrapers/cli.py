@@ -170,7 +170,7 @@ def crawl(db: str, registry: str | None, platform: tuple[str, ...], company: tup
 
     Example: paywatch crawl --sector studio --db paywatch.db --report night.json
     """
-    from archive.access import prepare_archive
+    from archive.access import prepare_archive, refuse_foreign
     from archive.report import night_report, render_table, write_report
     from archive.schema import open_archive
     from scrapers import crawl as night  # Scrapy is imported only by the command that crawls
@@ -198,6 +198,7 @@ def crawl(db: str, registry: str | None, platform: tuple[str, ...], company: tup
         say(f"[{done}/{total}] {slug}: {status} ({reason})")
 
     plural = "y" if len(selected) == 1 else "ies"
+    refuse_foreign(db)  # before the lock, whose file would be left beside someone else's
     with ExitStack() as held_lock:
         try:
             held_lock.enter_context(crawl_lock(db))

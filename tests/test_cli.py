@@ -235,12 +235,13 @@ def test_a_second_crawl_on_an_archive_being_written_refuses_before_any_request(c
 def test_a_crawl_into_an_unusable_archive_exits_3_before_any_request(capsys, tmp_path, replay, make, message):
     db = tmp_path / "nightly.db"
     make(db)
-    before = sorted(p.name for p in tmp_path.iterdir() if p.name != "nightly.db.lock")
+    before = sorted(p.name for p in tmp_path.iterdir())
     code, out, err = run(capsys, *crawl_args(db, replay))
     assert code == ARCHIVE_UNUSABLE and out == ""
     assert err.strip() == f"paywatch: {db} {message}"
     assert replay.requests == []
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "nightly.db.lock") == before
+    # Nothing beside someone else's file or directory, not even the crawl's lock file.
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
 
 
 def test_a_crawl_into_a_directory_that_does_not_exist_exits_3(capsys, tmp_path, replay):

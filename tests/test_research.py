@@ -48,7 +48,8 @@ def nights():
     removed and added, a closing and a reopening, and a list-only posting completed."""
     n1 = lambda pay: job("netflix", "n1", "Research Scientist, Machine Learning", pay, ai=True, role="research",
                          description="Machine learning research for recommendations.")
-    n2 = job("netflix", "n2", "Product Manager - AI/ML Platform", (300000, 900000), basis="total", ai=True, role="product")
+    n2 = job("netflix", "n2", "Product Manager - AI/ML Platform", (300000, 900000), basis="total", ai=True, role="product",
+             locations=["Los Gatos, California", "Remote"])
     n3 = job("netflix", "n3", "Content Producer", (150000, 250000), role="production")
     n4 = job("netflix", "n4", "Studio Coordinator", role="production")
     a1 = lambda pay: job("acme", "a1", "Software Engineer", pay)
@@ -314,6 +315,29 @@ def test_the_pay_dashboard_answers_and_its_charts_queries_run(get, archive_file)
                            + urllib.parse.urlencode(params))
             assert response.json(), name
 
+
+def test_pages_print_amounts_with_thousands_separators_and_export_numbers(get):
+    page = get("/research/pay_history?ref=n1&_sort=version").text
+    assert ">390,000<" in page and ">900,000<" in page and "390000.0" not in page
+    assert rows(get, "pay_history", ref="n1", _sort="version")[0]["min"] == 390000  # JSON keeps the number
+    assert "390000.0,900000.0" in get("/research/pay_history.csv?ref=n1&_sort=version").text
+    canned = get("/research/ai_vs_other_pay").text
+    assert ">450,000<" in canned and ">850,000<" in canned
+    assert ">-5.0<" in get("/research/range_changes?company=acme").text  # a percent is not an amount
+
+
+def test_amounts_keep_cents_only_when_they_have_them():
+    from archive.datasette_plugins.readable_cells import render_cell
+
+    assert [render_cell(value, "annual_max") for value in (117500.0, 52, 25.5, None, "n/a")] == [
+        "117,500", "52", "25.50", None, None]
+    assert render_cell(117500.0, "ranges") is None
+
+
+def test_open_postings_show_locations_as_text(get):
+    page = get("/research/open_postings?ref=n2").text
+    assert "Los Gatos, California; Remote" in page and "[&#34;Los Gatos" not in page
+    assert rows(get, "open_postings", ref="n2")[0]["locations"] == '["Los Gatos, California", "Remote"]'
 
 
 def test_the_dashboards_markdown_renders_without_the_per_cell_markdown_hook(get):

@@ -340,6 +340,13 @@ def test_open_postings_show_locations_as_text(get):
     assert rows(get, "open_postings", ref="n2")[0]["locations"] == '["Los Gatos, California", "Remote"]'
 
 
+def test_canned_queries_hide_their_sql_until_asked(get):
+    for query in metadata_for("research.db")["databases"]["research"]["queries"]:
+        page = get(f"/research/{query}").text
+        assert 'id="sql-query"' not in page and "_show_sql=1" in page, query
+    assert "with args as (" in get("/research/range_changes_for?_show_sql=1").text
+
+
 def test_the_dashboards_markdown_renders_without_the_per_cell_markdown_hook(get):
     page = get("/-/dashboards/pay?currency=USD&basis=base").text
     assert "<code>pay_history</code>" in page  # the about text, through datasette-render-markdown's template hooks

@@ -11,13 +11,21 @@ Datasette starts until after it stops: that connection creates the two files and
 removes them, leaving the directory as it was, while a nightly crawl can still write the archive and
 Datasette shows it. ``immutable`` serves a copy nobody writes, such as one on a read-only share,
 with Datasette's ``-i``: SQLite then takes no lock and opens no file beside it.
+
+Datasette runs in a child process so that its connections are all closed when it exits, before the
+held reader closes. The port is tried before anything says it is serving (uvicorn would print that it
+cannot bind only after the child started, and exit 3, paywatch's code for an unusable archive), and
+SIGTERM or Ctrl-C stops the child and ends the command with 0: being asked to stop is not a failure.
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -27,7 +35,7 @@ from typing import Any, Callable
 
 import yaml  # a Datasette dependency
 
-from archive.access import ArchiveUnusable, open_read_only
+from archive.access import ArchiveUnusable, open_read_only, reading_mode
 
 HOST = "127.0.0.1"
 # Datasette settings `serve` passes (benchmarks/queries.py times pages with the same ones). Suggested
@@ -67,11 +75,65 @@ def datasette_command(db_path: str, port: int, metadata_file: Path, immutable: b
             *(part for name, value in DATASETTE_SETTINGS.items() for part in ("--setting", name, str(value)))]
 
 
+class PortUnavailable(RuntimeError):
+    """Datasette could not listen on the port asked for (in use, or not this user's to take)."""
+
+
+def _bind(port: int) -> None:
+    # As uvicorn binds (SO_REUSEADDR), so a port a stopped server left in TIME_WAIT is free here too.
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((HOST, port))
+
+
+def free_port_near(port: int) -> int:
+    """The first free port of the next few after ``port``, else any free one."""
+    for candidate in range(port + 1, min(port + 20, 65535) + 1):
+        try:
+            _bind(candidate)
+            return candidate
+        except OSError:
+            continue
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def check_port(port: int) -> None:
+    """Raise ``PortUnavailable`` (one line, naming a free port when this one is taken) unless Datasette
+    can listen on 127.0.0.1:``port``. Another program can still take it in the moment before Datasette
+    binds it; ``serve`` then reports Datasette's failure."""
+    try:
+        _bind(port)
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise PortUnavailable(f"port {port} is in use; try --port {free_port_near(port)}") from None
+        raise PortUnavailable(f"cannot listen on {HOST}:{port}: {error.strerror or error}") from None
+
+
+class DatasetteFailed(RuntimeError):
+    """Datasette stopped by itself, with an error (its own messages are on stderr above)."""
+
+
+def _stop_with_parent() -> None:
+    """In Datasette's child process: be sent SIGTERM when ``serve`` dies, even by SIGKILL, so no
+    server outlives the command (Linux; elsewhere the signal handlers below do it when they can)."""
+    if sys.platform.startswith("linux"):
+        parent = os.getppid()
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # the parent died before the request was made
+            os.kill(os.getpid(), signal.SIGTERM)
+
+
 def serve(db_path: str, port: int, *, immutable: bool = False, started: Callable[[], None] = lambda: None) -> int:
-    """Run Datasette on ``db_path`` until it stops; its exit code. A file that is not a paywatch
-    archive raises ``ArchiveUnusable`` before Datasette starts; ``started`` is called once it is
-    checked. Stopping this process (SIGTERM) stops Datasette too, so no server outlives the command
-    that started it."""
+    """Run Datasette on ``db_path`` until it stops or this process is told to stop (SIGTERM, SIGINT):
+    then 0. A file that is not a paywatch archive raises ``ArchiveUnusable`` and a port Datasette
+    cannot listen on ``PortUnavailable``, both before Datasette starts; ``started`` is called once
+    both are checked. Datasette stopping by itself with an error raises ``DatasetteFailed``. Stopping
+    this process stops Datasette too, so no server outlives the command that started it."""
+    # A read-only mount or directory whose archive SQLite cannot open in place is served as immutable,
+    # as the read commands read it (archive.access.reading_mode), with no flag needed.
+    immutable = immutable or reading_mode(db_path) == "immutable=1"
     try:
         reader = open_read_only(db_path, immutable=immutable)
     except ArchiveUnusable as error:
@@ -80,20 +142,39 @@ def serve(db_path: str, port: int, *, immutable: bool = False, started: Callable
         raise
     if immutable:
         reader.close()  # nothing to hold: an immutable open leaves nothing beside the file
+    server: subprocess.Popen | None = None
+    stop_asked: list[int] = []
+
+    def stop(signum: int, _frame: Any) -> None:
+        # Each signal is passed on: uvicorn shuts down gracefully on the first and at once on a second.
+        stop_asked.append(signum)
+        if server is not None and server.poll() is None:
+            server.terminate()
+
+    previous = {signum: signal.signal(signum, stop) for signum in (signal.SIGTERM, signal.SIGINT)}
     try:
+        check_port(port)
         started()
         with tempfile.TemporaryDirectory() as scratch:
             metadata_file = Path(scratch) / "metadata.json"
             metadata_file.write_text(json.dumps(metadata_for(db_path)), encoding="utf-8")
-            server = subprocess.Popen(datasette_command(db_path, port, metadata_file, immutable))
-            previous = signal.signal(signal.SIGTERM, lambda *_: server.terminate())
+            server = subprocess.Popen(datasette_command(db_path, port, metadata_file, immutable),
+                                      preexec_fn=_stop_with_parent)
+            if stop_asked:  # a signal came before there was a child to pass it to
+                server.terminate()
             try:
-                return server.wait()
+                code = server.wait()
             finally:
-                signal.signal(signal.SIGTERM, previous)
                 if server.poll() is None:
                     server.terminate()
                     server.wait(timeout=10)
+        if stop_asked:
+            return 0  # uvicorn re-raises the signal it was stopped by: -15 or -2 says nothing went wrong
+        if code != 0:
+            raise DatasetteFailed(f"Datasette stopped with exit code {code}")
+        return 0
     finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
         if not immutable:
             reader.close()  # after Datasette's connections: the last to close removes -wal and -shm

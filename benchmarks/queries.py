@@ -118,13 +118,12 @@ def pages(metadata: dict, db_name: str) -> list[tuple[str, str]]:
     found.append(("pay_history ?company=", f"/{db_name}/pay_history?company=company03"))
     for query in database["queries"]:
         found.append((f"query {query}", f"/{db_name}/{query}"))
-    found.append(("dashboard pay (page)", "/-/dashboards/pay?currency=USD&basis=base"))
+    found.append(("dashboard pay (page)", "/-/dashboards/pay?currency=USD"))
     for chart, spec in metadata["plugins"]["datasette-dashboards"]["pay"]["charts"].items():
         if "query" in spec:
-            # As the dashboard's default filters ask: USD base pay, any company and role type.
-            sql = re.sub(r"\[\[ AND ([\w.]+) = :(company|role_type) \]\]", "", spec["query"])
+            # As the dashboard's default filters ask: USD, any company, role type and basis.
+            sql = re.sub(r"\[\[ AND ([\w.]+) = :(company|role_type|basis) \]\]", "", spec["query"])
             sql = re.sub(r"\[\[ AND ([\w.]+) = :currency \]\]", r"AND \1 = 'USD'", sql)
-            sql = re.sub(r"\[\[ AND ([\w.]+) = :basis \]\]", r"AND \1 = 'base'", sql)
             assert "[[" not in sql, sql
             found.append((f"dashboard chart {chart}", f"/{db_name}.json?sql={quote(sql)}&_shape=objects"))
     return found

@@ -442,14 +442,24 @@ def history(db: str, company: str, ref: str, output_format: str) -> int:
 def serve(db: str, port: int, immutable: bool) -> int:
     """Serve the archive read-only with Datasette on 127.0.0.1 (the file is never migrated or written).
 
+    Exit codes: 0 stopped by Ctrl-C or SIGTERM (Datasette stops with it); 1 Datasette stopped by itself
+    with an error; 2 the port is in use (naming a free one) or cannot be listened on; 3 not a paywatch
+    archive. 2 and 3 come before anything is served.
+
     Example: paywatch serve --db paywatch.db --port 8001
     """
     from archive import datasette
 
     existing_archive(db)
-    return datasette.serve(db, port, immutable=immutable, started=lambda: click.echo(
-        f"paywatch: serving {db} read-only{' (immutable)' if immutable else ''} at http://{datasette.HOST}:{port}/",
-        err=True))
+    try:
+        return datasette.serve(db, port, immutable=immutable, started=lambda: click.echo(
+            f"paywatch: serving {db} read-only{' (immutable)' if immutable else ''} at http://{datasette.HOST}:{port}/",
+            err=True))
+    except datasette.PortUnavailable as error:
+        raise click.ClickException(str(error)) from None
+    except datasette.DatasetteFailed as error:
+        click.echo(f"paywatch: {error}", err=True)
+        return CRAWL_FAILED
 
 
 @cli.command()

@@ -5,6 +5,7 @@ test renders the dashboard in headless Chromium."""
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 import socket
 import subprocess
@@ -48,7 +49,8 @@ def nights():
     removed and added, a closing and a reopening, and a list-only posting completed."""
     n1 = lambda pay: job("netflix", "n1", "Research Scientist, Machine Learning", pay, ai=True, role="research",
                          description="Machine learning research for recommendations.")
-    n2 = job("netflix", "n2", "Product Manager - AI/ML Platform", (300000, 900000), basis="total", ai=True, role="product")
+    n2 = job("netflix", "n2", "Product Manager - AI/ML Platform", (300000, 900000), basis="total", ai=True, role="product",
+             locations=["Los Gatos, California", "Remote"])
     n3 = job("netflix", "n3", "Content Producer", (150000, 250000), role="production")
     n4 = job("netflix", "n4", "Studio Coordinator", role="production")
     a1 = lambda pay: job("acme", "a1", "Software Engineer", pay)
@@ -301,8 +303,9 @@ def test_share_and_pay_changes_since(get):
 
 def test_the_pay_dashboard_answers_and_its_charts_queries_run(get, archive_file):
     redirect = get("/-/dashboards/pay", status=302)
-    assert redirect.headers["location"].endswith("?currency=USD&basis=base")
-    page = get("/-/dashboards/pay?currency=USD&basis=base").text
+    # Every basis by default: Netflix publishes total compensation, which a default of base pay hid.
+    assert redirect.headers["location"].endswith("?currency=USD")
+    page = get("/-/dashboards/pay?currency=USD").text
     assert "range-over-time" in page and "ai-vs-other" in page and "share-with-pay" in page
     charts = metadata_for(str(archive_file))["plugins"]["datasette-dashboards"]["pay"]["charts"]
     for name, chart in charts.items():
@@ -315,9 +318,49 @@ def test_the_pay_dashboard_answers_and_its_charts_queries_run(get, archive_file)
             assert response.json(), name
 
 
+def test_the_ml_ai_chart_by_default_has_a_bar_for_each_basis_of_each_company(get):
+    chart = metadata_for("research.db")["plugins"]["datasette-dashboards"]["pay"]["charts"]["ai-vs-other"]
+    # As /-/dashboards/pay asks by default: USD, any company, role type and basis.
+    sql = re.sub(r"\[\[ AND (company|role_type|basis) = :\w+ \]\]", "", chart["query"]).replace("[[", "").replace("]]", "")
+    bars = get(f"/research.json?sql={urllib.parse.quote(sql)}&currency=USD&_shape=array").json()
+    assert only(bars, "company", "series", "ranges", "median_annual_max") == [
+        ("acme", "other (base)", 4, 110000), ("netflix", "ML/AI (base)", 1, 850000),
+        ("netflix", "ML/AI (total)", 1, 900000), ("netflix", "other (base)", 1, 250000)]
+
+
+def test_pages_print_amounts_with_thousands_separators_and_export_numbers(get):
+    page = get("/research/pay_history?ref=n1&_sort=version").text
+    assert ">390,000<" in page and ">900,000<" in page and "390000.0" not in page
+    assert rows(get, "pay_history", ref="n1", _sort="version")[0]["min"] == 390000  # JSON keeps the number
+    assert "390000.0,900000.0" in get("/research/pay_history.csv?ref=n1&_sort=version").text
+    canned = get("/research/ai_vs_other_pay").text
+    assert ">450,000<" in canned and ">850,000<" in canned
+    assert ">-5.0<" in get("/research/range_changes?company=acme").text  # a percent is not an amount
+
+
+def test_amounts_keep_cents_only_when_they_have_them():
+    from archive.datasette_plugins.readable_cells import render_cell
+
+    assert [render_cell(value, "annual_max") for value in (117500.0, 52, 25.5, None, "n/a")] == [
+        "117,500", "52", "25.50", None, None]
+    assert render_cell(117500.0, "ranges") is None
+
+
+def test_open_postings_show_locations_as_text(get):
+    page = get("/research/open_postings?ref=n2").text
+    assert "Los Gatos, California; Remote" in page and "[&#34;Los Gatos" not in page
+    assert rows(get, "open_postings", ref="n2")[0]["locations"] == '["Los Gatos, California", "Remote"]'
+
+
+def test_canned_queries_hide_their_sql_until_asked(get):
+    for query in metadata_for("research.db")["databases"]["research"]["queries"]:
+        page = get(f"/research/{query}").text
+        assert 'id="sql-query"' not in page and "_show_sql=1" in page, query
+    assert "with args as (" in get("/research/range_changes_for?_show_sql=1").text
+
 
 def test_the_dashboards_markdown_renders_without_the_per_cell_markdown_hook(get):
-    page = get("/-/dashboards/pay?currency=USD&basis=base").text
+    page = get("/-/dashboards/pay?currency=USD").text
     assert "<code>pay_history</code>" in page  # the about text, through datasette-render-markdown's template hooks
     plugins = {plugin["name"]: plugin["hooks"] for plugin in get("/-/plugins.json?all=1").json()}
     assert "datasette_render_markdown" not in plugins
@@ -351,7 +394,7 @@ def test_the_dashboard_renders_its_charts_in_a_browser(archive_file, tmp_path):
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise AssertionError("paywatch serve did not answer within 20 s")
                 time.sleep(0.1)
-        url = f"http://127.0.0.1:{port}/-/dashboards/pay?currency=USD&basis=base"
+        url = f"http://127.0.0.1:{port}/-/dashboards/pay"  # as the index page links it: the default filters
         dom = subprocess.run(
             [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
              f"--user-data-dir={tmp_path / 'chromium'}", "--virtual-time-budget=15000", "--dump-dom", url],
@@ -362,4 +405,8 @@ def test_the_dashboard_renders_its_charts_in_a_browser(archive_file, tmp_path):
     # Vega renders each chart as SVG (usermeta.embedOptions in the metadata): bars with their data.
     assert dom.count("<svg") >= 3, dom[-2000:]
     assert 'aria-roledescription="bar"' in dom
-    assert "company: netflix" in dom and "roles: ML/AI" in dom
+    bars = re.findall(r'aria-label="([^"]*)"[^>]*aria-roledescription="bar"', dom)
+    # Netflix's ML/AI range is total compensation: shown by default, told apart, its amount readable.
+    assert any("company: netflix" in bar and "roles: ML/AI" in bar and "basis: total" in bar and "900,000" in bar
+               for bar in bars), bars
+    assert any("company: netflix" in bar and "basis: base" in bar for bar in bars), bars

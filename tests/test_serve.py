@@ -1,11 +1,16 @@
 """`paywatch serve`: Datasette on 127.0.0.1 with the canned queries, on a real archive."""
 
 import json
+import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
+
+import pytest
 
 from archive.schema import open_archive
 from archive.store import ingest_crawl
@@ -64,3 +69,149 @@ def test_serve_exposes_the_archive_views_and_canned_queries(tmp_path):
         time.sleep(0.1)
     else:
         raise AssertionError(f"Datasette still listens on port {port} after paywatch serve stopped")
+
+
+# How `serve` starts and stops: a real `python -m scrapers.cli serve` in its own session (so a test
+# can send Ctrl-C's SIGINT to its process group, as a terminal does), bounded waits, killed in finally.
+
+def small_archive(path):
+    db = open_archive(str(path))
+    ingest_crawl(db, company="acme", platform="greenhouse", items=[posting("1", ranges=[pay(100000, 150000)])],
+                 started_at="2026-11-01T03:00:00+00:00")
+    db.close()
+
+
+def start_serve(db_path, port):
+    return subprocess.Popen([sys.executable, "-m", "scrapers.cli", "serve", "--db", str(db_path), "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+
+def wait_until_served(server, port, seconds=20):
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            get_json(f"http://127.0.0.1:{port}/-/versions.json")
+            return
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"paywatch serve did not answer on port {port} within {seconds} s") from None
+            time.sleep(0.1)
+
+
+def children_of(pid):
+    """The processes whose parent is ``pid`` (read from /proc: Datasette is `serve`'s child)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # it ended meanwhile
+        if int(fields[1]) == pid:
+            children.append(int(stat.parent.name))
+    return children
+
+
+def is_listening(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+        return True
+    except OSError:
+        return False
+
+
+def gone(pid, seconds=10):
+    """True once ``pid`` has ended (or is a zombie nobody reaped yet), within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+                return True
+        except OSError:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def stop_everything(server, pids):
+    for pid in [server.pid, *pids]:
+        try:
+            os.killpg(pid, signal.SIGKILL) if pid == server.pid else os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    server.wait(timeout=10)
+
+
+def test_serve_on_a_busy_port_says_so_in_one_line_and_exits_2_before_claiming_to_serve(tmp_path):
+    db_path = tmp_path / "nightly.db"
+    small_archive(db_path)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", "scrapers.cli", "serve", "--db", str(db_path), "--port", str(port)],
+                                capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2, result.stderr
+    [line] = result.stderr.splitlines()
+    suggested = int(line.removeprefix(f"paywatch: port {port} is in use; try --port "))
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", suggested))  # the port it names is free
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+@pytest.mark.parametrize("stop", ["SIGTERM to the command", "Ctrl-C (SIGINT to its process group)"])
+def test_serve_stopped_by_sigterm_or_ctrl_c_exits_0_and_stops_datasette(tmp_path, stop):
+    db_path = tmp_path / "nightly.db"
+    small_archive(db_path)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    port = free_port()
+    server = start_serve(db_path, port)
+    datasette = []
+    try:
+        wait_until_served(server, port)
+        datasette = children_of(server.pid)
+        assert len(datasette) == 1
+        if stop.startswith("SIGTERM"):
+            server.send_signal(signal.SIGTERM)
+        else:
+            os.killpg(server.pid, signal.SIGINT)
+        _, err = server.communicate(timeout=30)
+        assert server.returncode == 0, err
+        assert gone(datasette[0]) and not is_listening(port)
+        assert "aborted" not in err and "Traceback" not in err
+        assert sorted(p.name for p in tmp_path.iterdir()) == before
+    finally:
+        stop_everything(server, datasette)
+
+
+def test_serve_killed_outright_takes_its_datasette_with_it(tmp_path):
+    db_path = tmp_path / "nightly.db"
+    small_archive(db_path)
+    port = free_port()
+    server = start_serve(db_path, port)
+    datasette = []
+    try:
+        wait_until_served(server, port)
+        datasette = children_of(server.pid)
+        assert len(datasette) == 1
+        server.kill()  # SIGKILL to `serve` alone: no handler runs
+        server.wait(timeout=10)
+        assert gone(datasette[0]), "Datasette outlived the paywatch serve that started it"
+        assert not is_listening(port)
+    finally:
+        stop_everything(server, datasette)
+
+
+def test_datasette_stopping_by_itself_with_an_error_is_exit_1_not_the_archive_code(tmp_path, monkeypatch, capsys):
+    """uvicorn exits 3 when it cannot start (another program took the port after it was tried):
+    that is Datasette's failure, not an unusable archive (paywatch's 3)."""
+    from archive import datasette
+    from scrapers.cli import main
+
+    db_path = tmp_path / "nightly.db"
+    small_archive(db_path)
+    monkeypatch.setattr(datasette, "datasette_command", lambda *_, **__: [sys.executable, "-c", "raise SystemExit(3)"])
+    code = main(["serve", "--db", str(db_path), "--port", str(free_port())])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.splitlines()[-1] == "paywatch: Datasette stopped with exit code 3"

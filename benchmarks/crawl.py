@@ -15,7 +15,7 @@ off (no robots.txt, no delay, no AutoThrottle, ``--concurrency`` requests at a t
 Printed per night: jobs/s of each (medians over the rounds) and their ratio (issue 10's goal:
 paywatch >= 0.3x the bare spider), the same per CPU-second of the child (user + system time, far
 steadier than wall time on a shared machine), the peak RSS of each process (goal <= 300 MB for 400 x 50; the
-child's own ``ru_maxrss`` from ``os.wait4``), and the per-company overhead: paywatch's extra wall
+command's own ``ru_maxrss``, taken by a small launcher so this process's memory is not inherited), and the per-company overhead: paywatch's extra wall
 time over the bare spider's, per board. ``--before DIR`` (repeatable) adds a crawler running
 paywatch's code from DIR (another checkout) to the same rounds: a change measured before and after under the same
 load. ``--profile`` then runs night 0 of ``--profile-boards`` boards under cProfile and prints
@@ -161,29 +161,42 @@ class Run:
     stderr: str
 
 
+# A child forked from this process carries this process's peak RSS (the server holds every board) into
+# its own ru_maxrss: Linux keeps the larger of the two across fork and exec. So each measured command is
+# started by a small launcher, a fresh interpreter of a few MB, which reports its child's own usage.
+LAUNCHER = ("import json, os, subprocess, sys\n"
+            "child = subprocess.Popen(sys.argv[2:])\n"
+            "_pid, status, usage = os.wait4(child.pid, 0)\n"
+            "with open(sys.argv[1], 'w') as report:\n"
+            "    json.dump({'cpu': usage.ru_utime + usage.ru_stime, 'maxrss_kb': usage.ru_maxrss}, report)\n"
+            "sys.exit(os.waitstatus_to_exitcode(status))\n")
+
+
 def run_child(command: list[str], workdir: Path, timeout: float, source: Path = REPO_ROOT) -> Run:
-    """Run ``command`` on the code in ``source``; its wall time and its own peak RSS (``os.wait4``:
-    this child, not every child)."""
-    out, err = workdir / "child.out", workdir / "child.err"
+    """Run ``command`` on the code in ``source``; its wall time, CPU time and its own peak RSS (the
+    command's own ``ru_maxrss``, measured by ``LAUNCHER``, not inherited from this process)."""
+    out, err, usage_file = workdir / "child.out", workdir / "child.err", workdir / "child.usage.json"
+    usage_file.unlink(missing_ok=True)
     env = dict(os.environ, TZ="UTC", PYTHONPATH=str(source))
     env.pop("PAYWATCH_REGISTRY", None)
     with out.open("w") as stdout, err.open("w") as stderr:
         started = time.monotonic()
-        process = subprocess.Popen(command, cwd=source, env=env, stdout=stdout, stderr=stderr)
-        killer = threading.Timer(timeout, process.kill)
+        process = subprocess.Popen([sys.executable, "-c", LAUNCHER, str(usage_file), *command], cwd=source, env=env,
+                                   stdout=stdout, stderr=stderr, start_new_session=True)
+        # The launcher and the command are one process group: a timeout or an interrupt kills both.
+        killer = threading.Timer(timeout, os.killpg, (process.pid, signal.SIGKILL))
         killer.start()
         try:
-            _pid, status, usage = os.wait4(process.pid, 0)
+            process.wait()
         except BaseException:  # interrupted: the crawl must not outlive the benchmark and its server
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)
             process.wait()
             raise
         finally:
             killer.cancel()
         seconds = time.monotonic() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
-    return Run(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, process.returncode, out.read_text(),
-               err.read_text())
+    usage = json.loads(usage_file.read_text()) if usage_file.exists() else {"cpu": float("nan"), "maxrss_kb": 0}
+    return Run(seconds, usage["cpu"], usage["maxrss_kb"] / 1024, process.returncode, out.read_text(), err.read_text())
 
 
 def archived_night(db: Path, companies: int) -> tuple[int, int]:

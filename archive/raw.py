@@ -35,7 +35,7 @@ import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any, BinaryIO, Callable, Iterable, Iterator, Mapping
 
 from sqlite_utils import Database
 
@@ -140,23 +140,31 @@ def write_capture(directory: str | os.PathLike, crawl_kwargs: Mapping[str, Any],
         "datetimes": sorted(name for name, value in crawl_kwargs.items() if isinstance(value, datetime)),
         "crawl": dict(crawl_kwargs),
     }
-    temporary = night_dir / f".{path.name}.{os.getpid()}.partial"
+    def write(raw_file: BinaryIO) -> None:
+        with gzip.GzipFile(filename=path.name, mode="wb", fileobj=raw_file, compresslevel=COMPRESS_LEVEL,
+                           mtime=0) as compressed:
+            compressed.write(_json_line(header))
+            for item in items:
+                compressed.write(_json_line(item))
+
+    _write_whole(path, write)
+    return path
+
+
+def _write_whole(path: Path, write: Callable[[BinaryIO], None]) -> None:
+    """``path`` written by ``write`` to a hidden temporary name, flushed to disk and renamed: it appears
+    whole or not at all. The archive commits durably right after a capture; one lost to a power cut
+    would be the one night a rebuild could not replay."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.partial")
     try:
         with open(temporary, "wb") as raw_file:
-            with gzip.GzipFile(filename=path.name, mode="wb", fileobj=raw_file, compresslevel=COMPRESS_LEVEL,
-                               mtime=0) as compressed:
-                compressed.write(_json_line(header))
-                for item in items:
-                    compressed.write(_json_line(item))
+            write(raw_file)
             raw_file.flush()
-            # The archive commits durably right after this; a capture lost to a power cut would be
-            # the one night a rebuild could not replay.
             os.fsync(raw_file.fileno())
         os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
-    return path
 
 
 COMPANIES_FILE = "_companies.json"
@@ -175,16 +183,8 @@ def record_companies(db: Database, entries: Iterable[Mapping[str, Any]], keep_di
     path.parent.mkdir(parents=True, exist_ok=True)
     kept = {row["slug"]: row for row in _read_companies(path)} if path.exists() else {}
     kept.update((entry["slug"], entry) for entry in entries)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    try:
-        with open(temporary, "w", encoding="utf-8") as kept_file:
-            json.dump(sorted(kept.values(), key=lambda row: row["slug"]), kept_file, indent=0)
-            kept_file.flush()
-            os.fsync(kept_file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    rows = sorted(kept.values(), key=lambda row: row["slug"])
+    _write_whole(path, lambda kept_file: kept_file.write(json.dumps(rows, indent=0).encode("utf-8")))
 
 
 def _read_companies(path: Path) -> list[dict[str, Any]]:

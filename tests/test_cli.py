@@ -376,24 +376,25 @@ def on_a_read_only_mount(source, target, *argv):
                            sys.executable, "-m", "scrapers.cli", *argv], capture_output=True, text=True, timeout=60)
 
 
-def read_only_mounts_can_be_made(tmp_path):
-    (tmp_path / "probe-source").mkdir()
-    (tmp_path / "probe-target").mkdir()
-    probe = subprocess.run(["unshare", "-rm", "sh", "-c", MOUNT_READ_ONLY + " 2>/dev/null", "sh",
-                            str(tmp_path / "probe-source"), str(tmp_path / "probe-target"), "true"],
-                           capture_output=True)
-    return probe.returncode == 0
+@pytest.fixture
+def read_only_share(tmp_path):
+    """(share, mount): a directory and where the commands run by ``on_a_read_only_mount`` see it read-only."""
+    share, mount = tmp_path / "share", tmp_path / "mnt"
+    share.mkdir()
+    mount.mkdir()
+    probe = None if shutil.which("unshare") is None else subprocess.run(
+        ["unshare", "-rm", "sh", "-c", MOUNT_READ_ONLY + " 2>/dev/null", "sh", str(share), str(mount), "true"],
+        capture_output=True)
+    if probe is None or probe.returncode != 0:
+        pytest.skip("cannot make a read-only mount here (unshare -rm and mount --bind are needed)")
+    return share, mount
 
 
 @pytest.mark.parametrize("argv", [["diff", "--since", "2026-11-01", "--format", "json"], ["history", "acme", "1"],
                                   ["report", "--format", "json"]])
 @pytest.mark.parametrize("with_wal", [False, True], ids=["checkpointed", "with a -wal beside it"])
-def test_read_commands_read_an_archive_on_a_read_only_mount(tmp_path, argv, with_wal):
-    if shutil.which("unshare") is None or not read_only_mounts_can_be_made(tmp_path):
-        pytest.skip("cannot make a read-only mount here (unshare -rm and mount --bind are needed)")
-    share, mount = tmp_path / "share", tmp_path / "mnt"
-    share.mkdir()
-    mount.mkdir()
+def test_read_commands_read_an_archive_on_a_read_only_mount(read_only_share, argv, with_wal):
+    share, mount = read_only_share
     small_archive(share / "paywatch.db")
     expected = subprocess.run([sys.executable, "-m", "scrapers.cli", *argv, "--db", str(share / "paywatch.db")],
                               capture_output=True, text=True, timeout=60)
@@ -516,12 +517,8 @@ def test_serve_leaves_the_archive_and_its_directory_as_they_were(tmp_path, immut
     assert snapshot(tmp_path, db) == before
 
 
-def test_serve_serves_an_archive_on_a_read_only_mount_without_a_flag(tmp_path):
-    if shutil.which("unshare") is None or not read_only_mounts_can_be_made(tmp_path):
-        pytest.skip("cannot make a read-only mount here (unshare -rm and mount --bind are needed)")
-    share, mount = tmp_path / "share", tmp_path / "mnt"
-    share.mkdir()
-    mount.mkdir()
+def test_serve_serves_an_archive_on_a_read_only_mount_without_a_flag(read_only_share):
+    share, mount = read_only_share
     small_archive(share / "shared.db")
     port = free_port()
     server = subprocess.Popen(["unshare", "-rm", "sh", "-c", MOUNT_READ_ONLY, "sh", str(share), str(mount),

@@ -137,7 +137,7 @@ def test_diff_shows_netflix_raising_an_ml_range(two_nights):
                                   "--role-type", "research", "--format", "json").stdout)
     [raised] = changes
     assert (raised["title"], raised["kind"], raised["ai_related"], raised["sector"]) == (
-        "Research Scientist (ML) - Personalization", "pay_raised", True, "studio")
+        "Research Scientist (ML) - Personalization", "pay_raised", True, "streaming")
     [pair] = raised["ranges"]
     assert (pair["old"]["min"], pair["old"]["max"], pair["new"]["min"], pair["new"]["max"]) == (
         390000, 900000, 420000, 960000)

@@ -86,6 +86,8 @@ def _company_entry(db: Database, crawl: Mapping[str, Any]) -> dict[str, Any]:
         "started_at": crawl.get("started_at"),
         "finished_at": crawl.get("finished_at"),
         "duration_s": _seconds_between(crawl.get("started_at"), crawl.get("finished_at")),
+        # Set when the crawl replayed saved responses dated to the night they stand for: when it really ran.
+        "replayed_at": crawl.get("replayed_at"),
     }
     entry.update({name: crawl.get(name) for name in COUNTS})
     entry["pay_share"] = _share(crawl.get("with_pay"), crawl.get("seen"))
@@ -168,9 +170,18 @@ def render_table(report: Mapping[str, Any]) -> str:
             "" if entry["detail_age_days"] is None else f"{entry['detail_age_days']:g}d",
             _blank(entry["deferred"]), "; ".join(notes),
         ])
-    return tabulate(rows, headers=["company", "status", "seen", "new", "changed", "closed", "unreadable", "with pay",
-                                   "requests", "took", "oldest detail", "deferred", "why not complete; anomalies"],
-                    tablefmt="simple", disable_numparse=True)
+    table = tabulate(rows, headers=["company", "status", "seen", "new", "changed", "closed", "unreadable", "with pay",
+                                    "requests", "took", "oldest detail", "deferred", "why not complete; anomalies"],
+                     tablefmt="simple", disable_numparse=True)
+    replayed = sorted(entry["replayed_at"] for entry in report["companies"] if entry.get("replayed_at"))
+    if replayed:
+        table += (f"\nreplayed: saved responses, dated {_day_and_time(report['started_at'])} UTC, the night they stand "
+                  f"for; crawled {_day_and_time(replayed[0])} UTC")
+    return table
+
+
+def _day_and_time(moment: str | None) -> str:
+    return (moment or "")[:16].replace("T", " ")
 
 
 def _blank(value: Any) -> str:

@@ -171,6 +171,7 @@ def crawl(db: str, registry: str | None, platform: tuple[str, ...], company: tup
     Example: paywatch crawl --sector studio --db paywatch.db --report night.json
     """
     from archive.access import prepare_archive
+    from archive.clock import parse_crawl_time
     from archive.report import night_report, render_table, write_report
     from archive.schema import open_archive
     from scrapers import crawl as night  # Scrapy is imported only by the command that crawls
@@ -182,6 +183,10 @@ def crawl(db: str, registry: str | None, platform: tuple[str, ...], company: tup
     if not selected:
         raise click.ClickException("no company matches that selection")
     scrapy_settings = night.project_settings(db, registry, settings, log_level)
+    try:
+        parse_crawl_time(scrapy_settings.get("PAYWATCH_CRAWL_TIME"))
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
     started = datetime.now(timezone.utc).replace(microsecond=0)
 
     log_file: Path | None = None

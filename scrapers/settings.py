@@ -116,6 +116,10 @@ ITEM_PIPELINES = {
 # None: beside the archive, <PAYWATCH_DB>.raw.
 PAYWATCH_RAW_CAPTURE = True
 PAYWATCH_RAW_DIR = None
+# A replay of saved responses dated to the night they stand for (the demo's nights): an ISO time that
+# the crawl's clock starts from instead of the wall clock's (archive/clock.py); each crawl row keeps
+# when it really ran (crawls.replayed_at). None: a crawl of the live sites, at its own time.
+PAYWATCH_CRAWL_TIME = None
 # A Scrapyd node of a cluster (docs/SCALE.md): write each company crawl's capture to PAYWATCH_RAW_DIR
 # and archive nothing; the archive machine ingests the captures (archive.raw.ingest_captures).
 PAYWATCH_CAPTURE_ONLY = False

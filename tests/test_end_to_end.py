@@ -198,7 +198,9 @@ def test_demo_runs_offline_and_shows_the_changes(demo_run):
         assert expected in result.stdout
     for company in ("a24", "spotify", "netflix", "ramp", "disney"):  # five platforms
         assert f"\n{company} " in result.stdout and company in result.stdout.split("What changed")[1]
-    assert "Research Scientist (ML) - Personalization" in result.stdout.split("What changed")[1]
+    changed = result.stdout.split("What changed")[1].splitlines()
+    at = next(number for number, line in enumerate(changed) if "Research Scientist (ML) -" in line)
+    assert "pay_raised" in changed[at] and changed[at + 1].split()[0] == "Personalization"  # the title wraps
     assert result.stdout.rstrip().splitlines()[-2:] == [
         f"  paywatch serve --db {tmp_path / 'demo.db'}",
         "  then open http://127.0.0.1:8001/-/dashboards/pay (pay over time, ML/AI roles against the rest)"]
@@ -298,3 +300,24 @@ def test_a_board_that_redirects_to_another_host_is_not_archived_and_closes_nothi
     assert archive.execute("SELECT count(*) FROM postings WHERE closed_at IS NOT NULL").fetchone()[0] == 0
     assert archive.execute("SELECT count(*) FROM postings").fetchone()[0] == 3
     assert all(request["path"] != "/greenhouse/v1/boards/someone-else/jobs" for request in requests)
+
+
+def test_the_demo_and_its_archive_read_in_120_columns(demo_run):
+    """Every line the demo prints, the archive's report, and every posting's history fit 120 columns
+    (but a posting's URL: it stays whole, to be copied)."""
+    from archive.access import open_read_only
+    from archive.history import posting_history, render
+    from archive.report import last_night, night_report, render_table
+
+    tmp_path, result = demo_run
+    assert max(len(line) for line in result.stdout.splitlines()) <= 120, result.stdout
+    archive = open_read_only(str(tmp_path / "demo.db"))
+    try:
+        tables = [render_table(night_report(archive, last_night(archive)))]
+        refs = archive.execute("SELECT company, ref FROM postings").fetchall()
+        tables += [render(posting_history(archive, company, ref)) for company, ref in refs]
+    finally:
+        archive.close()
+    assert len(refs) == 23
+    for table in tables:
+        assert max(len(line) for line in table.splitlines() if not line.startswith("https://")) <= 120, table

@@ -23,7 +23,9 @@ from typing import Any, Callable, Iterable, Mapping
 from scrapy.crawler import AsyncCrawlerProcess
 from scrapy.settings import Settings
 
+from archive.access import open_read_only
 from archive.companies import sync_companies
+from archive.report import anomalies
 from archive.schema import open_archive
 from archive.store import crawl_records
 from scrapers.middlewares import NightRobotsTxtMiddleware
@@ -31,12 +33,28 @@ from scrapers.platforms import generated_for_registry, load_registry
 from scrapers.signals import company_archived, company_closed
 from scrapers.registry import Company
 
-# Called as each company's crawl closes: (companies done, companies in all, slug, archived status, why closed).
-Progress = Callable[[int, int, str, str, str], None]
+# Called as each company's crawl closes: (companies done, companies in all, slug, its status as archived,
+# why it is worth a look or None: why it is not complete, what looks wrong against its recent nights).
+Progress = Callable[[int, int, str, str, "str | None"], None]
+
+
+def progress_line(done: int, total: int, slug: str, status: str, why: str | None, width: int = 120) -> str:
+    """``[3/5] a24: failed (request failed: HTTP 503)``, shortened to ``width`` (the log has it whole)."""
+    line = f"[{done}/{total}] {slug}: {status}"
+    if why:
+        room = max(width - len(line) - 3, 20)
+        # Cut mid-word: a reason is often one long URL, which shortening at spaces would drop whole.
+        line += f" ({why if len(why) <= room else why[:room - 1] + '…'})"
+    return line
 
 
 class UnknownCompanies(ValueError):
     """Company slugs asked for that the registry does not hold."""
+
+
+# Scrapy's INFO lines, a hundred a company, would bury the progress lines and the problems on a
+# terminal; the night's log file (--log-dir) keeps them, as does an explicit --log-level.
+TERMINAL_LOG_LEVEL = "WARNING"
 
 
 def project_settings(
@@ -44,16 +62,18 @@ def project_settings(
     registry: str | None = None,
     overrides: Mapping[str, str] | None = None,
     log_level: str | None = None,
+    terminal: bool = False,
 ) -> Settings:
-    """paywatch's Scrapy settings with what the command line set on top."""
+    """paywatch's Scrapy settings with what the command line set on top; ``terminal``: Scrapy logs
+    to the terminal, so only its warnings and errors unless ``log_level`` says otherwise."""
     settings = Settings()
     settings.setmodule("scrapers.settings", priority="project")
     if db is not None:
         settings.set("PAYWATCH_DB", db, priority="cmdline")
     if registry:
         settings.set("PAYWATCH_REGISTRY", registry, priority="cmdline")  # the spider loader reads it
-    if log_level:
-        settings.set("LOG_LEVEL", log_level.upper(), priority="cmdline")
+    if log_level or terminal:
+        settings.set("LOG_LEVEL", (log_level or TERMINAL_LOG_LEVEL).upper(), priority="cmdline")
     for key, value in (overrides or {}).items():
         settings.set(key, value, priority="cmdline")
     return settings
@@ -119,6 +139,7 @@ def run_crawl(settings: Settings, selected: list[Company], progress: Progress | 
     loader = process.spider_loader
     closed: dict[str, str] = {}  # company -> why its crawl closed
     crawl_ids: dict[str, int] = {}
+    reader: list[Any] = []  # the archive read for the progress lines, opened at the first
 
     def on_company_closed(spider: Any, reason: str) -> None:
         closed[spider.company.slug] = reason
@@ -126,7 +147,17 @@ def run_crawl(settings: Settings, selected: list[Company], progress: Progress | 
     def on_company_archived(company: str, crawl_id: int, status: str) -> None:
         crawl_ids[company] = crawl_id
         if progress is not None:
-            progress(len(crawl_ids), len(selected), company, status, closed.get(company, "finished"))
+            progress(len(crawl_ids), len(selected), company, status, worth_a_look(crawl_id))
+
+    def worth_a_look(crawl_id: int) -> str | None:
+        """What the report will say of the crawl: why it is not complete, and its anomalies."""
+        if not reader:
+            reader.append(open_read_only(settings.get("PAYWATCH_DB")))
+        crawl = crawl_records(reader[0], [crawl_id]).get(crawl_id)
+        if crawl is None:
+            return None
+        said = [crawl["failure_reason"]] if crawl["failure_reason"] else []
+        return "; ".join(said + [anomaly["message"] for anomaly in anomalies(reader[0], crawl)]) or None
 
     def crawl_run(run: list[Company], host_share: int, more_runs: list[list[Company]]) -> None:
         crawler = process.create_crawler(loader.load(run[0].slug))
@@ -140,7 +171,9 @@ def run_crawl(settings: Settings, selected: list[Company], progress: Progress | 
                  _finished_task: Any = None) -> None:
         for company in run:  # archived or not, every company the crawler opened is done
             if company.slug in closed and company.slug not in crawl_ids and progress is not None:
-                progress(len(crawl_ids), len(selected), company.slug, "not archived", closed[company.slug])
+                reason = closed[company.slug]
+                progress(len(crawl_ids), len(selected), company.slug, "not archived",
+                         "see the log" if reason == "finished" else f"crawl ended early: {reason}; see the log")
         spider = crawler.spider
         restart = spider.companies_to_restart(closed.get(spider.company.slug, "")) if spider is not None else []
         if restart:
@@ -151,7 +184,11 @@ def run_crawl(settings: Settings, selected: list[Company], progress: Progress | 
     for group in host_groups(selected, loader.load).values():
         runs = crawler_runs(group, loader.load)
         crawl_run(runs.pop(0), len(group), runs)
-    process.start()
+    try:
+        process.start()
+    finally:
+        for held in reader:
+            held.close()
 
     db = open_archive(settings.get("PAYWATCH_DB"))
     try:

@@ -61,8 +61,7 @@ def night_times(now: datetime) -> list[datetime]:
 
 
 def crawl_command(db: str, registry: Path, settings: list[str], cluster: list[str] = ()) -> list[str]:
-    command = [sys.executable, "-m", "scrapers.cli", "crawl", "--db", db, "--registry", str(registry),
-               "--log-level", "WARNING", *cluster]
+    command = [sys.executable, "-m", "scrapers.cli", "crawl", "--db", db, "--registry", str(registry), *cluster]
     for setting in [*settings, *FAST_LOCAL_SETTINGS]:
         command += ["-s", setting]
     return command

@@ -59,6 +59,14 @@ def metadata_for(db_path: str) -> dict[str, Any]:
     return metadata
 
 
+def canned_query(db: Any, name: str, **params: str) -> list[dict[str, Any]]:
+    """The rows the shipped canned query ``name`` gives on ``db`` (an open archive): what its page in
+    the browser shows, for a command that prints the same answer."""
+    sql = yaml.safe_load(resources.files("archive").joinpath("metadata.yml").read_text(encoding="utf-8"))[
+        "databases"]["archive"]["queries"][name]["sql"]
+    return list(db.query(sql, params))
+
+
 def datasette_app(db_path: str) -> Any:
     """A Datasette application on ``db_path`` as ``serve`` runs it (same metadata, settings and plugins),
     for Datasette's test client: the tests and benchmarks/queries.py."""

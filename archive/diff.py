@@ -19,7 +19,8 @@ from textwrap import shorten
 from typing import Any, Collection, Iterable, Iterator, Mapping, Sequence
 
 from sqlite_utils import Database
-from tabulate import tabulate
+
+from archive.tables import fitted_table, keep_together
 
 TITLE_WIDTH = 48  # the pay column after it is what a reader came for; long titles are shortened
 BATCH = 500  # version ids per pay_ranges query (SQLite allows 32,766 parameters; this keeps each small)
@@ -260,13 +261,25 @@ def render(changes: Sequence[Change], fmt: str = "table") -> str:
         return write_csv(CSV_COLUMNS, csv_rows(changes))
     if not changes:
         return "no changes"
-    return tabulate(
+    # Too wide for a terminal, the pay column wraps between its ranges and after the arrow, the
+    # percent at its slash, then the title, and the time after its date last.
+    return fitted_table(
         [[c.at[:16].replace("T", " "), c.company, shorten(c.title or "", TITLE_WIDTH, placeholder="…"), c.kind,
-          f"{c.old_pay or '—'} → {c.new_pay or '—'}", _moved(c)] for c in changes],
-        headers=["when", "company", "title", "change", "old → new", "moved"],
-        tablefmt="simple",
-        disable_numparse=True,
+          _old_and_new(c), _moved(c)] for c in changes],
+        ["when", "company", "title", "change", "old → new", "moved"],
+        wrap=[(4, 24), (5, 8), (2, 24), (0, 10)],
     )
+
+
+def _old_and_new(change: Change) -> str:
+    if change.old_pay is None and change.new_pay is None:
+        return "no published pay"  # an opening or closing of a posting that never showed a range
+    return f"{_kept(change.old_pay)}{keep_together(' →')} {_kept(change.new_pay)}"
+
+
+def _kept(pay: str | None) -> str:
+    """Each range of ``pay`` as one unbreakable run; lines may break between ranges."""
+    return "; ".join(keep_together(part) for part in pay.split("; ")) if pay else "—"
 
 
 def _moved(change: Change) -> str:

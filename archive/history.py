@@ -5,12 +5,13 @@ migrations m001–m004 created (see ``archive.diff``)."""
 from __future__ import annotations
 
 import json
+from textwrap import shorten
 from typing import Any, Sequence
 
 from sqlite_utils import Database
-from tabulate import tabulate
 
 from archive.diff import RANGE_FIELDS, has_column, pay_display, ranges_of, write_csv
+from archive.tables import TERMINAL_WIDTH, fitted_table, keep_together
 
 
 class NoSuchPosting(LookupError):
@@ -97,7 +98,9 @@ def render(postings: Sequence[dict[str, Any]], fmt: str = "table") -> str:
     for posting in postings:
         latest = posting["versions"][-1]
         state = f"closed {posting['closed_at']}" if posting["closed_at"] else f"open, last seen {posting['last_seen_at']}"
-        header = (f"{posting['company']} {posting['ref']} ({posting['platform']}): {latest['title']}\n"
+        identity = f"{posting['company']} {posting['ref']} ({posting['platform']}): "
+        title = shorten(latest["title"] or "", max(TERMINAL_WIDTH - len(identity), 20), placeholder="…")
+        header = (f"{identity}{title}\n"
                   f"{latest['url'] or ''}\nfirst seen {posting['first_seen_at']}; {state}; "
                   f"{len(posting['versions'])} version{'s' if len(posting['versions']) != 1 else ''}")
         rows = []
@@ -106,8 +109,10 @@ def render(postings: Sequence[dict[str, Any]], fmt: str = "table") -> str:
             if version is None:
                 rows.append([entry["at"][:16].replace("T", " "), entry["entry"], "", "", ""])
             else:
+                pay = "; ".join(keep_together(part) for part in version["pay"].split("; ")) if version["pay"] else "—"
                 rows.append([entry["at"][:16].replace("T", " "), entry["entry"], _what_changed(version),
-                             (version["changed_after"] or "")[:16].replace("T", " "), version["pay"] or "—"])
-        blocks.append(header + "\n\n" + tabulate(rows, headers=["when", "what", "changed", "changed after", "pay"],
-                                                 tablefmt="simple", disable_numparse=True))
+                             (version["changed_after"] or "")[:16].replace("T", " "), pay])
+        # Too wide for a terminal, the changed fields wrap first, then the pay between its ranges.
+        blocks.append(header + "\n\n" + fitted_table(rows, ["when", "what", "changed", "changed after", "pay"],
+                                                     wrap=[(2, 16), (4, 24), (3, 10), (0, 10)]))
     return "\n\n".join(blocks)

@@ -14,12 +14,14 @@ from __future__ import annotations
 import json
 import os
 import statistics
+import textwrap
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from sqlite_utils import Database
-from tabulate import tabulate
+
+from archive.tables import TERMINAL_WIDTH, fitted_table
 
 NIGHT_HOURS = 24
 HISTORY = 7
@@ -86,6 +88,8 @@ def _company_entry(db: Database, crawl: Mapping[str, Any]) -> dict[str, Any]:
         "started_at": crawl.get("started_at"),
         "finished_at": crawl.get("finished_at"),
         "duration_s": _seconds_between(crawl.get("started_at"), crawl.get("finished_at")),
+        # Set when the crawl replayed saved responses dated to the night they stand for: when it really ran.
+        "replayed_at": crawl.get("replayed_at"),
     }
     entry.update({name: crawl.get(name) for name in COUNTS})
     entry["pay_share"] = _share(crawl.get("with_pay"), crawl.get("seen"))
@@ -153,24 +157,42 @@ def _against_usual(crawl: Mapping[str, Any], usual: Sequence[Mapping[str, Any]])
 
 
 def render_table(report: Mapping[str, Any]) -> str:
-    """The report as a plain-text table, one company a line, with why and what looks wrong."""
+    """The report as a plain-text table, one company a line, then why a crawl was not complete and
+    what looks wrong, a company a line: a sentence never widens the table past a terminal."""
     if not report["companies"]:
         return "no crawl recorded yet"
-    rows = []
+    rows, notes = [], []
     for entry in report["companies"]:
-        notes = [entry["failure_reason"]] if entry["failure_reason"] else []
-        notes += [anomaly["message"] for anomaly in entry["anomalies"]]
+        said = [entry["failure_reason"]] if entry["failure_reason"] else []
+        said += [anomaly["message"] for anomaly in entry["anomalies"]]
+        if said:
+            notes.append(f"  {entry['company']}: {'; '.join(said)}")
         rows.append([
             entry["company"], entry["status"],
             *[_blank(entry[name]) for name in ("seen", "new", "changed", "closed", "unreadable")],
             "" if entry["pay_share"] is None else f"{entry['pay_share']:.0%}",
             _blank(entry["requests"]), _duration(entry["duration_s"]),
             "" if entry["detail_age_days"] is None else f"{entry['detail_age_days']:g}d",
-            _blank(entry["deferred"]), "; ".join(notes),
+            _blank(entry["deferred"]),
         ])
-    return tabulate(rows, headers=["company", "status", "seen", "new", "changed", "closed", "unreadable", "with pay",
-                                   "requests", "took", "oldest detail", "deferred", "why not complete; anomalies"],
-                    tablefmt="simple", disable_numparse=True)
+    table = fitted_table(rows, ["company", "status", "seen", "new", "changed", "closed", "unreadable", "with pay",
+                                "requests", "took", "oldest detail", "deferred"], wrap=[(10, 6), (7, 4)])
+    if notes:
+        table += "\nwhy not complete; anomalies:\n" + "\n".join(
+            wrap(note, TERMINAL_WIDTH, subsequent_indent="    ", break_on_hyphens=False) for note in notes)
+    replayed = sorted(entry["replayed_at"] for entry in report["companies"] if entry.get("replayed_at"))
+    if replayed:
+        table += (f"\nreplayed: saved responses, dated {_day_and_time(report['started_at'])} UTC, the night they stand "
+                  f"for; crawled {_day_and_time(replayed[0])} UTC")
+    return table
+
+
+def wrap(text: str, width: int, **options: Any) -> str:
+    return "\n".join(textwrap.wrap(text, width, **options))
+
+
+def _day_and_time(moment: str | None) -> str:
+    return (moment or "")[:16].replace("T", " ")
 
 
 def _blank(value: Any) -> str:

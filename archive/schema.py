@@ -691,6 +691,15 @@ def m008_range_positions(db: Database) -> None:
     db.execute(_PAY_HISTORY_WITH_SUSPECT)
 
 
+@migrations()
+def m009_replayed_crawls(db: Database) -> None:
+    """A crawl of saved responses dated to the night they stand for (``PAYWATCH_CRAWL_TIME``, the
+    demo's nights) says so: ``replayed_at`` is when it really ran, while ``started_at`` and every time
+    it wrote are the night's. NULL for a crawl of the live sites at its own time, as every crawl
+    archived before m009 was."""
+    db.execute("ALTER TABLE crawls ADD COLUMN replayed_at TEXT")
+
+
 def _statements(script: str) -> list[str]:
     """The SQL statements of ``script`` (a ";" inside a string literal does not end one)."""
     statements, pending = [], ""

@@ -177,6 +177,7 @@ def ingest_crawl(
     detail_reads: int = 0,
     requests: int | None = None,
     unchanged_refs: Iterable[str] = (),
+    replayed_at: str | None = None,
 ) -> CrawlSummary:
     """Append one crawl of one company. Items are JobPosting dicts (after the pipelines);
     ``listed_refs`` the ids of every posting the platform listed (None: the items are the listing);
@@ -184,7 +185,8 @@ def ingest_crawl(
     ``list_fingerprints`` each listed posting's list-entry hash (kept with the detail read tonight);
     ``unchanged_refs`` the listed postings not extracted because their entry is the whole posting and
     its fingerprint equals the one their open version was read from (each is checked here: one that
-    does not match, or has no open version, counts as unreadable)."""
+    does not match, or has no open version, counts as unreadable). ``replayed_at``: for a replay of
+    saved responses dated to the night they stand for (``started_at``), when it really ran."""
     if status not in ("complete", "failed"):
         raise ValueError(f"crawl status must be complete or failed, not {status!r}")
     finished_at = finished_at or utc_now()
@@ -194,7 +196,7 @@ def ingest_crawl(
                           requests, {str(ref) for ref in unchanged_refs} & listed, listed_twice)
     with write_transaction(db):
         return _ingest(db, company, platform, items, listed, started_at, finished_at, status, failure_reason,
-                       dropped, code_version, detail)
+                       dropped, code_version, detail, replayed_at)
 
 
 @dataclass
@@ -305,7 +307,7 @@ class _PlannedVersion:
 
 
 def _ingest(db, company, platform, items, listed, started_at, finished_at, status, failure_reason, dropped,
-            code_version, detail):
+            code_version, detail, replayed_at=None):
     existing = {
         row["ref"]: row
         for row in db.query(
@@ -412,11 +414,13 @@ def _ingest(db, company, platform, items, listed, started_at, finished_at, statu
     detail_dates = [started_at if ref in read else (existing[ref]["detail_read_at"] if ref in existing else None)
                     for ref in listed]
     oldest_detail_at = min((date for date in detail_dates if date), default=None)
+    # Only a replay names replayed_at, so a crawl of the live sites writes what it wrote before m009.
+    replay = {"replayed_at": replayed_at} if replayed_at else {}
     crawl_id = db.table("crawls").insert(
         {"company": company, "platform": platform, "started_at": started_at, "finished_at": finished_at,
          "status": status, "failure_reason": failure_reason, "dropped": dropped, "code_version": code_version,
          "deferred": len(deferred), "detail_reads": detail.reads, "oldest_detail_at": oldest_detail_at,
-         "requests": detail.requests, **counts}
+         "requests": detail.requests, **counts, **replay}
     ).last_pk
 
     # The seen postings' latest state (issue 10: one statement a posting was most of a steady night's

@@ -29,7 +29,7 @@ from typing import Any
 
 TIME_COLUMNS = {"started_at", "finished_at", "first_seen_at", "last_seen_at", "closed_at", "observed_at", "at",
                 "applied_at", "detail_read_at", "oldest_detail_at", "changed_after", "changed_at",
-                "previous_observed_at"}
+                "previous_observed_at", "replayed_at"}
 VOLATILE_COLUMNS = {"code_version"}
 # Tables written from others' rows (range_change_rows) name ids without a declared foreign key.
 IMPLIED_REFERENCES = {"crawl_id": "crawls", "posting_id": "postings", "version_id": "posting_versions",

@@ -9,6 +9,9 @@ request refused for its host) and it returned postings; otherwise it is recorded
 closes nothing. The ids of every posting the platform listed go with the items, so a posting that
 was listed but not read (or dropped by validation) is seen, not closed.
 
+With ``PAYWATCH_CRAWL_TIME`` (ISO) the crawl's times are that night's, not the wall clock's (a replay
+of saved responses, archive/clock.py), and the crawl row says when it really ran (``replayed_at``).
+
 Each crawl's ingest_crawl arguments are also written as a raw capture (``PAYWATCH_RAW_DIR``, default
 ``<PAYWATCH_DB>.raw``; ``PAYWATCH_RAW_CAPTURE = False`` turns it off), which `paywatch rebuild` replays.
 """
@@ -26,9 +29,10 @@ from scrapy.exceptions import NotConfigured
 
 from sqlite_utils import Database
 
+from archive.clock import CrawlClock
 from archive.schema import open_archive
 from archive.raw import raw_dir_for, write_capture
-from archive.store import ingest_crawl, utc_now
+from archive.store import ingest_crawl
 from scrapers.signals import company_archived, company_closed, company_opened
 
 logger = logging.getLogger(__name__)
@@ -105,7 +109,8 @@ class ArchiveWriterPipeline:
         self.raw_dir = raw_dir
         self.capture_only = capture_only
         self.items: list[dict[str, Any]] = []
-        self.started_at = utc_now()
+        self.clock = CrawlClock(crawler.settings.get("PAYWATCH_CRAWL_TIME"))
+        self.company_opened(None)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.company_closed, signal=company_closed)
         crawler.signals.connect(self.company_opened, signal=company_opened)
@@ -156,7 +161,8 @@ class ArchiveWriterPipeline:
 
     def company_opened(self, spider: Any) -> None:
         self.items = []
-        self.started_at = utc_now()
+        self.started_at = self.clock.now_iso()
+        self.replayed_at = self.clock.replayed_at()
 
     def company_closed(self, spider: Any, reason: str, stats: dict[str, Any]) -> None:
         """Archive the company crawl that just closed; ``stats`` are its own (see PlatformSpider.company_stats)."""
@@ -179,7 +185,7 @@ class ArchiveWriterPipeline:
             platform=getattr(spider, "platform", "unknown"),
             listed_refs=listed,
             started_at=self.started_at,
-            finished_at=utc_now(),
+            finished_at=self.clock.now_iso(),
             status=status,
             failure_reason=failure_reason,
             dropped=dropped,
@@ -189,6 +195,7 @@ class ArchiveWriterPipeline:
             list_fingerprints=getattr(spider, "list_fingerprints", None),
             detail_reads=getattr(spider, "detail_reads", 0),
             requests=stats.get("downloader/request_count", 0),
+            replayed_at=self.replayed_at,
         )
         capture = self.capture(crawl)
         if self.capture_only:

@@ -156,7 +156,9 @@ def cluster_night(db: str, registry: str | None, selected: list[Any], nodes: lis
 @click.option("--sector", multiple=True, type=click.Choice(SECTORS), help="only this sector (repeatable)")
 @click.option("-s", "--set", "settings", multiple=True, metavar="KEY=VALUE", callback=parse_settings,
               help="a Scrapy setting, e.g. a platform's base URL (repeatable)")
-@click.option("--log-level", type=click.Choice(LOG_LEVELS, case_sensitive=False), help="Scrapy log level (default INFO)")
+@click.option("--log-level", type=click.Choice(LOG_LEVELS, case_sensitive=False),
+              help="Scrapy log level (default: WARNING on the terminal, so progress and problems show; "
+                   "INFO in --log-dir's log)")
 @click.option("--log-dir", type=click.Path(file_okay=False), metavar="DIR",
               help="write Scrapy's log, the progress and the report table to DIR/crawl-YYYY-MM-DD.log (one file "
                    "a night); only problems are printed, so a good night is silent (cron mails only problems)")
@@ -187,6 +189,7 @@ def crawl(db: str, registry: str | None, platform: tuple[str, ...], company: tup
     Example: paywatch crawl --sector studio --db paywatch.db --report night.json
     """
     from archive.access import prepare_archive, refuse_unusable
+    from archive.clock import parse_crawl_time
     from archive.report import night_report, render_table, write_report
     from archive.schema import open_archive
     from scrapers import crawl as night  # Scrapy is imported only by the command that crawls
@@ -197,7 +200,11 @@ def crawl(db: str, registry: str | None, platform: tuple[str, ...], company: tup
         raise click.ClickException(str(error)) from None
     if not selected:
         raise click.ClickException("no company matches that selection")
-    scrapy_settings = night.project_settings(db, registry, settings, log_level)
+    scrapy_settings = night.project_settings(db, registry, settings, log_level, terminal=log_dir is None)
+    try:
+        parse_crawl_time(scrapy_settings.get("PAYWATCH_CRAWL_TIME"))
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
     started = datetime.now(timezone.utc).replace(microsecond=0)
 
     log_file: Path | None = None
@@ -210,8 +217,8 @@ def crawl(db: str, registry: str | None, platform: tuple[str, ...], company: tup
             with open(log_file, "a", encoding="utf-8") as log:
                 log.write(line + "\n")
 
-    def progress(done: int, total: int, slug: str, status: str, reason: str) -> None:
-        say(f"[{done}/{total}] {slug}: {status} ({reason})")
+    def progress(done: int, total: int, slug: str, status: str, why: str | None) -> None:
+        say(night.progress_line(done, total, slug, status, why))
 
     plural = "y" if len(selected) == 1 else "ies"
     refuse_unusable(db)  # before the lock: a refused file gets no <db>.lock beside it

@@ -430,7 +430,7 @@ def chains_by_node(companies: Iterable[Company], nodes: Sequence[str]) -> dict[s
 def run_cluster_crawl(db_path: str, selected: list[Company], nodes: Sequence[str], shared_dir: str | Path,
                       job_settings: Sequence[str], *, timeout: float, registry: str | None = None,
                       keep_dir: str | None = None, code_version: str | None = None, project: str = "paywatch",
-                      poll: float = 2.0, progress: Callable[[int, int, str, str, str], None] | None = None,
+                      poll: float = 2.0, progress: Callable[[int, int, str, str, str | None], None] | None = None,
                       job_companies: int = JOB_COMPANIES) -> list[dict[str, Any]]:
     """Crawl the selected companies on the Scrapyd ``nodes`` and ingest what they captured into the
     archive at ``db_path``, which this process alone writes; one result per company, in ``selected``

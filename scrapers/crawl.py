@@ -14,6 +14,7 @@ import os
 import re
 import signal
 import subprocess
+import typing
 from dataclasses import asdict
 from datetime import date
 from functools import partial
@@ -23,20 +24,39 @@ from typing import Any, Callable, Iterable, Mapping
 from scrapy.crawler import AsyncCrawlerProcess
 from scrapy.settings import Settings
 
+from archive.access import open_read_only
+from archive.clock import CrawlClock
 from archive.raw import raw_dir_for, record_companies
+from archive.report import anomalies
 from archive.schema import open_archive
-from archive.store import crawl_records, utc_now
+from archive.store import crawl_records
 from scrapers.middlewares import NightRobotsTxtMiddleware
 from scrapers.platforms import generated_for_registry, load_registry
 from scrapers.signals import company_archived, company_closed
 from scrapers.registry import Company
 
-# Called as each company's crawl closes: (companies done, companies in all, slug, archived status, why closed).
-Progress = Callable[[int, int, str, str, str], None]
+# Called as each company's crawl closes: (companies done, companies in all, slug, its status as archived,
+# why it is worth a look or None: why it is not complete, what looks wrong against its recent nights).
+Progress = Callable[[int, int, str, str, "str | None"], None]
+
+
+def progress_line(done: int, total: int, slug: str, status: str, why: str | None, width: int = 120) -> str:
+    """``[3/5] a24: failed (request failed: HTTP 503)``, shortened to ``width`` (the log has it whole)."""
+    line = f"[{done}/{total}] {slug}: {status}"
+    if why:
+        room = max(width - len(line) - 3, 20)
+        # Cut mid-word: a reason is often one long URL, which shortening at spaces would drop whole.
+        line += f" ({why if len(why) <= room else why[:room - 1] + '…'})"
+    return line
 
 
 class UnknownCompanies(ValueError):
     """Company slugs asked for that the registry does not hold."""
+
+
+# Scrapy's INFO lines, a hundred a company, would bury the progress lines and the problems on a
+# terminal; the night's log file (--log-dir) keeps them, as does an explicit --log-level.
+TERMINAL_LOG_LEVEL = "WARNING"
 
 
 def project_settings(
@@ -44,19 +64,27 @@ def project_settings(
     registry: str | None = None,
     overrides: Mapping[str, str] | None = None,
     log_level: str | None = None,
+    terminal: bool = False,
 ) -> Settings:
-    """paywatch's Scrapy settings with what the command line set on top."""
+    """paywatch's Scrapy settings with what the command line set on top; ``terminal``: Scrapy logs
+    to the terminal, so only its warnings and errors unless ``log_level`` says otherwise."""
     settings = Settings()
     settings.setmodule("scrapers.settings", priority="project")
     if db is not None:
         settings.set("PAYWATCH_DB", db, priority="cmdline")
     if registry:
         settings.set("PAYWATCH_REGISTRY", registry, priority="cmdline")  # the spider loader reads it
-    if log_level:
-        settings.set("LOG_LEVEL", log_level.upper(), priority="cmdline")
+    if log_level or terminal:
+        settings.set("LOG_LEVEL", (log_level or TERMINAL_LOG_LEVEL).upper(), priority="cmdline")
     for key, value in (overrides or {}).items():
         settings.set(key, value, priority="cmdline")
     return settings
+
+
+def paywatch_settings_module() -> Any:
+    from scrapers import settings as paywatch_settings
+
+    return paywatch_settings
 
 
 def known_setting_names() -> set[str]:
@@ -64,15 +92,17 @@ def known_setting_names() -> set[str]:
     names each of its own, None where it has no default, so a misspelling is never taken silently)."""
     from scrapy.settings import default_settings
 
-    from scrapers import settings as paywatch_settings
+    return {name for module in (default_settings, paywatch_settings_module()) for name in dir(module)
+            if name.isupper()}
 
-    return {name for module in (default_settings, paywatch_settings) for name in dir(module) if name.isupper()}
 
-
-# How a setting's value is read, by the type of its default: a value that cannot be read so is refused
-# on the command line, not when a spider first asks for it mid-crawl.
-_READERS = ((bool, "getbool", "true or false"), (int, "getint", "a whole number"),
-            (float, "getfloat", "a number"), (dict, "getdict", "a JSON object"), (list, "getlist", "a list"))
+# How a setting's value is read, by its type: a value that cannot be read so is refused on the command
+# line, not when a spider first asks for it mid-crawl. A whole-number default is read as any number,
+# as Scrapy reads several of them (DOWNLOAD_TIMEOUT = 180, CLOSESPIDER_TIMEOUT = 0) with getfloat; a
+# paywatch setting's annotation says its type exactly.
+_READERS = ((bool, "getbool", "true or false"), (int, "getfloat", "a number"), (float, "getfloat", "a number"),
+            (dict, "getdict", "a JSON object"), (list, "getlist", "a list"))
+_DECLARED_READERS = {int: ("getint", "a whole number"), float: ("getfloat", "a number")}
 
 
 def setting_problem(key: str, value: str) -> str | None:
@@ -85,13 +115,15 @@ def setting_problem(key: str, value: str) -> str | None:
         closest = difflib.get_close_matches(key.upper(), sorted(known), n=1, cutoff=0.6)
         return f"{key} is not a Scrapy or paywatch setting" + (f" (did you mean {closest[0]}?)" if closest else "")
     default = project_settings(None).get(key)
-    for kind, reader, what in _READERS:
-        if isinstance(default, kind):
-            try:
-                getattr(Settings({key: value}), reader)(key)
-            except (TypeError, ValueError):
-                return f"{key} takes {what}, not {value!r}"
-            return None
+    # A setting without a default says its type by annotation in scrapers/settings.py.
+    declared = typing.get_args(getattr(paywatch_settings_module(), "__annotations__", {}).get(key)) or ()
+    readers = [_DECLARED_READERS[kind] for kind in declared if kind in _DECLARED_READERS] if default is None else [
+        (reader, what) for kind, reader, what in _READERS if isinstance(default, kind)][:1]
+    for reader, what in readers:
+        try:
+            getattr(Settings({key: value}), reader)(key)
+        except (TypeError, ValueError):
+            return f"{key} takes {what}, not {value!r}"
     return None
 
 
@@ -151,13 +183,15 @@ def run_crawl(settings: Settings, selected: list[Company], progress: Progress | 
     try:
         keep_dir = raw_dir_for(db_path, settings.get("PAYWATCH_RAW_DIR")) if settings.getbool("PAYWATCH_RAW_CAPTURE") else None
         # Names and sectors for research, kept with the captures so a rebuild has them too.
-        record_companies(db, [asdict(company) for company in selected], keep_dir, utc_now())
+        record_companies(db, [asdict(company) for company in selected], keep_dir,
+                         CrawlClock(settings.get("PAYWATCH_CRAWL_TIME")).now_iso())
     finally:
         db.close()
     process = AsyncCrawlerProcess(settings)
     loader = process.spider_loader
     closed: dict[str, str] = {}  # company -> why its crawl closed
     crawl_ids: dict[str, int] = {}
+    reader: list[Any] = []  # the archive read for the progress lines, opened at the first
 
     def on_company_closed(spider: Any, reason: str) -> None:
         closed[spider.company.slug] = reason
@@ -165,7 +199,17 @@ def run_crawl(settings: Settings, selected: list[Company], progress: Progress | 
     def on_company_archived(company: str, crawl_id: int, status: str) -> None:
         crawl_ids[company] = crawl_id
         if progress is not None:
-            progress(len(crawl_ids), len(selected), company, status, closed.get(company, "finished"))
+            progress(len(crawl_ids), len(selected), company, status, worth_a_look(crawl_id))
+
+    def worth_a_look(crawl_id: int) -> str | None:
+        """What the report will say of the crawl: why it is not complete, and its anomalies."""
+        if not reader:
+            reader.append(open_read_only(settings.get("PAYWATCH_DB")))
+        crawl = crawl_records(reader[0], [crawl_id]).get(crawl_id)
+        if crawl is None:
+            return None
+        said = [crawl["failure_reason"]] if crawl["failure_reason"] else []
+        return "; ".join(said + [anomaly["message"] for anomaly in anomalies(reader[0], crawl)]) or None
 
     def crawl_run(run: list[Company], host_share: int, more_runs: list[list[Company]]) -> None:
         crawler = process.create_crawler(loader.load(run[0].slug))
@@ -179,7 +223,9 @@ def run_crawl(settings: Settings, selected: list[Company], progress: Progress | 
                  _finished_task: Any = None) -> None:
         for company in run:  # archived or not, every company the crawler opened is done
             if company.slug in closed and company.slug not in crawl_ids and progress is not None:
-                progress(len(crawl_ids), len(selected), company.slug, "not archived", closed[company.slug])
+                reason = closed[company.slug]
+                progress(len(crawl_ids), len(selected), company.slug, "not archived",
+                         "see the log" if reason == "finished" else f"crawl ended early: {reason}; see the log")
         spider = crawler.spider
         restart = spider.companies_to_restart(closed.get(spider.company.slug, "")) if spider is not None else []
         if restart:
@@ -190,7 +236,11 @@ def run_crawl(settings: Settings, selected: list[Company], progress: Progress | 
     for group in host_groups(selected, loader.load).values():
         runs = crawler_runs(group, loader.load)
         crawl_run(runs.pop(0), len(group), runs)
-    process.start()
+    try:
+        process.start()
+    finally:
+        for held in reader:
+            held.close()
 
     db = open_archive(settings.get("PAYWATCH_DB"))
     try:

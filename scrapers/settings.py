@@ -51,7 +51,7 @@ DOWNLOADER_MIDDLEWARES = {
 # postings it re-reads the least recently read known ones: PAYWATCH_DETAIL_REFRESH_AT_LEAST of them, or
 # 1/N of the board if more (N = PAYWATCH_DETAIL_REFRESH_DAYS), so a small board is re-read nightly and
 # a change only a large board's detail shows is seen within N nights (the version says since when).
-PAYWATCH_DETAIL_BUDGET = None
+PAYWATCH_DETAIL_BUDGET: int | None = None  # the type: what `-s` checks a value against
 PAYWATCH_NIGHT_HOURS = 5.0
 PAYWATCH_EXPECTED_LATENCY = 1.0
 PAYWATCH_DETAIL_REFRESH_DAYS = 7
@@ -116,6 +116,10 @@ ITEM_PIPELINES = {
 # None: beside the archive, <PAYWATCH_DB>.raw.
 PAYWATCH_RAW_CAPTURE = True
 PAYWATCH_RAW_DIR = None
+# A replay of saved responses dated to the night they stand for (the demo's nights): an ISO time that
+# the crawl's clock starts from instead of the wall clock's (archive/clock.py); each crawl row keeps
+# when it really ran (crawls.replayed_at). None: a crawl of the live sites, at its own time.
+PAYWATCH_CRAWL_TIME = None
 # A Scrapyd node of a cluster (docs/SCALE.md): write each company crawl's capture to PAYWATCH_RAW_DIR
 # and archive nothing; the archive machine ingests the captures (archive.raw.ingest_captures).
 PAYWATCH_CAPTURE_ONLY = False
@@ -123,4 +127,4 @@ PAYWATCH_CAPTURE_ONLY = False
 PAYWATCH_DETAIL_HISTORY_DIR = None
 # How long `paywatch crawl --nodes` waits for the nodes' jobs, in seconds; None: the night
 # (PAYWATCH_NIGHT_HOURS, which every crawl's own limits keep to) and a quarter of an hour more.
-PAYWATCH_NODE_WAIT = None
+PAYWATCH_NODE_WAIT: float | None = None

@@ -178,7 +178,7 @@ def test_migrations_are_recorded_and_rerun_is_a_no_op(tmp_path):
     path = str(tmp_path / "archive.db")
     open_archive(path).close()
     db = open_archive(path)
-    assert count(db, "_sqlite_migrations") == 8
+    assert count(db, "_sqlite_migrations") == 9
 
 
 # -- trustworthy nights: presence from the listing, holds, drift, bad values ----------------------

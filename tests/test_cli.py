@@ -8,6 +8,7 @@ import json
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from scrapers.cli import ARCHIVE_UNUSABLE, BAD_INPUT, CRAWL_FAILED, cli, main
+from scrapers.crawl import progress_line
 from scrapers.demo import DEMO_DIR, FAST_LOCAL_SETTINGS, replay_settings
 from scrapers.demo.replay import ReplayServer
 from tests.conftest import another_programs_sqlite, text_file
@@ -251,7 +253,8 @@ def test_a_crawl_into_an_unusable_archive_exits_3_before_any_request(capsys, tmp
     (["-s", "PAYWATCH_NO_SUCH_THING=1"], "PAYWATCH_NO_SUCH_THING is not a Scrapy or paywatch setting"),
     (["-s", "DOWNLOAD_DELAY=soon"], "DOWNLOAD_DELAY takes a number, not 'soon'"),
     (["-s", "ROBOTSTXT_OBEY=perhaps"], "ROBOTSTXT_OBEY takes true or false, not 'perhaps'"),
-    (["-s", "RETRY_TIMES=3.5"], "RETRY_TIMES takes a whole number, not '3.5'"),
+    (["-s", "RETRY_TIMES=three"], "RETRY_TIMES takes a number, not 'three'"),
+    (["-s", "PAYWATCH_DETAIL_BUDGET=lots"], "PAYWATCH_DETAIL_BUDGET takes a whole number, not 'lots'"),
     (["--log-level", "loud"], "'loud' is not one of 'critical', 'error', 'warning', 'info', 'debug'"),
 ])
 def test_a_setting_or_log_level_nobody_reads_is_one_line_and_exit_2_before_anything(capsys, tmp_path, replay,
@@ -261,6 +264,15 @@ def test_a_setting_or_log_level_nobody_reads_is_one_line_and_exit_2_before_anyth
     assert (code, out) == (BAD_INPUT, "")
     assert len(err.strip().splitlines()) == 1 and message in err, err
     assert replay.requests == [] and list(tmp_path.iterdir()) == []  # no request, no migrated archive, no lock
+
+
+@pytest.mark.parametrize("setting", ["DOWNLOAD_TIMEOUT=2.5", "CLOSESPIDER_TIMEOUT=0.5", "ROBOTSTXT_OBEY=False",
+                                     "PAYWATCH_DETAIL_BUDGET=12", "PAYWATCH_NODE_WAIT=90.5", "GREENHOUSE_API_URL=x",
+                                     "ITEM_PIPELINES={}", "RETRY_HTTP_CODES=500,503", "PAYWATCH_RAW_DIR=/srv/raw"])
+def test_settings_as_scrapy_reads_them_are_taken(setting):
+    from scrapers.crawl import setting_problem
+
+    assert setting_problem(*setting.split("=", 1)) is None
 
 
 def test_every_setting_paywatch_reads_is_a_known_one():
@@ -310,7 +322,7 @@ def test_report_prints_the_last_night_without_touching_the_archive(capsys, tmp_p
     assert report["problems"] == ["bolt"] and report["archive"] == str(db)
     code, out, _ = run(capsys, "report", "--db", str(db))
     assert code == 0
-    assert re.search(r"^bolt +failed .*HTTP 503", out, re.M)
+    assert re.search(r"^bolt +failed ", out, re.M) and "\nwhy not complete; anomalies:\n  bolt: HTTP 503\n" in out
     assert (sorted(p.name for p in tmp_path.iterdir()), db.stat().st_mtime_ns, db.read_bytes()) == before
 
 
@@ -601,7 +613,7 @@ def test_a_night_as_the_scheduler_runs_it_exit_codes_report_alert_and_log(tmp_pa
     tonight = [p.name for p in logs.glob("crawl-2*.log") if not p.name.startswith("crawl-2020")]
     log = (logs / tonight[0]).read_text()
     assert len(tonight) == 1 and "Spider opened" in log
-    assert re.search(r"^a24 +complete +3 ", log, re.M) and "[1/1] a24: complete (finished)" in log
+    assert re.search(r"^a24 +complete +3 ", log, re.M) and "[1/1] a24: complete\n" in log
     assert sorted(p.name for p in logs.iterdir()) == sorted(["crawl-2020-01-02.log", "crawl-notes.log", "other.txt",
                                                               *tonight])
 
@@ -633,3 +645,38 @@ def test_a_suspect_crawl_exits_1_naming_the_company(tmp_path):
     report = json.loads((tmp_path / "night.json").read_text())
     [a24] = report["companies"]
     assert a24["status"] == "suspect" and [a["kind"] for a in a24["anomalies"]] == ["seen_fell"]
+    # The progress line says so as the crawl is archived: why it is held and what looks wrong.
+    said = "; ".join([a24["failure_reason"], *(anomaly["message"] for anomaly in a24["anomalies"])])
+    assert progress_line(1, 1, "a24", "suspect", said) in shrunk.stderr.splitlines()
+
+
+def test_a_crawl_on_the_terminal_shows_progress_and_problems_and_the_log_dir_gets_the_full_log(tmp_path):
+    """No --log-level on a terminal: Scrapy's INFO lines stay out, a progress line a company says its
+    status and, for a failure, why; --log-dir's log and an explicit --log-level INFO still have them."""
+    db, logs = tmp_path / "paywatch.db", tmp_path / "logs"
+
+    def crawl(night, *extra):
+        settings = [arg for setting in [*replay_settings(server.url, night), *FAST_LOCAL_SETTINGS]
+                    for arg in ("-s", setting)]
+        return paywatch("crawl", "--db", str(db), "--registry", str(DEMO_DIR / "companies.toml"), "--company", "a24",
+                        *settings, *extra)
+
+    mounts = {"/night1": sorted((DEMO_DIR / "night1").glob("routes*.json")),
+              "/broken": mount(tmp_path, "broken", status=503, body_text="maintenance")}
+    with ReplayServer(mounts) as server:
+        good = crawl("night1")
+        broken = crawl("broken")
+        logged = crawl("night1", "--log-dir", str(logs))
+        verbose = crawl("night1", "--log-level", "INFO")
+    assert good.returncode == 0 and good.stderr.splitlines() == [
+        f"paywatch: crawling 1 company into {db}", "[1/1] a24: complete"]
+    assert broken.returncode == CRAWL_FAILED
+    [reason] = [row[0] for row in sqlite3.connect(db).execute(
+        "SELECT failure_reason FROM crawls WHERE status = 'failed'")]
+    assert progress_line(1, 1, "a24", "failed", reason) in broken.stderr.splitlines()
+    assert f"a24: {reason}" in " ".join(broken.stdout.split())  # whole (wrapped), below the report's table
+    assert " INFO: " not in broken.stderr and " ERROR: " in broken.stderr  # the problem, from Scrapy too
+    assert (logged.returncode, logged.stdout, logged.stderr) == (0, "", "")
+    [log] = logs.glob("crawl-*.log")
+    assert "INFO: Spider opened" in log.read_text() and "[1/1] a24: complete\n" in log.read_text()
+    assert "INFO: Spider opened" in verbose.stderr

@@ -409,12 +409,12 @@ def test_a_night_on_nodes_records_why_each_company_was_not_crawled_and_closes_no
         open_before = sqlite3.connect(db).execute("SELECT count(*) FROM postings WHERE closed_at IS NULL").fetchone()
 
         # Night 2 would close three postings: on a node that is down, or in jobs that die before
-        # they capture (a setting the node's Scrapy cannot read), it must close none.
+        # they capture (a component the node's Scrapy cannot load), it must close none.
         # A node that is down, chosen so that A24's host group stays on the live node.
         down = next(url for url in (f"http://127.0.0.1:{_free_port()}" for _ in range(200))
                     if chains_by_node(companies, [node.url, url])[url] and "a24" in
                     {company.slug for group in chains_by_node(companies, [node.url, url])[node.url] for company in group})
-        second = crawl_on([node.url, down], "night2", "DOWNLOAD_DELAY=not-a-number")
+        second = crawl_on([node.url, down], "night2", "DUPEFILTER_CLASS=scrapers.no_such_module.DupeFilter")
     assert second.returncode == 1
     night2 = crawls("night2")
     assert {status for status, _ in night2.values()} == {"failed"}

@@ -140,8 +140,12 @@ def test_min_change_keeps_the_pay_changes_that_moved_that_much(capsys, archive_p
 def test_the_table_shows_the_move_in_percent(capsys, archive_path):
     code, out, _ = run(capsys, "diff", "--db", str(archive_path), "--since", NIGHT2, "--until", NIGHT3)
     assert code == 0
-    line = next(line for line in out.splitlines() if "pay_raised" in line)
-    assert "USD 100,000-200,000/year base → USD 110,000-210,000/year base" in line and "+10% / +5%" in line
+    lines = out.splitlines()
+    at = next(number for number, line in enumerate(lines) if "pay_raised" in line)
+    # Too wide for one line at 120 columns: the new range goes under the old one, in the same column.
+    assert lines[at].rstrip().endswith("USD 100,000-200,000/year base →   +10% / +5%")
+    column = lines[at].index("USD 100,000")
+    assert lines[at + 1][column:].rstrip() == "USD 110,000-210,000/year base"
 
 
 @pytest.mark.parametrize(
@@ -280,3 +284,47 @@ def test_utc_iso_is_the_archives_form():
     from datetime import datetime, timedelta, timezone
 
     assert utc_iso(datetime(2026, 11, 2, 5, 0, 0, 123, tzinfo=timezone(timedelta(hours=2)))) == NIGHT2
+
+
+LONG_TITLE = ("Senior Staff Machine Learning Engineer, Recommendations and Personalization Platform "
+              "(Ads, Content Discovery and Search), Los Angeles or New York")
+
+
+def tiered_archive(tmp_path, company, tiers):
+    """A posting with a far too long title whose labelled ranges are all raised on night 2, and one
+    that closes on night 2 having never published pay."""
+    path = tmp_path / f"{company}.db"
+    db = open_archive(str(path))
+    ranges = lambda raise_by: [pay(150000 + raise_by, 250000 + raise_by, label=tier) for tier in tiers]  # noqa: E731
+    night(db, company, NIGHT1, [posting("1", LONG_TITLE, ranges(0)), posting("2", "Producer, Unscripted")])
+    night(db, company, NIGHT2, [posting("1", LONG_TITLE, ranges(12500))])
+    db.close()
+    return path
+
+
+def test_diff_and_history_tables_fit_120_columns_with_long_titles_and_ranges_whole(capsys, tmp_path):
+    """Every line within 120 columns, the title shortened with an ellipsis and wrapped, each range
+    whole on one line; a posting closed with no published pay says so in words."""
+    tiers = ("Zone A", "Zone B", "Zone C")
+    path = tiered_archive(tmp_path, "warner_bros_games", tiers)
+    code, out, _ = run(capsys, "diff", "--db", str(path), "--since", NIGHT2)
+    assert code == 0
+    lines = out.splitlines()
+    assert max(len(line) for line in lines) <= 120, out
+    assert "…" in out and LONG_TITLE not in " ".join(out.split())
+    for raise_by in (0, 12500):
+        for tier in tiers:
+            assert any(f"{tier}: USD {150000 + raise_by:,}-{250000 + raise_by:,}/year base" in line for line in lines)
+    [closed] = [line for line in lines if " closed " in line]
+    assert closed.split()[-3:] == ["no", "published", "pay"] and "—" not in closed
+    code, out, _ = run(capsys, "history", "warner_bros_games", "1", "--db", str(path))
+    assert code == 0 and max(len(line) for line in out.splitlines()) <= 120, out
+    assert any("Zone A: USD 162,500-262,500/year base" in line for line in out.splitlines())
+
+
+def test_a_diff_whose_ranges_cannot_stay_whole_still_fits_120_columns(capsys, tmp_path):
+    path = tiered_archive(tmp_path, "warner_bros_discovery_games",
+                          ("San Francisco Bay Area", "New York City Metro", "Rest of United States"))
+    code, out, _ = run(capsys, "diff", "--db", str(path), "--since", NIGHT2)
+    assert code == 0 and max(len(line) for line in out.splitlines()) <= 120, out
+    assert out.count("162,500-262,500/year") == 3 and out.count("150,000-250,000/year") == 3  # wrapped, not cut

@@ -2,9 +2,13 @@
 
 import json
 import os
+import re
+import shlex
 import sqlite3
 import subprocess
 import sys
+from collections import Counter
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -137,7 +141,7 @@ def test_diff_shows_netflix_raising_an_ml_range(two_nights):
                                   "--role-type", "research", "--format", "json").stdout)
     [raised] = changes
     assert (raised["title"], raised["kind"], raised["ai_related"], raised["sector"]) == (
-        "Research Scientist (ML) - Personalization", "pay_raised", True, "studio")
+        "Research Scientist (ML) - Personalization", "pay_raised", True, "streaming")
     [pair] = raised["ranges"]
     assert (pair["old"]["min"], pair["old"]["max"], pair["new"]["min"], pair["new"]["max"]) == (
         390000, 900000, 420000, 960000)
@@ -174,20 +178,106 @@ def test_selection_by_company_and_unknown_company(tmp_path):
     assert result.returncode != 0 and "not in the registry: nope" in result.stderr
 
 
-def test_demo_runs_offline_and_shows_the_changes(tmp_path):
+def run_demo(tmp_path, *options):
     # Run from tmp_path (the demo writes nothing else there), with this checkout's code, not an installed copy's.
-    result = subprocess.run([sys.executable, "-m", "scrapers.cli", "demo", "--db", str(tmp_path / "demo.db")],
-                            cwd=tmp_path, capture_output=True, text=True, timeout=300,
-                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    return subprocess.run([sys.executable, "-m", "scrapers.cli", "demo", "--db", str(tmp_path / "demo.db"), *options],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(REPO)})
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("demo")
+    return tmp_path, run_demo(tmp_path)
+
+
+def test_demo_runs_offline_and_shows_the_changes(demo_run):
+    tmp_path, result = demo_run
     assert result.returncode == 0, result.stderr
     for expected in ("Night 1", "Night 2", "pay_raised", "opened", "closed"):
         assert expected in result.stdout
     for company in ("a24", "spotify", "netflix", "ramp", "disney"):  # five platforms
         assert f"\n{company} " in result.stdout and company in result.stdout.split("What changed")[1]
-    assert "Research Scientist (ML) - Personalization" in result.stdout.split("What changed")[1]
+    changed = result.stdout.split("What changed")[1].splitlines()
+    at = next(number for number, line in enumerate(changed) if "Research Scientist (ML) -" in line)
+    assert "pay_raised" in changed[at] and changed[at + 1].split()[0] == "Personalization"  # the title wraps
     assert result.stdout.rstrip().splitlines()[-2:] == [
         f"  paywatch serve --db {tmp_path / 'demo.db'}",
         "  then open http://127.0.0.1:8001/-/dashboards/pay (pay over time, ML/AI roles against the rest)"]
+
+
+def readme_demo_paragraph():
+    """The paragraph after the two commands at the top of README.md, on one line."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    after_commands = text.split("```", 2)[2]
+    return " ".join(after_commands.strip().split("\n\n")[0].split())
+
+
+def test_the_demo_nights_are_dated_a_week_ago_and_yesterday_as_replays_and_the_printed_diff_reruns(demo_run):
+    tmp_path, result = demo_run
+    dated = [datetime.fromisoformat(f"{day}T{time}:00+00:00") for day, time in
+             re.findall(r"^== Night \d, dated (\S+) (\S+) UTC: replaying", result.stdout, re.M)]
+    assert len(dated) == 2 and dated[1] - dated[0] == timedelta(days=6)
+    assert (datetime.now(timezone.utc).date() - dated[1].date()).days in (1, 2)  # 2: the test ran past midnight
+    assert result.stdout.count("\nreplayed: saved responses, dated ") == 2
+    archive = sqlite3.connect(tmp_path / "demo.db")
+    crawls = archive.execute("SELECT started_at, replayed_at FROM crawls").fetchall()
+    assert {started[:10] for started, _ in crawls} == {dated[0].date().isoformat(), dated[1].date().isoformat()}
+    assert all(replayed is not None and replayed[:10] != started[:10] for started, replayed in crawls)
+    # A posting closed on night 2 was open the days between the nights; one opened then, none yet.
+    lifetimes = dict(archive.execute("SELECT title, days_open FROM posting_lifetimes"))
+    assert lifetimes["Post-Production Coordinator"] == 6 and lifetimes["Software Engineer, Frontend"] == 0
+
+    [command] = re.findall(r"^== What changed on night 2: (paywatch diff .*)$", result.stdout, re.M)
+    diff_args = shlex.split(command)[1:]
+    assert diff_args[:2] == ["diff", "--since"] and "--db" in diff_args
+    rerun = subprocess.run([sys.executable, "-m", "scrapers.cli", *diff_args], cwd=tmp_path, capture_output=True,
+                           text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert rerun.returncode == 0 and rerun.stdout.strip() in result.stdout
+    words = subprocess.run([sys.executable, "-m", "scrapers.cli", "diff", "--since", "2 days ago", "--db", "demo.db"],
+                           cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                           env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert words.stdout == rerun.stdout  # night 2 alone: night 1 is a week back
+
+
+def test_the_readme_says_what_the_demo_prints(demo_run):
+    tmp_path, result = demo_run
+    paragraph = readme_demo_paragraph()
+    since = re.search(r"^== What changed on night 2: paywatch diff --since (\S+)", result.stdout, re.M).group(1)
+    changes = json.loads(paywatch("diff", "--since", since, "--db", str(tmp_path / "demo.db"), "--format", "json").stdout)
+    kinds = Counter(change["kind"] for change in changes)
+    assert sum(kinds.values()) == kinds["pay_raised"] + kinds["pay_widened"] + kinds["opened"] + kinds["closed"]
+    said = re.search(r"(\d+) ranges raised .*?, (\d+) widened, (\d+) postings opened and (\d+) closed", paragraph)
+    assert said, paragraph
+    assert [int(number) for number in said.groups()] == [
+        kinds["pay_raised"], kinds["pay_widened"], kinds["opened"], kinds["closed"]]
+
+    listing = result.stdout.split("== Netflix's ML/AI postings after night 1")[1].split("\n== Night 2")[0]
+    rows = [line for line in listing.splitlines()[3:] if line.strip()]
+    stated = re.findall(r"(?:the )?((?:Product Manager|Research Scientist|Machine Learning Engineering Manager)[^,]*?"
+                        r"(?:, [^,]*?)?) at (USD [\d,]+–[\d,]+ a year), (\w+)", paragraph)
+    assert len(stated) == len(rows) == 3, (stated, rows)
+    for title, spoken, basis in stated:
+        [row] = [row for row in rows if row.startswith(title)]
+        assert row.split() == [*title.split(), *spoken.split(), basis, "open"]
+    raised = next(change for change in changes if change["title"] == "Research Scientist (ML) - Personalization")
+    assert f"the Research Scientist's to {raised['new_pay'].split('/')[0]}" in paragraph
+    assert "a `replayed:` line under the night's table" in paragraph and "replayed:" in result.stdout
+    assert "night 1 a week ago, night 2 yesterday" in paragraph
+
+
+def test_demo_keep_refuses_to_date_its_nights_before_crawls_the_archive_holds(tmp_path):
+    from archive.schema import open_archive
+    from archive.store import ingest_crawl
+
+    db = open_archive(str(tmp_path / "demo.db"))
+    ingest_crawl(db, company="a24", platform="greenhouse", items=[], started_at=datetime.now(timezone.utc).isoformat(),
+                 status="failed", failure_reason="a crawl of today")
+    db.close()
+    result = run_demo(tmp_path, "--keep")
+    assert result.returncode == 2 and "Night 1" not in result.stdout
+    assert "already holds crawls dated" in result.stderr and "--keep cannot append them" in result.stderr
+    assert sqlite3.connect(tmp_path / "demo.db").execute("SELECT count(*) FROM crawls").fetchone()[0] == 1
 
 
 def test_a_board_that_redirects_to_another_host_is_not_archived_and_closes_nothing(tmp_path):
@@ -210,3 +300,24 @@ def test_a_board_that_redirects_to_another_host_is_not_archived_and_closes_nothi
     assert archive.execute("SELECT count(*) FROM postings WHERE closed_at IS NOT NULL").fetchone()[0] == 0
     assert archive.execute("SELECT count(*) FROM postings").fetchone()[0] == 3
     assert all(request["path"] != "/greenhouse/v1/boards/someone-else/jobs" for request in requests)
+
+
+def test_the_demo_and_its_archive_read_in_120_columns(demo_run):
+    """Every line the demo prints, the archive's report, and every posting's history fit 120 columns
+    (but a posting's URL: it stays whole, to be copied)."""
+    from archive.access import open_read_only
+    from archive.history import posting_history, render
+    from archive.report import last_night, night_report, render_table
+
+    tmp_path, result = demo_run
+    assert max(len(line) for line in result.stdout.splitlines()) <= 120, result.stdout
+    archive = open_read_only(str(tmp_path / "demo.db"))
+    try:
+        tables = [render_table(night_report(archive, last_night(archive)))]
+        refs = archive.execute("SELECT company, ref FROM postings").fetchall()
+        tables += [render(posting_history(archive, company, ref)) for company, ref in refs]
+    finally:
+        archive.close()
+    assert len(refs) == 23
+    for table in tables:
+        assert max(len(line) for line in table.splitlines() if not line.startswith("https://")) <= 120, table

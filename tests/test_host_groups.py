@@ -13,6 +13,7 @@ import json
 import re
 import sqlite3
 
+from scrapers.crawl import progress_line
 from scrapers.demo import DEMO_DIR, FAST_LOCAL_SETTINGS, replay_settings
 from scrapers.demo.replay import ReplayServer
 from tests.test_cli import paywatch
@@ -103,8 +104,8 @@ def test_one_crawler_crawls_a_hosts_companies_in_turn_each_archived_on_its_own(t
     assert per_company == boards
     # The progress line of each, as it was archived.
     progress = [line for line in log.splitlines() if re.match(r"\[\d+/\d+\] ", line)]
-    assert progress == ["[1/4] g_one: complete (finished)", "[2/4] g_two: failed (finished)",
-                        "[3/4] g_three: complete (finished)", "[4/4] g_four: complete (finished)"]
+    assert progress == ["[1/4] g_one: complete", progress_line(2, 4, "g_two", "failed", archived["g_two"]["failure_reason"]),
+                        "[3/4] g_three: complete", "[4/4] g_four: complete"]
 
 
 def test_a_company_that_reaches_its_limit_is_cut_and_the_rest_of_its_host_go_on_in_a_new_crawler(tmp_path):
@@ -193,3 +194,10 @@ def test_a_platforms_own_listing_state_starts_afresh_for_each_company():
                                     ids={"host": "acme.wd5.myworkdayjobs.com", "tenant": "acme", "site": "other"})]
     spider.reset_company_state()
     assert spider._search_seen == {} and spider.listed_refs == set()
+
+
+def test_a_progress_line_keeps_to_120_columns_and_says_why_only_when_there_is_something_to_say():
+    assert progress_line(3, 5, "a24", "complete", None) == "[3/5] a24: complete"
+    reason = "request failed: " + "http://127.0.0.1:8080/greenhouse/v1/boards/a24/jobs?content=true " * 4
+    line = progress_line(3, 5, "a24", "failed", reason)
+    assert len(line) <= 120 and line.startswith("[3/5] a24: failed (request failed: http://") and line.endswith("…)")

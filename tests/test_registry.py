@@ -143,3 +143,15 @@ def test_a_hand_written_spider_is_bound_to_its_registry_entry(tmp_path, monkeypa
     spider_cls = RegistrySpiderLoader(settings).load("my_studio")
     assert spider_cls.__name__ == "MyStudioSpider" and spider_cls.company.ids == {"token": "mystudio"}
     assert spider_cls.adjust_item.__qualname__ == "MyStudioSpider.adjust_item"
+
+
+def test_the_demo_registry_agrees_with_the_shipped_one_on_each_company_it_shares():
+    """The demo's companies are real ones: a sector (or name, or platform) of its own would make the
+    demo's `--sector` answers differ from a real crawl's."""
+    from scrapers.demo import DEMO_DIR
+
+    shipped = {company.slug: company for company in load_registry()}
+    demo = load_registry(str(DEMO_DIR / "companies.toml"))
+    assert demo and all(company.slug in shipped for company in demo)
+    assert [(c.slug, c.name, c.sector, c.platform) for c in demo] == [
+        (c.slug, shipped[c.slug].name, shipped[c.slug].sector, shipped[c.slug].platform) for c in demo]

@@ -3,6 +3,7 @@ archives: which crawls make the last night, what each company's line says, the a
 recent nights, and that reading an archive leaves its file exactly as it was."""
 
 import json
+import re
 import sqlite3
 from pathlib import Path
 
@@ -232,3 +233,24 @@ def test_a_crawl_creates_or_migrates_an_archive_but_never_writes_into_another_pr
     assert foreign.read_bytes() == before
     with pytest.raises(ArchiveUnusable, match="cannot open or migrate"):
         prepare_archive(str(tmp_path / "missing-dir" / "paywatch.db"))
+
+
+def test_the_table_fits_120_columns_and_says_why_a_crawl_failed_in_full_below_it(memory_db):
+    """A long failure reason and anomalies no longer widen the table: they are said below it, a
+    company a line (wrapped within 120 columns), whole."""
+    reason = ("listing incomplete: the platform reported 1,204 postings in meta.total but only 1,100 were "
+              "listed across 23 pages (+2 more)")
+    recorded(memory_db, "warner_bros_discovery_games", day=1, seen=40, with_pay=30, requests=61234, deferred=1234)
+    recorded(memory_db, "warner_bros_discovery_games", day=2, status="failed", failure_reason=reason, seen=3,
+             requests=61234, deferred=1234)
+    recorded(memory_db, "warner_bros_discovery_games", day=3, status="failed", failure_reason=reason, seen=3,
+             requests=61234, deferred=1234)
+    report = night_report(memory_db, last_night(memory_db))
+    table = render_table(report)
+    lines = table.splitlines()
+    assert max(len(line) for line in lines) <= 120, table
+    assert re.match(r"warner_bros_discovery_games +failed +3 ", next(line for line in lines if "failed" in line))
+    notes = table.split("\nwhy not complete; anomalies:\n")[1]
+    assert notes.startswith("  warner_bros_discovery_games: listing incomplete")
+    said = [reason, *(anomaly["message"] for anomaly in entry(report, "warner_bros_discovery_games")["anomalies"])]
+    assert len(said) == 3 and " ".join(notes.split()) == f"warner_bros_discovery_games: {'; '.join(said)}"

@@ -32,7 +32,6 @@ import json
 import re
 import sqlite3
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, AsyncIterator, Callable, ClassVar, Iterable, Iterator, TypeVar
 from urllib.parse import quote, urlsplit
@@ -45,6 +44,7 @@ from scrapy.utils.defer import deferred_from_coro
 from twisted.python.failure import Failure
 
 from archive.access import ArchiveUnusable, open_read_only
+from archive.clock import CrawlClock
 from archive.handoff import read_detail_history
 from archive.store import detail_history
 from scrapers import signals as company_signals
@@ -160,7 +160,6 @@ class PlatformSpider(scrapy.Spider):
 
     def reset_company_state(self) -> None:
         """What one company's crawl knows; set afresh as each company of the queue begins."""
-        self.crawl_started_at = datetime.now(timezone.utc)
         self.failure_reasons: list[str] = []
         self._pages_seen: set[tuple[str, tuple[str, ...]]] = set()
         self._postings_listed: set[str] = set()
@@ -202,6 +201,8 @@ class PlatformSpider(scrapy.Spider):
     def open_company(self) -> None:
         """What a company's crawl needs from the crawler: its hosts (the base URL is a setting), its
         detail limits and history, and where its share of the stats starts."""
+        # A replay's items are stamped with the night it stands for, as the archive writer dates its crawl.
+        self.crawl_started_at = CrawlClock(self.settings.get("PAYWATCH_CRAWL_TIME")).now()
         self.allowed_domains = sorted({urlsplit(url).hostname for url in self.allowed_urls()} - {None})
         self.detail_budget, self.detail_time_limit = self.detail_limits()
         self.detail_deadline = time.monotonic() + self.detail_time_limit

@@ -13,6 +13,7 @@ import pytest
 
 from benchmarks import nightlab
 from benchmarks.night import RaiseCheck, check_raises, class_budget, crawl_classes
+from benchmarks.night import main as night_main
 from benchmarks.nightlab import (
     Board, CompanyNight, HostPlan, NightServer, Raise, list_requests, pace, pay_raises, project_night,
 )
@@ -276,6 +277,12 @@ def test_the_server_refuses_two_boards_on_one_route():
              for slug in ("acme", "acme_games")]
     with pytest.raises(ValueError, match="acme_games"):
         NightServer({entry.slug: Board(entry, 3) for entry in twins}, latency=0)
+
+
+def test_a_reproduction_names_only_registry_companies(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        night_main(["--companies", "tencent,nobody_inc", "--quick"])
+    assert exit_.value.code == 2 and "not in the registry: nobody_inc" in capsys.readouterr().err
 
 
 # -- the projection --------------------------------------------------------------------------------

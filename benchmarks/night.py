@@ -2,6 +2,7 @@
 the wall time of a real night at the default politeness (issue 10).
 
 Usage: python benchmarks/night.py [--scale 0.05] [--nights 7] [--latency 0.02] [--quick] [--workdir DIR]
+                                  [--companies SLUG,...]
 
 What runs: every company of the shipped registry (``scrapers/companies.toml``), each with a board in
 its platform's real reply shape (``benchmarks/nightlab.py``) ``--scale`` times its realistic size
@@ -263,6 +264,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true",
                         help="scale 0.02, 2 steady nights, the last of them also as a full re-read (about a minute)")
     parser.add_argument("--workdir", type=Path, default=None, help="keep the archives here (default: a temp dir)")
+    parser.add_argument("--companies", default=None,
+                        help="comma-separated slugs: a reproduction on part of the registry (the goals are the "
+                             "registry's; a part's steady/full ratio says little)")
     args = parser.parse_args(argv)
     scale = args.scale if args.scale is not None else (0.02 if args.quick else 0.05)
     steady = args.nights if args.nights is not None else (2 if args.quick else REFRESH_DAYS)
@@ -275,6 +279,12 @@ def main(argv: list[str] | None = None) -> int:
     except RegistryError as error:
         print(f"night.py: {error}", file=sys.stderr)
         return 2
+    if args.companies:
+        chosen = {slug.strip() for slug in args.companies.split(",") if slug.strip()}
+        missing = sorted(chosen - {company.slug for company in companies})
+        if missing:
+            parser.error(f"--companies: not in the registry: {', '.join(missing)}")
+        companies = [company for company in companies if company.slug in chosen]
     unknown = [company.slug for company in companies if company.slug not in REAL_POSTINGS]
     if unknown:
         print(f"night.py: no realistic posting count for {', '.join(unknown)} (add it to nightlab.REAL_POSTINGS)",

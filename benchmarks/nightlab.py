@@ -33,7 +33,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from benchmarks.faultlab import (
     DEPARTMENTS, HOURLY_TITLES, PLACES, ROBOTS_ALLOW, TITLES, Posting, QuietServer, description_paragraphs,
@@ -816,7 +816,11 @@ class NightServer(LoopbackServer):
         self._lock = threading.Lock()
         self._routes: dict[tuple[str, str], Board] = {}
         for board in self.boards.values():
-            self._routes[(board.platform, route_key(board.company))] = board
+            route = (board.platform, route_key(board.company))
+            if route in self._routes:
+                # Served one board, both companies' archives would be measured against their own truth.
+                raise ValueError(f"{board.slug} and {self._routes[route].slug} share the lab's route {route}")
+            self._routes[route] = board
         lab = self
 
         class Handler(QuietHandler):
@@ -907,7 +911,7 @@ class NightServer(LoopbackServer):
             return smartrecruiters_page(board, board.postings(self.night), int(query.get("offset") or 0),
                                         int(query.get("limit") or 100))
         if platform == "workday" and len(parts) >= 8:
-            board = self.board_for(request, platform, parts[2])
+            board = self.board_for(request, platform, "/".join(unquote(part) for part in (parts[2], parts[5], parts[6])))
             if board is None:
                 return None
             rest = "/" + "/".join(parts[7:])
@@ -958,10 +962,10 @@ class NightServer(LoopbackServer):
                 posting = next((p for p in board.postings(self.night) if p.ref.split("-")[0] == parts[4]), None)
                 return posting and apple_detail_page(posting)
         if platform == "oracle" and len(parts) >= 7:
-            board = self.board_for(request, platform, parts[2])
+            finder = finder_values(query.get("finder", ""))
+            board = self.board_for(request, platform, f"{parts[2]}/{finder.get('siteNumber', '')}")
             if board is None:
                 return None
-            finder = finder_values(query.get("finder", ""))
             if parts[-1] == "recruitingCEJobRequisitions":
                 return oracle_page(board.postings(self.night), int(finder.get("offset") or 0),
                                    int(finder.get("limit") or 25))
@@ -985,12 +989,15 @@ def route_key(company: Company) -> str:
     if company.platform == "smartrecruiters":
         return str(ids["company_id"])
     if company.platform == "workday":
-        return str(ids["host"])
+        # A tenant's sites share its host (Tencent's three studios, Live Nation and Ticketmaster).
+        return f"{ids['host']}/{ids['tenant']}/{ids['site']}"
     if company.platform == "eightfold":
         return str(ids["domain"])
     if company.platform == "phenom":
         return urlsplit(str(ids["site_url"])).netloc
-    if company.platform in ("oracle", "successfactors"):
+    if company.platform == "oracle":
+        return f"{ids['host']}/{ids['site']}"  # one pod's host serves several companies' sites
+    if company.platform == "successfactors":
         return str(ids["host"])
     return company.platform  # Amazon, Apple: one company, no ids
 

@@ -13,6 +13,7 @@ import pytest
 
 from benchmarks import nightlab
 from benchmarks.night import RaiseCheck, check_raises, class_budget, crawl_classes
+from benchmarks.night import main as night_main
 from benchmarks.nightlab import (
     Board, CompanyNight, HostPlan, NightServer, Raise, list_requests, pace, pay_raises, project_night,
 )
@@ -226,6 +227,62 @@ def test_the_server_routes_by_company_and_counts_by_kind(lab):
         counts = server.take_counts()
         assert counts == {("microsoft", "list"): 1, ("microsoft", "detail"): 1, ("visa", "list"): 1, ("", "list"): 1}
         assert server.take_counts() == {} and len(server.misses) == 1
+
+
+def test_no_two_registry_companies_share_a_route(registry):
+    # Workday sites of one tenant (Tencent's three, Live Nation's two) and Oracle sites of one pod
+    # share a host: a route by host alone served them all one board.
+    routes = {}
+    for entry in registry:
+        routes.setdefault((entry.platform, nightlab.route_key(entry)), []).append(entry.slug)
+    assert {route: slugs for route, slugs in routes.items() if len(slugs) > 1} == {}
+
+
+def test_companies_sharing_a_host_are_each_served_their_own_board(registry, lab):
+    shared = {"tencent", "lightspeed_studios", "timi_montreal", "live_nation", "ticketmaster", "sinclair",
+              "tennis_channel"}
+    entries = [entry for entry in registry if entry.slug in shared]
+    with NightServer(lab, latency=0, max_seconds=30) as server:
+        def post(path, body=None):
+            request = urllib.request.Request(server.url + path, data=json.dumps(body or {}).encode(), method="POST",
+                                             headers={"Content-Type": "application/json"})
+            with urllib.request.urlopen(request, timeout=5) as reply:
+                return json.loads(reply.read())
+
+        def get(path):
+            with urllib.request.urlopen(server.url + path, timeout=5) as reply:
+                return json.loads(reply.read())
+
+        for entry in entries:
+            ids, board = entry.ids, lab[entry.slug]
+            if entry.platform == "workday":
+                cxs = f"/workday/{ids['host']}/wday/cxs/{ids['tenant']}/{ids['site']}"
+                total = post(f"{cxs}/jobs", {"offset": 0, "limit": 20})["total"]
+                posting = board.postings(1)[0]
+                detail = get(cxs + nightlab.workday_path(posting.as_faultlab()))["jobPostingInfo"]
+                assert detail["jobPostingSiteId"] == ids["site"]
+            else:
+                api = f"/oracle/{ids['host']}/hcmRestApi/resources/latest"
+                total = get(f"{api}/recruitingCEJobRequisitions?finder=findReqs;siteNumber={ids['site']},"
+                            "limit=200,offset=0")["items"][0]["TotalJobsCount"]
+                ref = board.postings(1)[0].ref
+                get(f'{api}/recruitingCEJobRequisitionDetails?finder=ById;Id="{ref}",siteNumber={ids["site"]}')
+            assert total == board.size, entry.slug
+            assert server.take_counts() == {(entry.slug, "list"): 1, (entry.slug, "detail"): 1}, entry.slug
+        assert server.misses == [] and server.errors == []
+
+
+def test_the_server_refuses_two_boards_on_one_route():
+    twins = [company(slug, "workday", host="acme.wd1.myworkdayjobs.com", tenant="acme", site="careers")
+             for slug in ("acme", "acme_games")]
+    with pytest.raises(ValueError, match="acme_games"):
+        NightServer({entry.slug: Board(entry, 3) for entry in twins}, latency=0)
+
+
+def test_a_reproduction_names_only_registry_companies(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        night_main(["--companies", "tencent,nobody_inc", "--quick"])
+    assert exit_.value.code == 2 and "not in the registry: nobody_inc" in capsys.readouterr().err
 
 
 # -- the projection --------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ as ``immutable``: without locks or files beside it. With a ``-wal`` there, ``mod
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 from contextlib import closing
@@ -76,11 +77,11 @@ def reading_mode(path: str, immutable: bool = False) -> str:
     archive = Path(path)
     if archive.is_dir():
         raise ArchiveUnusable(f"{path} is a directory, not a paywatch archive")
-    try:
-        with open(archive, "rb"):
-            pass
-    except OSError as error:
-        raise ArchiveUnusable(f"cannot read {path}: {error.strerror or error}") from None
+    # Asked, never tried by opening: closing any descriptor of the file would drop every POSIX lock this
+    # process holds on it through SQLite (a crawl's writer), and another process closing the archive
+    # would then take itself for the last one and delete the -wal the writer is still writing.
+    if not os.access(archive, os.R_OK):
+        raise ArchiveUnusable(f"cannot read {path}: {os.strerror(errno.EACCES)}")
     if immutable:
         return "immutable=1"
     has_wal = Path(f"{path}-wal").exists()

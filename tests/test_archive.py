@@ -436,3 +436,28 @@ def test_full_width_text_keeps_positions_in_the_text_as_written():
     text = "年収：＄１２０，０００ – ＄１５０，０００ per year"
     [parsed] = parse_pay(text)
     assert text[parsed.start:parsed.end] == parsed.raw and parsed.raw.startswith("＄１２０")
+
+
+def test_a_read_beside_a_crawls_writer_keeps_the_writers_locks(tmp_path):
+    """A crawl reads its archive (detail history, progress lines) while its writer holds it open. Were the
+    read to open and close the file outside SQLite, every POSIX lock the process holds on it would go:
+    another process closing the archive would then take itself for the last and delete the -wal the
+    writer is still writing into, losing the crawls written after (seen as lost nights under load)."""
+    import subprocess
+    import sys
+
+    from archive.access import open_read_only
+    from archive.schema import open_archive
+    from archive.store import ingest_crawl
+
+    path = tmp_path / "paywatch.db"
+    writer = open_archive(str(path))
+    try:
+        ingest_crawl(writer, company="acme", platform="greenhouse", started_at="2026-11-01T03:00:00+00:00",
+                     items=[{"ref": "1", "title": "Job 1", "pay_ranges": []}])
+        open_read_only(str(path)).close()  # as the crawl's own reads do
+        other = "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute('SELECT 1 FROM crawls'); c.close()"
+        subprocess.run([sys.executable, "-c", other, str(path)], check=True, timeout=60)
+        assert (tmp_path / "paywatch.db-wal").exists(), "another process deleted the -wal the writer holds"
+    finally:
+        writer.close()

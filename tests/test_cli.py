@@ -652,6 +652,24 @@ def test_a_suspect_crawl_exits_1_naming_the_company(tmp_path):
     assert progress_line(1, 1, "a24", "suspect", said) in shrunk.stderr.splitlines()
 
 
+def test_a_night_leaves_the_whole_night_in_the_archive_file_and_nothing_beside_it(tmp_path):
+    """The writer is the archive's last connection and checkpoints the night into the file as it closes:
+    a copy of the file alone (a backup, a share) holds every crawl, and no -wal or -shm is left."""
+    import shutil as copying
+
+    db = tmp_path / "paywatch.db"
+    with ReplayServer({"/night1": sorted((DEMO_DIR / "night1").glob("routes*.json"))}) as server:
+        result = night_crawl(db, server, "night1", companies=("a24", "spotify", "netflix", "ramp", "disney"))
+    assert result.returncode == 0, result.stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["paywatch.db", "paywatch.db.lock", "paywatch.db.raw"]
+    copying.copy(db, tmp_path / "copy.db")
+    copied = sqlite3.connect(tmp_path / "copy.db")
+    try:
+        assert copied.execute("SELECT count(*) FROM crawls WHERE status = 'complete'").fetchone() == (5,)
+    finally:
+        copied.close()
+
+
 def test_a_crawl_on_the_terminal_shows_progress_and_problems_and_the_log_dir_gets_the_full_log(tmp_path):
     """No --log-level on a terminal: Scrapy's INFO lines stay out, a progress line a company says its
     status and, for a failure, why; --log-dir's log and an explicit --log-level INFO still have them."""

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -159,11 +160,12 @@ def test_serve_on_a_busy_port_says_so_in_one_line_and_exits_2_before_claiming_to
     assert sorted(p.name for p in tmp_path.iterdir()) == before
 
 
-@pytest.mark.parametrize("stop", ["SIGTERM to the command", "Ctrl-C (SIGINT to its process group)"])
-def test_serve_stopped_by_sigterm_or_ctrl_c_exits_0_and_stops_datasette(tmp_path, stop):
+@contextmanager
+def serving(tmp_path):
+    """``paywatch serve`` on a small archive in ``tmp_path``, answering: (the process, its port, its
+    Datasette's pid); everything is killed on the way out, whatever the test did."""
     db_path = tmp_path / "nightly.db"
     small_archive(db_path)
-    before = sorted(p.name for p in tmp_path.iterdir())
     port = free_port()
     server = start_serve(db_path, port)
     datasette = []
@@ -171,35 +173,32 @@ def test_serve_stopped_by_sigterm_or_ctrl_c_exits_0_and_stops_datasette(tmp_path
         wait_until_served(server, port)
         datasette = children_of(server.pid)
         assert len(datasette) == 1
+        yield server, port, datasette[0]
+    finally:
+        stop_everything(server, datasette)
+
+
+@pytest.mark.parametrize("stop", ["SIGTERM to the command", "Ctrl-C (SIGINT to its process group)"])
+def test_serve_stopped_by_sigterm_or_ctrl_c_exits_0_and_stops_datasette(tmp_path, stop):
+    with serving(tmp_path) as (server, port, datasette):
+        before = sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("nightly.db-"))
         if stop.startswith("SIGTERM"):
             server.send_signal(signal.SIGTERM)
         else:
             os.killpg(server.pid, signal.SIGINT)
         _, err = server.communicate(timeout=30)
         assert server.returncode == 0, err
-        assert gone(datasette[0]) and not is_listening(port)
+        assert gone(datasette) and not is_listening(port)
         assert "aborted" not in err and "Traceback" not in err
-        assert sorted(p.name for p in tmp_path.iterdir()) == before
-    finally:
-        stop_everything(server, datasette)
+        assert sorted(p.name for p in tmp_path.iterdir()) == before  # its -wal and -shm gone with it
 
 
 def test_serve_killed_outright_takes_its_datasette_with_it(tmp_path):
-    db_path = tmp_path / "nightly.db"
-    small_archive(db_path)
-    port = free_port()
-    server = start_serve(db_path, port)
-    datasette = []
-    try:
-        wait_until_served(server, port)
-        datasette = children_of(server.pid)
-        assert len(datasette) == 1
+    with serving(tmp_path) as (server, port, datasette):
         server.kill()  # SIGKILL to `serve` alone: no handler runs
         server.wait(timeout=10)
-        assert gone(datasette[0]), "Datasette outlived the paywatch serve that started it"
+        assert gone(datasette), "Datasette outlived the paywatch serve that started it"
         assert not is_listening(port)
-    finally:
-        stop_everything(server, datasette)
 
 
 def test_datasette_stopping_by_itself_with_an_error_is_exit_1_not_the_archive_code(tmp_path, monkeypatch, capsys):

@@ -40,3 +40,12 @@ def test_ci_runs_them_on_a_clone_with_nothing_beside_it_then_the_slow_tests_and_
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
     assert 'git clone --quiet --no-local . "$clone"' in ci and "[[ ! -e ../shared ]]" in ci
     assert '-m "slow or scale"' in ci and "check_left_nothing" in ci
+
+
+def test_the_licence_file_is_the_one_the_package_declares():
+    import tomllib
+
+    declared = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["license"]["text"]
+    licence = (REPO / "LICENSE").read_text(encoding="utf-8")
+    assert declared == "MIT" and licence.startswith("MIT License\n")
+    assert "Permission is hereby granted, free of charge" in licence

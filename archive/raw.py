@@ -103,6 +103,7 @@ class RebuildSummary:
     items: int = 0
     statuses: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    pending: int = 0  # captures a killed crawl left pending: not replayed until a night's start settles them
 
 
 def capture_night(started_at: str | datetime) -> str:
@@ -120,35 +121,145 @@ def write_capture(directory: str | os.PathLike, crawl_kwargs: Mapping[str, Any],
     ``crawl_kwargs`` are the ``ingest_crawl`` keyword arguments but ``items``, and must include
     ``started_at`` and ``finished_at`` (rebuild needs them to reproduce the crawl row and the order).
     The file appears whole or not at all: it is written to a hidden temporary name, flushed to disk
-    and renamed. An earlier capture is never overwritten.
+    and renamed. An earlier capture is never overwritten. (The archive's own captures are written
+    with ``write_pending_capture`` instead, and appear only once their crawl is committed.)
     """
+    night_dir, path, sequence = _capture_place(directory, crawl_kwargs)
+    _write_capture_file(path, path.name, sequence, crawl_kwargs, items)
+    return path
+
+
+def _capture_place(directory: str | os.PathLike, crawl_kwargs: Mapping[str, Any]) -> tuple[Path, Path, int]:
+    """(the night directory, the first free capture name in it, the capture's sequence there)."""
     missing = [name for name in ("company", "started_at", "finished_at") if not crawl_kwargs.get(name)]
     if missing:
         raise ValueError(f"a capture needs {', '.join(missing)}")
-    items = list(items)
     night_dir = Path(directory) / capture_night(crawl_kwargs["started_at"])
     night_dir.mkdir(parents=True, exist_ok=True)
     taken = {entry.name for entry in os.scandir(night_dir) if entry.name.endswith(SUFFIX)}
     stem = safe_file_stem(str(crawl_kwargs["company"]))
     path = next(night_dir / name for name in _capture_names(stem) if name not in taken)
+    return night_dir, path, len(taken) + 1
+
+
+def _write_capture_file(path: Path, name: str, sequence: int, crawl_kwargs: Mapping[str, Any],
+                        items: Iterable[Mapping[str, Any]]) -> None:
+    items = list(items)
     header = {
         "format": FORMAT,
         "version": FORMAT_VERSION,
-        "sequence": len(taken) + 1,
+        "sequence": sequence,
         "items": len(items),
         "sets": sorted(name for name, value in crawl_kwargs.items() if isinstance(value, (set, frozenset))),
         "datetimes": sorted(name for name, value in crawl_kwargs.items() if isinstance(value, datetime)),
         "crawl": dict(crawl_kwargs),
     }
     def write(raw_file: BinaryIO) -> None:
-        with gzip.GzipFile(filename=path.name, mode="wb", fileobj=raw_file, compresslevel=COMPRESS_LEVEL,
+        with gzip.GzipFile(filename=name, mode="wb", fileobj=raw_file, compresslevel=COMPRESS_LEVEL,
                            mtime=0) as compressed:
             compressed.write(_json_line(header))
             for item in items:
                 compressed.write(_json_line(item))
 
     _write_whole(path, write)
-    return path
+
+
+# The archive's own captures are written here first and moved into their night only once the crawl they
+# describe is committed, so the captures are the archive's history exactly: a crawl killed before its
+# commit leaves no capture a rebuild would replay. A capture whose archive write failed is moved to
+# SET_ASIDE_DIR (the evidence is kept, but is not history). Hidden, so no night is ever named so.
+PENDING_DIR = ".pending"
+SET_ASIDE_DIR = ".unarchived"
+
+
+@dataclass(frozen=True)
+class PendingCapture:
+    """A crawl's capture written whole, waiting for the crawl's commit (``publish``) or its failure
+    (``set_aside``)."""
+    path: Path
+    raw_dir: Path
+    crawl: Mapping[str, Any]
+
+    def publish(self) -> Path:
+        """Into the crawl's night directory, under the first free name there."""
+        _night_dir, final, _sequence = _capture_place(self.raw_dir, self.crawl)
+        os.replace(self.path, final)
+        self._leave_no_empty_pending_dir()
+        return final
+
+    def _leave_no_empty_pending_dir(self) -> None:
+        try:
+            self.path.parent.rmdir()
+        except OSError:  # another capture is pending there (or it is gone already)
+            pass
+
+    def set_aside(self) -> Path:
+        aside = self.raw_dir / SET_ASIDE_DIR
+        aside.mkdir(exist_ok=True)
+        target = aside / self.path.name
+        os.replace(self.path, target)
+        self._leave_no_empty_pending_dir()
+        return target
+
+
+def write_pending_capture(directory: str | os.PathLike, crawl_kwargs: Mapping[str, Any],
+                          items: Iterable[Mapping[str, Any]]) -> PendingCapture:
+    """The capture of a crawl about to be archived, written whole (as ``write_capture``) but not yet
+    in its night: ``publish`` it once the crawl is committed, ``set_aside`` it if the write fails."""
+    raw_dir = Path(directory)
+    night_dir, final, sequence = _capture_place(raw_dir, crawl_kwargs)
+    pending = raw_dir / PENDING_DIR
+    pending.mkdir(exist_ok=True)
+    path = pending / f"{night_dir.name}.{final.name}.{os.getpid()}{SUFFIX}"
+    _write_capture_file(path, final.name, sequence, crawl_kwargs, items)
+    return PendingCapture(path, raw_dir, dict(crawl_kwargs))
+
+
+def settle_pending_captures(raw_dir: str | os.PathLike, db: Database) -> tuple[int, int]:
+    """The captures a killed crawl left pending: published if the archive holds their crawl (killed
+    after its commit), set aside if not (killed before). Run before a night writes anything; (published,
+    set aside)."""
+    pending_dir = Path(raw_dir) / PENDING_DIR
+    if not pending_dir.is_dir():
+        return 0, 0
+    published = set_aside = 0
+    for path in sorted(pending_dir.iterdir()):
+        if path.name.startswith(".") or not path.name.endswith(SUFFIX):
+            path.unlink(missing_ok=True)  # a write that never finished: no whole capture to keep
+            continue
+        try:
+            crawl = read_capture(path).crawl
+        except CaptureError:
+            path.unlink(missing_ok=True)
+            continue
+        pending = PendingCapture(path, Path(raw_dir), crawl)
+        committed = db.execute(
+            "SELECT 1 FROM crawls WHERE company = ? AND platform = ? AND started_at = ? AND finished_at = ?",
+            [crawl.get("company"), crawl.get("platform"), _iso(crawl.get("started_at")),
+             _iso(crawl.get("finished_at"))]).fetchone()
+        if committed:
+            pending.publish()
+            published += 1
+        else:
+            pending.set_aside()
+            set_aside += 1
+    return published, set_aside
+
+
+def ingest_kept(db: Database, keep_dir: str | os.PathLike | None, crawl: Mapping[str, Any],
+                items: list[dict[str, Any]], ingest: Callable[..., CrawlSummary] = ingest_crawl) -> CrawlSummary:
+    """``ingest(db, **crawl, items=items)``, its capture kept under ``keep_dir`` (when given) exactly
+    when the crawl is committed."""
+    pending = write_pending_capture(keep_dir, crawl, items) if keep_dir is not None else None
+    try:
+        summary = ingest(db, **crawl, items=items)
+    except BaseException:
+        if pending is not None:
+            pending.set_aside()
+        raise
+    if pending is not None:
+        pending.publish()
+    return summary
 
 
 def _write_whole(path: Path, write: Callable[[BinaryIO], None]) -> None:
@@ -187,6 +298,16 @@ def record_companies(db: Database, entries: Iterable[Mapping[str, Any]], keep_di
     _write_whole(path, lambda kept_file: kept_file.write(json.dumps(rows, indent=0).encode("utf-8")))
 
 
+def begin_night(db: Database, entries: Iterable[Mapping[str, Any]], keep_dir: str | os.PathLike | None,
+                at: str | datetime) -> tuple[int, int]:
+    """What the archive machine does before a night writes anything: settle the captures a killed
+    crawl left pending (``settle_pending_captures``: (published, set aside)) and record the night's
+    companies (``record_companies``)."""
+    settled = settle_pending_captures(keep_dir, db) if keep_dir is not None else (0, 0)
+    record_companies(db, entries, keep_dir, at)
+    return settled
+
+
 def _read_companies(path: Path) -> list[dict[str, Any]]:
     try:
         rows = json.loads(path.read_text(encoding="utf-8"))
@@ -200,7 +321,7 @@ def _read_companies(path: Path) -> list[dict[str, Any]]:
 def restore_companies(raw_dir: str | os.PathLike, db: Database) -> int:
     """Every night's kept ``companies`` rows under ``raw_dir`` upserted into ``db`` in night order (the
     latest night's entry for a slug wins, as in the archive); the number of files read."""
-    kept = sorted(Path(raw_dir).glob(f"*/{COMPANIES_FILE}"))
+    kept = sorted(path for path in Path(raw_dir).glob(f"*/{COMPANIES_FILE}") if not path.parent.name.startswith("."))
     for path in kept:
         sync_companies(db, _read_companies(path))
     return len(kept)
@@ -211,7 +332,7 @@ def company_captures(raw_dir: str | os.PathLike, company: str) -> list[Path]:
     (``write_capture`` takes the first free name), so only those names are looked up: no listing of
     a night directory that may hold thousands of companies' captures."""
     found = []
-    for night_dir in sorted(path for path in Path(raw_dir).iterdir() if path.is_dir()):
+    for night_dir in sorted(path for path in Path(raw_dir).iterdir() if path.is_dir() and not path.name.startswith(".")):
         for name in _capture_names(safe_file_stem(company)):
             if not (night_dir / name).is_file():
                 break
@@ -314,7 +435,8 @@ def _why(error: BaseException) -> str:
 
 def captures_in_order(raw_dir: str | os.PathLike) -> list[CaptureInfo]:
     """Every capture under ``raw_dir``, in the order the archive wrote them (see the module docstring)."""
-    return capture_infos(path for path in sorted(Path(raw_dir).glob(f"*/*{SUFFIX}")) if not path.name.startswith("."))
+    return capture_infos(path for path in sorted(Path(raw_dir).glob(f"*/*{SUFFIX}"))
+                         if not path.name.startswith(".") and not path.parent.name.startswith("."))
 
 
 def capture_infos(paths: Iterable[str | os.PathLike]) -> list[CaptureInfo]:
@@ -350,9 +472,8 @@ def ingest_captures(paths: Iterable[str | os.PathLike], db: Database,
         if known:
             continue
         _check_fits(takes, db, info, capture)
-        if keep_dir is not None:
-            write_capture(keep_dir, crawl, capture.items)
-        summaries.append(_replay(db, info, capture))
+        summaries.append(ingest_kept(db, keep_dir, crawl, capture.items,
+                                     ingest=lambda db, **_: _replay(db, info, capture)))
     return summaries
 
 
@@ -402,6 +523,8 @@ def rebuild(raw_dir: str | os.PathLike, db: Database,
     if night is not None and progress:
         progress(night)
     restore_companies(raw_dir, db)
+    pending_dir = Path(raw_dir) / PENDING_DIR
+    summary.pending = sum(1 for path in pending_dir.iterdir() if path.name.endswith(SUFFIX)) if pending_dir.is_dir() else 0
     return summary
 
 

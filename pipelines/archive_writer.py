@@ -31,7 +31,7 @@ from sqlite_utils import Database
 
 from archive.clock import CrawlClock
 from archive.schema import open_archive
-from archive.raw import raw_dir_for, write_capture
+from archive.raw import PendingCapture, raw_dir_for, write_capture, write_pending_capture
 from archive.store import ingest_crawl
 from scrapers.signals import company_archived, company_closed, company_opened
 
@@ -131,23 +131,29 @@ class ArchiveWriterPipeline:
         _close_at_reactor_shutdown()
         return cls(crawler, db_path, raw_dir)
 
-    def capture(self, crawl: dict[str, Any]) -> Path | None:
-        """Write the crawl's raw capture (archive/raw.py) before the archive write, so every archived
-        crawl has one; the path, or None when captures are off or this one could not be written.
-        A capture that fails is logged and counted and the archive write goes on: the archive must
-        never lose a night because the disk that holds captures is full."""
+    def capture(self, crawl: dict[str, Any]) -> PendingCapture | Path | None:
+        """Write the crawl's raw capture (archive/raw.py) before the archive write: pending, to be
+        published with the crawl's commit (on a node, where the capture is the crawl, straight into its
+        night); None when captures are off or this one could not be written. A capture that fails is
+        logged and counted and the archive write goes on: the archive must never lose a night because
+        the disk that holds captures is full."""
         if self.raw_dir is None:
             return None
         try:
-            path = write_capture(self.raw_dir, crawl, self.items)
+            if self.capture_only:
+                written = write_capture(self.raw_dir, crawl, self.items)
+                size = written.stat().st_size
+            else:
+                written = write_pending_capture(self.raw_dir, crawl, self.items)
+                size = written.path.stat().st_size
         except Exception as error:
             self.crawler.stats.inc_value("paywatch/raw/failed")
             logger.error("%s: raw capture not written under %s (%s); archiving the crawl without one",
                          crawl["company"], self.raw_dir, error)
             return None
         self.crawler.stats.inc_value("paywatch/raw/captured")
-        self.crawler.stats.set_value("paywatch/raw/bytes", path.stat().st_size)
-        return path
+        self.crawler.stats.set_value("paywatch/raw/bytes", size)
+        return written
 
     def process_item(self, item: Any) -> Any:
         # A shallow copy: this is the last stage, nothing changes the item after it, and the archive
@@ -210,9 +216,15 @@ class ArchiveWriterPipeline:
             summary = ingest_crawl(shared_archive(self.db_path), items=self.items, **crawl)
         except Exception:
             if capture:
-                logger.error("%s: the archive write failed; this crawl is kept only in its raw capture %s",
-                             crawl["company"], capture)
+                logger.error("%s: the archive write failed; its raw capture is set aside (not history) as %s",
+                             crawl["company"], capture.set_aside())
             raise
+        if capture:
+            try:
+                capture.publish()
+            except OSError as error:  # the next night's start publishes it (settle_pending_captures)
+                logger.error("%s: archived, but its raw capture stays pending in %s (%s)", crawl["company"],
+                             capture.path, error)
         self.items = []  # the crawl is archived: its postings need not stay in memory until the night ends
         self.crawler.signals.send_catch_log(company_archived, company=summary.company, crawl_id=summary.crawl_id,
                                             status=summary.status)

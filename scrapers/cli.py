@@ -616,6 +616,9 @@ def rebuild(raw_dir: str, db: str) -> int:
     statuses = ", ".join(f"{count} {status}" for status, count in sorted(summary.statuses.items()))
     click.echo(f"paywatch: rebuilt {db} from {raw_dir}: {plural(summary.nights, 'night')}, {plural(summary.crawls, 'crawl')} "
                f"({statuses}), {summary.items} postings replayed in {summary.seconds:.1f} s")
+    if summary.pending:
+        click.echo(f"paywatch: {plural(summary.pending, 'capture')} pending in {raw_dir}/.pending (a crawl killed "
+                   "while it was archived) not replayed; the archive's next crawl settles them", err=True)
     return 0
 
 

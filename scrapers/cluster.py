@@ -445,7 +445,7 @@ def run_cluster_crawl(db_path: str, selected: list[Company], nodes: Sequence[str
     that says why: it closes nothing. Tonight's directory is removed once everything in it is
     ingested, and kept (and named) otherwise."""
     from archive.handoff import write_detail_histories
-    from archive.raw import record_companies
+    from archive.raw import begin_night
     from archive.schema import open_archive
     from archive.store import crawl_records, utc_now
     from scrapers.registry import resolve_registry_path
@@ -462,7 +462,7 @@ def run_cluster_crawl(db_path: str, selected: list[Company], nodes: Sequence[str
                      f"PAYWATCH_DETAIL_HISTORY_DIR={handoff}", f"PAYWATCH_REGISTRY={registry_copy}"]
     db = open_archive(db_path)
     try:
-        record_companies(db, [asdict(company) for company in selected], keep_dir, started_at)  # names and sectors
+        begin_night(db, [asdict(company) for company in selected], keep_dir, started_at)  # names and sectors
         write_detail_histories(db, [(company.slug, company.platform) for company in selected], handoff)
         night = _Ingest(db, captures, night_dir, started_at, keep_dir, code_version)
 
@@ -519,13 +519,11 @@ class _Ingest:
     def failed(self, company: Company, reason: str) -> Any:
         """A failed crawl of ``company`` that says why (it closes nothing), kept with the captures so
         a rebuild replays it too."""
-        from archive.raw import write_capture
-        from archive.store import ingest_crawl, utc_now
+        from archive.raw import ingest_kept
+        from archive.store import utc_now
 
         crawl = dict(company=company.slug, platform=company.platform, started_at=self.started_at,
                      finished_at=utc_now(), status="failed", failure_reason=reason, code_version=self.code_version)
-        if self.keep_dir is not None:
-            write_capture(self.keep_dir, crawl, [])
-        summary = ingest_crawl(self.db, **crawl, items=[])
+        summary = ingest_kept(self.db, self.keep_dir, crawl, [])
         self.crawl_ids[company.slug] = summary.crawl_id
         return summary

@@ -26,7 +26,7 @@ from scrapy.settings import Settings
 
 from archive.access import open_read_only
 from archive.clock import CrawlClock
-from archive.raw import raw_dir_for, record_companies
+from archive.raw import begin_night, raw_dir_for
 from archive.report import anomalies
 from archive.schema import open_archive
 from archive.store import crawl_records
@@ -183,7 +183,7 @@ def run_crawl(settings: Settings, selected: list[Company], progress: Progress | 
     try:
         keep_dir = raw_dir_for(db_path, settings.get("PAYWATCH_RAW_DIR")) if settings.getbool("PAYWATCH_RAW_CAPTURE") else None
         # Names and sectors for research, kept with the captures so a rebuild has them too.
-        record_companies(db, [asdict(company) for company in selected], keep_dir,
+        begin_night(db, [asdict(company) for company in selected], keep_dir,
                          CrawlClock(settings.get("PAYWATCH_CRAWL_TIME")).now_iso())
     finally:
         db.close()

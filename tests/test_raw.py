@@ -378,3 +378,51 @@ def test_a_crawl_time_that_is_no_time_is_refused_before_any_request(tmp_path):
     assert result.returncode == BAD_INPUT
     assert result.stderr.strip() == ("paywatch: PAYWATCH_CRAWL_TIME must be an ISO date or time "
                                      "(2026-11-01T03:15:00+00:00), got 'last tuesday'")
+
+
+# -- captures are the archive's history exactly ----------------------------------------------------
+
+def test_a_capture_appears_only_with_its_crawls_commit_and_a_killed_crawls_is_settled_next_night(tmp_path):
+    """Killed before its commit: the crawl is not in the archive, so its capture must not be replayed;
+    killed between the commit and the capture's move into its night: it is history, so it is. Either
+    way the next night's start settles what was left, and a rebuild is then the archive, table by table."""
+    from archive.raw import PENDING_DIR, SET_ASIDE_DIR, begin_night, write_pending_capture
+
+    db_path, raw = tmp_path / "a.db", tmp_path / "a.db.raw"
+    db = open_archive(str(db_path))
+    first = crawl_args("2026-11-01T03:00:00+00:00")
+    ingest_crawl(db, **first, items=[job(1), job(2)])
+    write_pending_capture(raw, first, [job(1), job(2)]).publish()  # a night that went well
+
+    killed_after_commit = crawl_args("2026-11-02T03:00:00+00:00")
+    write_pending_capture(raw, killed_after_commit, [job(1), job(2, pay=120_000)])
+    ingest_crawl(db, **killed_after_commit, items=[job(1), job(2, pay=120_000)])
+    killed_before_commit = crawl_args("2026-11-02T04:00:00+00:00", company="bolt")
+    write_pending_capture(raw, killed_before_commit, [job(9)])
+    assert [info.night for info in captures_in_order(raw)] == ["2026-11-01"]  # nothing pending is history yet
+    said = paywatch("rebuild", "--from", str(raw), "--db", str(tmp_path / "early.db"))
+    assert said.returncode == 0 and "2 captures pending" in said.stderr
+
+    assert begin_night(db, [], raw, "2026-11-03T03:00:00+00:00") == (1, 1)
+    assert not (raw / PENDING_DIR).exists()
+    assert [read_capture(info.path).crawl["started_at"] for info in captures_in_order(raw)] == [
+        "2026-11-01T03:00:00+00:00", "2026-11-02T03:00:00+00:00"]
+    [aside] = (raw / SET_ASIDE_DIR).iterdir()  # the evidence is kept, out of the history
+    assert read_capture(aside).crawl["company"] == "bolt"
+    db.close()
+    assert rebuild_archive(raw, tmp_path / "rebuilt.db").crawls == 2
+    assert compare(db_path, tmp_path / "rebuilt.db") == []
+
+
+def test_a_crawl_whose_archive_write_fails_leaves_its_capture_set_aside_not_replayed(tmp_path, monkeypatch):
+    import pipelines.archive_writer as writer
+    from archive.raw import SET_ASIDE_DIR
+
+    def failing_write(*_args, **_kwargs):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(writer, "ingest_crawl", failing_write)
+    with pytest.raises(sqlite3.OperationalError):
+        close_a_crawl(tmp_path)
+    raw = tmp_path / "a.db.raw"
+    assert captures_in_order(raw) == [] and len(list((raw / SET_ASIDE_DIR).iterdir())) == 1

@@ -8,8 +8,8 @@ Rules (docs/ARCHIVE.md tells them with an example each):
   opened from its list entry alone (a *list-only* version), and the version its first detail brings
   is recorded as *completed*, not changed (no field is shown as changed for it);
 - a posting gets a new version only when its tracked content changed (its content hash);
-  re-ingesting identical data adds no version; two copies of one id are resolved the same way
-  whatever their order (the smaller content hash is kept);
+  re-ingesting identical data adds no version; of two copies of one id, the one equal to the
+  posting's current version is kept, else the one with the smaller content hash: whatever their order;
 - a *complete* crawl closes the open postings it did not see, unless that would close an unusual
   share of them: then it is *suspect* and closes nothing until the next complete crawl confirms;
 - a field most postings had last time missing from almost all of them (schema drift) fails the crawl;
@@ -190,7 +190,7 @@ def ingest_crawl(
     if status not in ("complete", "failed"):
         raise ValueError(f"crawl status must be complete or failed, not {status!r}")
     finished_at = finished_at or utc_now()
-    items, listed_twice = _one_per_ref([storable(item) for item in items])
+    items, listed_twice = _copies_per_ref([storable(item) for item in items])
     listed = {str(ref) for ref in listed_refs or ()} | set(items)
     detail = _DetailReads({str(ref) for ref in deferred_refs} & listed, dict(list_fingerprints or {}), detail_reads,
                           requests, {str(ref) for ref in unchanged_refs} & listed, listed_twice)
@@ -276,19 +276,23 @@ def _free_of_surrogates(text: str) -> bool:
     return True
 
 
-def _one_per_ref(items: list[dict[str, Any]]) -> tuple[dict[str, dict[str, Any]], set[str]]:
-    """(one item per id, the ids that came more than once); of two copies, the one with the smaller
-    content hash (order never matters)."""
-    chosen: dict[str, dict[str, Any]] = {}
-    listed_twice: set[str] = set()
+def _copies_per_ref(items: list[dict[str, Any]]) -> tuple[dict[str, list[dict[str, Any]]], set[str]]:
+    """(every copy of each id, the ids that came more than once); ``_one_copy`` chooses once the
+    archive's current versions are read."""
+    copies: dict[str, list[dict[str, Any]]] = {}
     for item in items:
-        ref = str(item["ref"])
-        other = chosen.get(ref)
-        if other is not None:
-            listed_twice.add(ref)
-        if other is None or _copy_order(item) < _copy_order(other):
-            chosen[ref] = item
-    return chosen, listed_twice
+        copies.setdefault(str(item["ref"]), []).append(item)
+    return copies, {ref for ref, found in copies.items() if len(found) > 1}
+
+
+def _one_copy(copies: list[dict[str, Any]], current_hash: str | None) -> dict[str, Any]:
+    """The copy equal to the posting's current version, if one is: a board that lists an id twice
+    then neither flips the posting to the other copy nor back, whichever comes first. Otherwise (or
+    among equal ones) the smallest by content hash, so that the choice never depends on order."""
+    if len(copies) == 1:
+        return copies[0]
+    ordered = sorted(((_copy_order(candidate), candidate) for candidate in copies), key=lambda pair: pair[0])
+    return next((candidate for (digest, _), candidate in ordered if digest == current_hash), ordered[0][1])
 
 
 def _copy_order(item: Mapping[str, Any]) -> tuple[str, str]:
@@ -325,6 +329,7 @@ def _ingest(db, company, platform, items, listed, started_at, finished_at, statu
             [platform, company],
         )
     }
+    items = {ref: _one_copy(copies, existing[ref]["hash"] if ref in existing else None) for ref, copies in items.items()}
     # A list-only item only opens a posting: a known one keeps its version until its detail is read.
     items = {ref: item for ref, item in items.items() if not (item.get("list_only") and ref in existing)}
     # Unchanged entries (not extracted): seen, read tonight and unchanged, if the archive agrees.
@@ -333,15 +338,12 @@ def _ingest(db, company, platform, items, listed, started_at, finished_at, statu
         if ref in existing and existing[ref]["closed_at"] is None and not existing[ref]["list_only"]
         and existing[ref]["list_hash"] is not None and existing[ref]["list_hash"] == detail.list_fingerprints.get(ref)
     }
-    # An id listed twice, one copy unchanged and one extracted: the copies are chosen between as
-    # _one_per_ref chooses (the unchanged copy's content is its open version's), and the posting's
-    # list fingerprint is forgotten, so that tomorrow both copies are read again.
+    # An id listed twice, one copy unchanged and one extracted: the unchanged copy is its open version,
+    # so it is kept as _one_copy keeps the copy equal to the current version. The posting's list
+    # fingerprint is forgotten, so that tomorrow both copies are read again (and the same copy kept).
     ambiguous = unchanged & set(items)
     for ref in ambiguous:
-        if existing[ref]["hash"] < content_hash(tracked_snapshot(items[ref])):
-            del items[ref]
-        else:
-            unchanged.discard(ref)
+        del items[ref]
     forget_fingerprint = ambiguous | detail.listed_twice
     if status == "complete":
         drift = _schema_drift(existing, items, unchanged)

@@ -267,6 +267,32 @@ def test_two_copies_of_one_id_are_resolved_the_same_way_in_any_order(tmp_path):
     assert titles[0] == titles[1] and len(titles[0]) == 1
 
 
+def copy_hash(item):
+    from archive.store import content_hash, storable, tracked_snapshot
+
+    return content_hash(tracked_snapshot(storable(item)))
+
+
+@pytest.mark.parametrize("first_night", ["one copy", "both copies"])
+def test_an_id_listed_twice_keeps_the_copy_its_open_version_holds_whichever_comes_first(memory_db, first_night):
+    """A board listing one id twice, the other copy stale and different every night (below and above
+    the kept copy's content hash, first and second in turn): nothing flips, nothing flips back."""
+    real = posting("1", ranges=[pay(100000, 120000)])
+    others = [posting("1", title=f"Software Engineer {n}", ranges=[pay(90000, 110000)]) for n in range(40)]
+    below = [item for item in others if copy_hash(item) < copy_hash(real)][:3]
+    above = [item for item in others if copy_hash(item) > copy_hash(real)][:3]
+    stale = [item for pair in zip(below, above) for item in pair]
+    # With no version yet, the smaller content hash is kept, as before: stale[0] sorts below.
+    current = real if first_night == "one copy" else stale[0]
+    crawl(memory_db, [real] if first_night == "one copy" else [real, stale[0]], NIGHT1)
+    assert memory_db.execute("SELECT title FROM posting_versions").fetchall() == [(current["title"],)]
+    nights = [f"2026-11-{day:02d}T03:00:00+00:00" for day in range(2, 2 + 2 * len(stale))]
+    for number, (started_at, other) in enumerate(zip(nights, stale[1:] + stale[::-1])):
+        summary = crawl(memory_db, [other, current] if number % 2 else [current, other], started_at)
+        assert (summary.seen, summary.new, summary.changed, summary.unchanged) == (1, 0, 0, 1), started_at
+    assert count(memory_db, "posting_versions") == 1
+
+
 def test_the_write_waits_for_another_writer_instead_of_failing(tmp_path):
     import threading
     import time

@@ -15,6 +15,8 @@ Rules (docs/ARCHIVE.md tells them with an example each):
 - a field most postings had last time missing from almost all of them (schema drift) fails the crawl;
 - a *failed* crawl writes nothing a fault may have produced: no versions, no new postings, no
   reopening, no closure; it records the crawl and when its known postings were last seen;
+- a crawl row's new/changed/completed/reopened/closed count what it wrote; what the listing called
+  for (held by a suspect crawl, dropped by a failed one) is kept as its planned_ counts;
 - a value that cannot be stored (a lone surrogate, a non-finite pay figure) loses that value only;
 - everything a crawl writes commits together or not at all, waiting for another writer to finish.
 """
@@ -81,6 +83,13 @@ class CrawlSummary:
     detail_reads: int = 0
     oldest_detail_at: str | None = None
     requests: int | None = None
+    # What the listing called for, of which new, changed, completed, reopened and closed say what was
+    # written: a failed crawl writes none of it, a suspect one holds its closures (and its openings).
+    planned_new: int = 0
+    planned_changed: int = 0
+    planned_completed: int = 0
+    planned_reopened: int = 0
+    planned_closed: int | None = None  # None: closures never weighed (a failed crawl's listing is no evidence)
 
 
 def utc_now() -> str:
@@ -308,6 +317,7 @@ class _PlannedVersion:
     digest: str  # the item's content hash, computed once when its verdict was reached
     list_only: bool = False
     changed_after: str | None = None  # the read before this one (the change happened since)
+    verdict: str = "new"  # new, changed or completed: what the crawl row counts it as
 
 
 def _ingest(db, company, platform, items, listed, started_at, finished_at, status, failure_reason, dropped,
@@ -383,12 +393,12 @@ def _ingest(db, company, platform, items, listed, started_at, finished_at, statu
                                            bool(item.get("list_only"))))
         elif verdict == "completed":
             planned.append(_PlannedVersion(known["id"], known["current_version"] + 1, item, [], digest,
-                                           changed_after=known["detail_read_at"]))
+                                           changed_after=known["detail_read_at"], verdict="completed"))
         elif verdict == "changed":
             before, after = previous[known["version_id"]], _comparable(item)
             planned.append(_PlannedVersion(known["id"], known["current_version"] + 1, item,
                                            sorted(name for name in after if after[name] != before.get(name)), digest,
-                                           changed_after=known["detail_read_at"]))
+                                           changed_after=known["detail_read_at"], verdict="changed"))
     # A listed posting not read tonight (deferred, unreadable) keeps its version, and so its pay: the
     # share with pay is of what is listed, not of what happened to be read.
     counts["with_pay"] += sum(1 for ref in listed if ref not in items and ref in existing and existing[ref]["had_pay"])
@@ -401,16 +411,22 @@ def _ingest(db, company, platform, items, listed, started_at, finished_at, statu
         if balloon:
             status, failure_reason = "suspect", balloon
             planned = [plan for plan in planned if plan.posting_id is not None]  # known postings still versioned
+    absent = None  # the open postings a listing known to be whole no longer lists
+    if status != "failed":
+        absent = [known for ref, known in existing.items() if ref not in listed and known["closed_at"] is None]
     if status == "complete":
-        closing = [known for ref, known in existing.items() if ref not in listed and known["closed_at"] is None]
-        closing, held = _closures_to_apply(previous, open_count, closing)
+        closing, held = _closures_to_apply(previous, open_count, absent)
         if held:
             status, failure_reason = "suspect", held
+    plans = {"planned_new": counts["new"], "planned_changed": counts["changed"], "planned_completed": counts["completed"],
+             "planned_reopened": len(reopening), "planned_closed": None if absent is None else len(absent)}
     if status == "failed":
         planned, reopening, closing = [], [], []  # a failed crawl writes nothing a fault may have produced
-    else:
-        counts["reopened"] = len(reopening)
-    counts["closed"] = len(closing)
+    # The row counts what is written below, from the very lists written: what was only planned (held
+    # by a suspect crawl, dropped by a failed one) is in the planned_ columns.
+    for verdict in ("new", "changed", "completed"):
+        counts[verdict] = sum(plan.verdict == verdict for plan in planned)
+    counts["reopened"], counts["closed"] = len(reopening), len(closing)
 
     read = {ref for ref, item in items.items() if not item.get("list_only")} | unchanged if status != "failed" else set()
     detail_dates = [started_at if ref in read else (existing[ref]["detail_read_at"] if ref in existing else None)
@@ -418,11 +434,13 @@ def _ingest(db, company, platform, items, listed, started_at, finished_at, statu
     oldest_detail_at = min((date for date in detail_dates if date), default=None)
     # Only a replay names replayed_at, so a crawl of the live sites writes what it wrote before m009.
     replay = {"replayed_at": replayed_at} if replayed_at else {}
+    # An archive handed over before m010 has no planned_ columns (m010 leaves its crawls' NULL).
+    planned_columns = plans if "planned_new" in db["crawls"].columns_dict else {}
     crawl_id = db.table("crawls").insert(
         {"company": company, "platform": platform, "started_at": started_at, "finished_at": finished_at,
          "status": status, "failure_reason": failure_reason, "dropped": dropped, "code_version": code_version,
          "deferred": len(deferred), "detail_reads": detail.reads, "oldest_detail_at": oldest_detail_at,
-         "requests": detail.requests, **counts, **replay}
+         "requests": detail.requests, **counts, **planned_columns, **replay}
     ).last_pk
 
     # The seen postings' latest state (issue 10: one statement a posting was most of a steady night's
@@ -476,7 +494,7 @@ def _ingest(db, company, platform, items, listed, started_at, finished_at, statu
 
     return CrawlSummary(crawl_id, company, platform, status, failure_reason, dropped=dropped, deferred=len(deferred),
                         detail_reads=detail.reads, oldest_detail_at=oldest_detail_at, requests=detail.requests,
-                        **counts)
+                        **counts, **plans)
 
 
 def _schema_drift(existing: Mapping[str, Mapping[str, Any]], items: Mapping[str, Mapping[str, Any]],

@@ -38,6 +38,8 @@ FAILED_IN_A_ROW = 2
 INCOMPLETE_DAYS = 2
 
 COUNTS = ("seen", "new", "changed", "unchanged", "unreadable", "reopened", "closed", "with_pay", "dropped")
+# What a crawl wrote (these COUNTS, and completed) against what its listing called for (planned_<name>).
+WRITTEN = ("new", "changed", "completed", "reopened", "closed")
 PROBLEM_STATUSES = ("failed", "suspect")
 
 
@@ -92,6 +94,7 @@ def _company_entry(db: Database, crawl: Mapping[str, Any]) -> dict[str, Any]:
         "replayed_at": crawl.get("replayed_at"),
     }
     entry.update({name: crawl.get(name) for name in COUNTS})
+    entry.update(_written_and_planned(db, crawl))
     entry["pay_share"] = _share(crawl.get("with_pay"), crawl.get("seen"))
     entry["requests"] = crawl.get("requests")
     entry["detail_reads"] = crawl.get("detail_reads")
@@ -101,6 +104,32 @@ def _company_entry(db: Database, crawl: Mapping[str, Any]) -> dict[str, Any]:
     entry["detail_age_days"] = None if age is None else round(age / 86400, 1)
     entry["anomalies"] = anomalies(db, crawl)
     return entry
+
+
+def _written_and_planned(db: Database, crawl: Mapping[str, Any]) -> dict[str, Any]:
+    """new, changed, ... as written, and ``planned_<name>`` as the listing called for them. A crawl
+    archived before m010 has no plans recorded: where it failed or was suspect, the counts it recorded
+    were its plans (it wrote no version or opening a failed crawl, none a held one), and what it
+    wrote is read from its versions (by their crawl, an index); closures and reopenings it recorded
+    as written."""
+    found = {name: crawl.get(name) for name in WRITTEN}
+    found.update({f"planned_{name}": crawl.get(f"planned_{name}") for name in WRITTEN})
+    older = crawl.get("id") is not None and crawl.get("planned_new") is None and crawl["status"] != "complete"
+    if older and any(found[name] for name in ("new", "changed", "completed")):
+        versions = db.execute(
+            "SELECT count(*) FILTER (WHERE version = 1), count(*) FILTER (WHERE version > 1 AND changed_fields != '[]'), "
+            "count(*) FILTER (WHERE version > 1 AND changed_fields = '[]') FROM posting_versions WHERE crawl_id = ?",
+            [crawl["id"]]).fetchone()
+        for name, written in zip(("new", "changed", "completed"), versions):
+            found[f"planned_{name}"], found[name] = found[name], written
+    return found
+
+
+def _not_written(entry: Mapping[str, Any]) -> str | None:
+    """"planned, not written: 19060 new, 200 changed" where a crawl's plans exceed what it wrote."""
+    held = [f"{entry[f'planned_{name}'] - (entry[name] or 0)} {name}" for name in WRITTEN
+            if entry.get(f"planned_{name}") is not None and entry[f"planned_{name}"] > (entry[name] or 0)]
+    return f"planned, not written: {', '.join(held)}" if held else None
 
 
 def anomalies(db: Database, crawl: Mapping[str, Any]) -> list[dict[str, str]]:
@@ -164,6 +193,7 @@ def render_table(report: Mapping[str, Any]) -> str:
     rows, notes = [], []
     for entry in report["companies"]:
         said = [entry["failure_reason"]] if entry["failure_reason"] else []
+        said += [note for note in (_not_written(entry),) if note]
         said += [anomaly["message"] for anomaly in entry["anomalies"]]
         if said:
             notes.append(f"  {entry['company']}: {'; '.join(said)}")

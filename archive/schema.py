@@ -700,6 +700,23 @@ def m009_replayed_crawls(db: Database) -> None:
     db.execute("ALTER TABLE crawls ADD COLUMN replayed_at TEXT")
 
 
+PLANNED_COUNTS = ("planned_new", "planned_changed", "planned_completed", "planned_reopened", "planned_closed")
+
+
+@migrations()
+def m010_planned_counts(db: Database) -> None:
+    """A crawl row's new, changed, completed, reopened and closed count what it wrote; what its
+    listing called for is kept beside them as plans (``planned_new`` ...), so a failed crawl that
+    read 200 edits says "changed 0, planned 200" rather than the night report showing changes that
+    were never made. ``planned_closed`` is NULL where no closure was weighed (a failed crawl).
+
+    Crawls archived before m010 are not rewritten (history is append-only): their plans are NULL,
+    and the counts they recorded were plans where they failed or held openings (the report reads
+    what they wrote from their versions); ``paywatch rebuild`` records both."""
+    for column in PLANNED_COUNTS:
+        db.execute(f"ALTER TABLE crawls ADD COLUMN {column} INTEGER")
+
+
 def _statements(script: str) -> list[str]:
     """The SQL statements of ``script`` (a ";" inside a string literal does not end one)."""
     statements, pending = [], ""

@@ -8,13 +8,15 @@ Rules (docs/ARCHIVE.md tells them with an example each):
   opened from its list entry alone (a *list-only* version), and the version its first detail brings
   is recorded as *completed*, not changed (no field is shown as changed for it);
 - a posting gets a new version only when its tracked content changed (its content hash);
-  re-ingesting identical data adds no version; two copies of one id are resolved the same way
-  whatever their order (the smaller content hash is kept);
+  re-ingesting identical data adds no version; of two copies of one id, the one equal to the
+  posting's current version is kept, else the one with the smaller content hash: whatever their order;
 - a *complete* crawl closes the open postings it did not see, unless that would close an unusual
   share of them: then it is *suspect* and closes nothing until the next complete crawl confirms;
 - a field most postings had last time missing from almost all of them (schema drift) fails the crawl;
 - a *failed* crawl writes nothing a fault may have produced: no versions, no new postings, no
   reopening, no closure; it records the crawl and when its known postings were last seen;
+- a crawl row's new/changed/completed/reopened/closed count what it wrote; what the listing called
+  for (held by a suspect crawl, dropped by a failed one) is kept as its planned_ counts;
 - a value that cannot be stored (a lone surrogate, a non-finite pay figure) loses that value only;
 - everything a crawl writes commits together or not at all, waiting for another writer to finish.
 """
@@ -81,6 +83,13 @@ class CrawlSummary:
     detail_reads: int = 0
     oldest_detail_at: str | None = None
     requests: int | None = None
+    # What the listing called for, of which new, changed, completed, reopened and closed say what was
+    # written: a failed crawl writes none of it, a suspect one holds its closures (and its openings).
+    planned_new: int = 0
+    planned_changed: int = 0
+    planned_completed: int = 0
+    planned_reopened: int = 0
+    planned_closed: int | None = None  # None: closures never weighed (a failed crawl's listing is no evidence)
 
 
 def utc_now() -> str:
@@ -190,7 +199,7 @@ def ingest_crawl(
     if status not in ("complete", "failed"):
         raise ValueError(f"crawl status must be complete or failed, not {status!r}")
     finished_at = finished_at or utc_now()
-    items, listed_twice = _one_per_ref([storable(item) for item in items])
+    items, listed_twice = _copies_per_ref([storable(item) for item in items])
     listed = {str(ref) for ref in listed_refs or ()} | set(items)
     detail = _DetailReads({str(ref) for ref in deferred_refs} & listed, dict(list_fingerprints or {}), detail_reads,
                           requests, {str(ref) for ref in unchanged_refs} & listed, listed_twice)
@@ -276,19 +285,23 @@ def _free_of_surrogates(text: str) -> bool:
     return True
 
 
-def _one_per_ref(items: list[dict[str, Any]]) -> tuple[dict[str, dict[str, Any]], set[str]]:
-    """(one item per id, the ids that came more than once); of two copies, the one with the smaller
-    content hash (order never matters)."""
-    chosen: dict[str, dict[str, Any]] = {}
-    listed_twice: set[str] = set()
+def _copies_per_ref(items: list[dict[str, Any]]) -> tuple[dict[str, list[dict[str, Any]]], set[str]]:
+    """(every copy of each id, the ids that came more than once); ``_one_copy`` chooses once the
+    archive's current versions are read."""
+    copies: dict[str, list[dict[str, Any]]] = {}
     for item in items:
-        ref = str(item["ref"])
-        other = chosen.get(ref)
-        if other is not None:
-            listed_twice.add(ref)
-        if other is None or _copy_order(item) < _copy_order(other):
-            chosen[ref] = item
-    return chosen, listed_twice
+        copies.setdefault(str(item["ref"]), []).append(item)
+    return copies, {ref for ref, found in copies.items() if len(found) > 1}
+
+
+def _one_copy(copies: list[dict[str, Any]], current_hash: str | None) -> dict[str, Any]:
+    """The copy equal to the posting's current version, if one is: a board that lists an id twice
+    then neither flips the posting to the other copy nor back, whichever comes first. Otherwise (or
+    among equal ones) the smallest by content hash, so that the choice never depends on order."""
+    if len(copies) == 1:
+        return copies[0]
+    ordered = sorted(((_copy_order(candidate), candidate) for candidate in copies), key=lambda pair: pair[0])
+    return next((candidate for (digest, _), candidate in ordered if digest == current_hash), ordered[0][1])
 
 
 def _copy_order(item: Mapping[str, Any]) -> tuple[str, str]:
@@ -304,6 +317,7 @@ class _PlannedVersion:
     digest: str  # the item's content hash, computed once when its verdict was reached
     list_only: bool = False
     changed_after: str | None = None  # the read before this one (the change happened since)
+    verdict: str = "new"  # new, changed or completed: what the crawl row counts it as
 
 
 def _ingest(db, company, platform, items, listed, started_at, finished_at, status, failure_reason, dropped,
@@ -325,6 +339,7 @@ def _ingest(db, company, platform, items, listed, started_at, finished_at, statu
             [platform, company],
         )
     }
+    items = {ref: _one_copy(copies, existing[ref]["hash"] if ref in existing else None) for ref, copies in items.items()}
     # A list-only item only opens a posting: a known one keeps its version until its detail is read.
     items = {ref: item for ref, item in items.items() if not (item.get("list_only") and ref in existing)}
     # Unchanged entries (not extracted): seen, read tonight and unchanged, if the archive agrees.
@@ -333,15 +348,12 @@ def _ingest(db, company, platform, items, listed, started_at, finished_at, statu
         if ref in existing and existing[ref]["closed_at"] is None and not existing[ref]["list_only"]
         and existing[ref]["list_hash"] is not None and existing[ref]["list_hash"] == detail.list_fingerprints.get(ref)
     }
-    # An id listed twice, one copy unchanged and one extracted: the copies are chosen between as
-    # _one_per_ref chooses (the unchanged copy's content is its open version's), and the posting's
-    # list fingerprint is forgotten, so that tomorrow both copies are read again.
+    # An id listed twice, one copy unchanged and one extracted: the unchanged copy is its open version,
+    # so it is kept as _one_copy keeps the copy equal to the current version. The posting's list
+    # fingerprint is forgotten, so that tomorrow both copies are read again (and the same copy kept).
     ambiguous = unchanged & set(items)
     for ref in ambiguous:
-        if existing[ref]["hash"] < content_hash(tracked_snapshot(items[ref])):
-            del items[ref]
-        else:
-            unchanged.discard(ref)
+        del items[ref]
     forget_fingerprint = ambiguous | detail.listed_twice
     if status == "complete":
         drift = _schema_drift(existing, items, unchanged)
@@ -381,12 +393,12 @@ def _ingest(db, company, platform, items, listed, started_at, finished_at, statu
                                            bool(item.get("list_only"))))
         elif verdict == "completed":
             planned.append(_PlannedVersion(known["id"], known["current_version"] + 1, item, [], digest,
-                                           changed_after=known["detail_read_at"]))
+                                           changed_after=known["detail_read_at"], verdict="completed"))
         elif verdict == "changed":
             before, after = previous[known["version_id"]], _comparable(item)
             planned.append(_PlannedVersion(known["id"], known["current_version"] + 1, item,
                                            sorted(name for name in after if after[name] != before.get(name)), digest,
-                                           changed_after=known["detail_read_at"]))
+                                           changed_after=known["detail_read_at"], verdict="changed"))
     # A listed posting not read tonight (deferred, unreadable) keeps its version, and so its pay: the
     # share with pay is of what is listed, not of what happened to be read.
     counts["with_pay"] += sum(1 for ref in listed if ref not in items and ref in existing and existing[ref]["had_pay"])
@@ -399,16 +411,22 @@ def _ingest(db, company, platform, items, listed, started_at, finished_at, statu
         if balloon:
             status, failure_reason = "suspect", balloon
             planned = [plan for plan in planned if plan.posting_id is not None]  # known postings still versioned
+    absent = None  # the open postings a listing known to be whole no longer lists
+    if status != "failed":
+        absent = [known for ref, known in existing.items() if ref not in listed and known["closed_at"] is None]
     if status == "complete":
-        closing = [known for ref, known in existing.items() if ref not in listed and known["closed_at"] is None]
-        closing, held = _closures_to_apply(previous, open_count, closing)
+        closing, held = _closures_to_apply(previous, open_count, absent)
         if held:
             status, failure_reason = "suspect", held
+    plans = {"planned_new": counts["new"], "planned_changed": counts["changed"], "planned_completed": counts["completed"],
+             "planned_reopened": len(reopening), "planned_closed": None if absent is None else len(absent)}
     if status == "failed":
         planned, reopening, closing = [], [], []  # a failed crawl writes nothing a fault may have produced
-    else:
-        counts["reopened"] = len(reopening)
-    counts["closed"] = len(closing)
+    # The row counts what is written below, from the very lists written: what was only planned (held
+    # by a suspect crawl, dropped by a failed one) is in the planned_ columns.
+    for verdict in ("new", "changed", "completed"):
+        counts[verdict] = sum(plan.verdict == verdict for plan in planned)
+    counts["reopened"], counts["closed"] = len(reopening), len(closing)
 
     read = {ref for ref, item in items.items() if not item.get("list_only")} | unchanged if status != "failed" else set()
     detail_dates = [started_at if ref in read else (existing[ref]["detail_read_at"] if ref in existing else None)
@@ -416,11 +434,13 @@ def _ingest(db, company, platform, items, listed, started_at, finished_at, statu
     oldest_detail_at = min((date for date in detail_dates if date), default=None)
     # Only a replay names replayed_at, so a crawl of the live sites writes what it wrote before m009.
     replay = {"replayed_at": replayed_at} if replayed_at else {}
+    # An archive handed over before m010 has no planned_ columns (m010 leaves its crawls' NULL).
+    planned_columns = plans if "planned_new" in db["crawls"].columns_dict else {}
     crawl_id = db.table("crawls").insert(
         {"company": company, "platform": platform, "started_at": started_at, "finished_at": finished_at,
          "status": status, "failure_reason": failure_reason, "dropped": dropped, "code_version": code_version,
          "deferred": len(deferred), "detail_reads": detail.reads, "oldest_detail_at": oldest_detail_at,
-         "requests": detail.requests, **counts, **replay}
+         "requests": detail.requests, **counts, **planned_columns, **replay}
     ).last_pk
 
     # The seen postings' latest state (issue 10: one statement a posting was most of a steady night's
@@ -474,7 +494,7 @@ def _ingest(db, company, platform, items, listed, started_at, finished_at, statu
 
     return CrawlSummary(crawl_id, company, platform, status, failure_reason, dropped=dropped, deferred=len(deferred),
                         detail_reads=detail.reads, oldest_detail_at=oldest_detail_at, requests=detail.requests,
-                        **counts)
+                        **counts, **plans)
 
 
 def _schema_drift(existing: Mapping[str, Mapping[str, Any]], items: Mapping[str, Mapping[str, Any]],

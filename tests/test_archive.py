@@ -115,7 +115,7 @@ def test_a_failed_crawl_closes_nothing_but_records_what_it_saw(memory_db):
     crawl(memory_db, [posting("1"), posting("2")], NIGHT1)
     summary = crawl(memory_db, [posting("1", title="Staff Software Engineer")], NIGHT2, status="failed",
                     failure_reason="request failed: page 2")
-    assert (summary.closed, summary.changed) == (0, 1)  # counted as seen...
+    assert (summary.closed, summary.changed, summary.planned_changed) == (0, 0, 1)  # read as changed...
     assert count(memory_db, "posting_versions") == 2  # ...but a failed crawl writes no version
     assert memory_db.execute("SELECT count(*) FROM postings WHERE closed_at IS NOT NULL").fetchone()[0] == 0
     assert memory_db.execute("SELECT status, failure_reason FROM crawls WHERE id = ?", [summary.crawl_id]).fetchone() == (
@@ -178,7 +178,7 @@ def test_migrations_are_recorded_and_rerun_is_a_no_op(tmp_path):
     path = str(tmp_path / "archive.db")
     open_archive(path).close()
     db = open_archive(path)
-    assert count(db, "_sqlite_migrations") == 9
+    assert count(db, "_sqlite_migrations") == 10
 
 
 # -- trustworthy nights: presence from the listing, holds, drift, bad values ----------------------
@@ -192,9 +192,63 @@ def test_a_failed_crawl_opens_nothing_and_versions_nothing(memory_db):
     junk = [posting(str(n)) for n in range(100, 140)]  # e.g. pagination that never ends
     summary = crawl(memory_db, junk + [posting("1", title="Edited")], NIGHT2, status="failed",
                     failure_reason="listing postings: 40 read where the platform counts 1")
-    assert (summary.new, summary.changed, summary.closed) == (40, 1, 0)
+    assert (summary.new, summary.changed, summary.closed) == (0, 0, 0)
+    assert (summary.planned_new, summary.planned_changed, summary.planned_closed) == (40, 1, None)
     assert count(memory_db, "postings") == 1 and count(memory_db, "posting_versions") == 1
     assert memory_db.execute("SELECT last_seen_at, title FROM postings").fetchone() == (NIGHT2, "Software Engineer")
+
+
+WRITTEN_COUNTS = ("new", "changed", "completed", "reopened", "closed")
+
+
+def written_by(db, crawl_id):
+    """What the archive holds from one crawl, counted from its versions and events, not its row."""
+    versions = db.execute("SELECT count(*) FILTER (WHERE version = 1), count(*) FILTER (WHERE version > 1 AND "
+                          "changed_fields != '[]'), count(*) FILTER (WHERE version > 1 AND changed_fields = '[]') "
+                          "FROM posting_versions WHERE crawl_id = ?", [crawl_id]).fetchone()
+    events = dict(db.execute("SELECT event, count(*) FROM posting_events WHERE crawl_id = ? GROUP BY event",
+                             [crawl_id]).fetchall())
+    assert events.get("opened", 0) == versions[0]
+    return dict(zip(WRITTEN_COUNTS, (*versions, events.get("reopened", 0), events.get("closed", 0))))
+
+
+def recorded(db, crawl_id, prefix=""):
+    row = db.execute(f"SELECT {', '.join(prefix + name for name in WRITTEN_COUNTS)} FROM crawls WHERE id = ?",
+                     [crawl_id]).fetchone()
+    return dict(zip(WRITTEN_COUNTS, row))
+
+
+def test_a_failed_crawl_row_counts_what_it_wrote_and_keeps_its_plans_apart(memory_db):
+    board = [posting(str(n)) for n in range(20)]
+    crawl(memory_db, board + [posting("gone")], NIGHT1)
+    crawl(memory_db, board, NIGHT2)  # "gone" closed
+    crawl(memory_db, [posting("late", list_only=True, description=None)], NIGHT2.replace("03:", "04:"),
+          listed_refs=[item["ref"] for item in board])
+    night = [posting(str(n), title=f"Edited {n}") for n in range(5)] + board[5:] + [posting("gone"), posting("late")]
+    night += [posting(f"new-{n}") for n in range(7)]
+    failed = crawl(memory_db, night, NIGHT3, status="failed", failure_reason="request failed: page 3")
+    assert recorded(memory_db, failed.crawl_id) == written_by(memory_db, failed.crawl_id) == dict.fromkeys(WRITTEN_COUNTS, 0)
+    assert recorded(memory_db, failed.crawl_id, "planned_") == {"new": 7, "changed": 5, "completed": 1, "reopened": 1,
+                                                                 "closed": None}
+    assert (failed.new, failed.changed, failed.planned_new, failed.planned_changed) == (0, 0, 7, 5)
+
+
+@pytest.mark.parametrize("held", ["closures", "openings"])
+def test_a_suspect_crawl_row_counts_what_it_wrote_and_keeps_its_plans_apart(memory_db, held):
+    board = [posting(str(n)) for n in range(30)]
+    crawl(memory_db, board, NIGHT1)
+    edited = [posting(str(n), title=f"Edited {n}") for n in range(3)]
+    if held == "closures":  # half the board gone at once, three edited, two new
+        night, plans = edited + board[3:15] + [posting("new-1"), posting("new-2")], {"new": 2, "closed": 15}
+    else:  # a listing ballooned: openings and closures held
+        night, plans = edited + board[3:29] + [posting(f"junk-{n}") for n in range(100)], {"new": 100, "closed": 1}
+    suspect = crawl(memory_db, night, NIGHT2)
+    assert suspect.status == "suspect"
+    # Known postings are still versioned; what is held is planned, not written.
+    written = written_by(memory_db, suspect.crawl_id)
+    assert recorded(memory_db, suspect.crawl_id) == written == {
+        "new": 2 if held == "closures" else 0, "changed": 3, "completed": 0, "reopened": 0, "closed": 0}
+    assert recorded(memory_db, suspect.crawl_id, "planned_") == {"changed": 3, "completed": 0, "reopened": 0, **plans}
 
 
 def test_a_listed_posting_that_could_not_be_read_is_seen_not_closed(memory_db):
@@ -267,6 +321,32 @@ def test_two_copies_of_one_id_are_resolved_the_same_way_in_any_order(tmp_path):
     assert titles[0] == titles[1] and len(titles[0]) == 1
 
 
+def copy_hash(item):
+    from archive.store import content_hash, storable, tracked_snapshot
+
+    return content_hash(tracked_snapshot(storable(item)))
+
+
+@pytest.mark.parametrize("first_night", ["one copy", "both copies"])
+def test_an_id_listed_twice_keeps_the_copy_its_open_version_holds_whichever_comes_first(memory_db, first_night):
+    """A board listing one id twice, the other copy stale and different every night (below and above
+    the kept copy's content hash, first and second in turn): nothing flips, nothing flips back."""
+    real = posting("1", ranges=[pay(100000, 120000)])
+    others = [posting("1", title=f"Software Engineer {n}", ranges=[pay(90000, 110000)]) for n in range(40)]
+    below = [item for item in others if copy_hash(item) < copy_hash(real)][:3]
+    above = [item for item in others if copy_hash(item) > copy_hash(real)][:3]
+    stale = [item for pair in zip(below, above) for item in pair]
+    # With no version yet, the smaller content hash is kept, as before: stale[0] sorts below.
+    current = real if first_night == "one copy" else stale[0]
+    crawl(memory_db, [real] if first_night == "one copy" else [real, stale[0]], NIGHT1)
+    assert memory_db.execute("SELECT title FROM posting_versions").fetchall() == [(current["title"],)]
+    nights = [f"2026-11-{day:02d}T03:00:00+00:00" for day in range(2, 2 + 2 * len(stale))]
+    for number, (started_at, other) in enumerate(zip(nights, stale[1:] + stale[::-1])):
+        summary = crawl(memory_db, [other, current] if number % 2 else [current, other], started_at)
+        assert (summary.seen, summary.new, summary.changed, summary.unchanged) == (1, 0, 0, 1), started_at
+    assert count(memory_db, "posting_versions") == 1
+
+
 def test_the_write_waits_for_another_writer_instead_of_failing(tmp_path):
     import threading
     import time
@@ -284,6 +364,19 @@ def test_the_write_waits_for_another_writer_instead_of_failing(tmp_path):
     release.join()
     db.close()
     other.close()
+
+
+def test_the_planned_counts_migration_leaves_older_crawls_unknown(tmp_path):
+    from archive.schema import migrations
+
+    path = str(tmp_path / "old.db")
+    db = Database(path)
+    migrations.apply(db, stop_before="m010_planned_counts")
+    db["crawls"].insert({"company": "acme", "platform": "greenhouse", "started_at": NIGHT1, "finished_at": NIGHT1,
+                         "status": "failed", "seen": 7, "changed": 3})
+    db.close()
+    db = open_archive(path)
+    assert db.execute("SELECT changed, planned_changed, planned_closed FROM crawls").fetchall() == [(3, None, None)]
 
 
 def test_the_suspect_status_migration_keeps_every_old_crawl(tmp_path):

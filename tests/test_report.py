@@ -254,3 +254,35 @@ def test_the_table_fits_120_columns_and_says_why_a_crawl_failed_in_full_below_it
     assert notes.startswith("  warner_bros_discovery_games: listing incomplete")
     said = [reason, *(anomaly["message"] for anomaly in entry(report, "warner_bros_discovery_games")["anomalies"])]
     assert len(said) == 3 and " ".join(notes.split()) == f"warner_bros_discovery_games: {'; '.join(said)}"
+
+
+def test_a_failed_and_a_suspect_crawl_report_what_they_wrote_and_say_what_they_planned(memory_db):
+    board = [job(n) for n in range(30)]
+    ingest_crawl(memory_db, company="acme", platform="greenhouse", items=board, started_at=night(1))
+    ingest_crawl(memory_db, company="bolt", platform="greenhouse", items=board, started_at=night(1))
+    edited = [{**job(n), "title": f"Edited {n}"} for n in range(4)]
+    ingest_crawl(memory_db, company="acme", platform="greenhouse", items=edited + board[4:] + [job(f"new-{n}") for n in range(6)],
+                 started_at=night(2), status="failed", failure_reason="request failed: page 3")
+    ingest_crawl(memory_db, company="bolt", platform="greenhouse", items=edited + board[4:12], started_at=night(2))
+    report = night_report(memory_db, last_night(memory_db))
+    acme, bolt = entry(report), entry(report, "bolt")
+    assert (acme["status"], acme["new"], acme["changed"], acme["closed"]) == ("failed", 0, 0, 0)
+    assert (acme["planned_new"], acme["planned_changed"], acme["planned_closed"]) == (6, 4, None)
+    assert (bolt["status"], bolt["new"], bolt["changed"], bolt["closed"]) == ("suspect", 0, 4, 0)
+    assert (bolt["planned_changed"], bolt["planned_closed"]) == (4, 18)
+    assert (report["totals"]["new"], report["totals"]["changed"], report["totals"]["closed"]) == (0, 4, 0)
+    for line in (acme, bolt):
+        versions = memory_db.execute("SELECT count(*) FROM posting_versions WHERE crawl_id = ?", [line["crawl_id"]]).fetchone()
+        events = memory_db.execute("SELECT count(*) FROM posting_events WHERE crawl_id = ?", [line["crawl_id"]]).fetchone()
+        assert versions[0] == line["new"] + line["changed"] and events[0] == line["new"] + line["closed"]
+    table = " ".join(render_table(report).split())  # the notes below the table, unwrapped
+    assert "acme: request failed: page 3; planned, not written: 6 new, 4 changed" in table
+    assert "planned, not written: 18 closed; seen 12" in table
+
+
+def test_an_older_archives_failed_crawl_reports_its_recorded_counts_as_plans(memory_db):
+    recorded(memory_db, "acme", day=1)
+    recorded(memory_db, "acme", day=2, status="failed", failure_reason="request failed", new=19060, changed=200)
+    line = entry(night_report(memory_db, last_night(memory_db)))
+    assert (line["new"], line["changed"], line["planned_new"], line["planned_changed"]) == (0, 0, 19060, 200)
+    assert "planned, not written: 19060 new, 200 changed" in render_table(night_report(memory_db, last_night(memory_db)))

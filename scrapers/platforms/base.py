@@ -15,7 +15,7 @@ must never look like a company taking its postings down.
 Every reply is bounded: each platform states the largest reply it expects (``largest_reply``), and
 Scrapy's ``DOWNLOAD_WARNSIZE`` and ``DOWNLOAD_MAXSIZE`` follow from it (``reply_limits``). Scrapy
 applies them to a body as sent and again as it is decompressed, so a small gzip reply that inflates
-past the limit is cut off too; a listing reply cut off fails the crawl.
+past the limit is cut off too; a listing reply cut off fails the crawl, naming the URL and the limit.
 
 Details are read within a budget a night (``detail_or_defer``; the order is
 ``scrapers/platforms/details.py``'s): a new posting's detail is asked for as it is listed, the known
@@ -44,9 +44,10 @@ from urllib.parse import quote, urlsplit
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import DontCloseSpider
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import JsonRequest, Response
 from scrapy.utils.defer import deferred_from_coro
+from twisted.internet.defer import CancelledError
 from twisted.python.failure import Failure
 
 from archive.access import ArchiveUnusable, open_read_only
@@ -61,6 +62,11 @@ from scrapers.platforms.details import (
     seconds_per_request, time_limits,
 )
 from scrapers.registry import Company, read_registry
+
+try:
+    from scrapy.exceptions import DownloadCancelledError
+except ImportError:  # Scrapy 2.18 lets Twisted's own through
+    DownloadCancelledError = CancelledError
 
 T = TypeVar("T")
 # Known postings' details sent per idle turn: the budget and the time limit are checked between batches.
@@ -94,6 +100,20 @@ def reply_limits(largest_reply: int) -> dict[str, int]:
 def failed_url(failure: Failure) -> str:
     request = getattr(failure, "request", None)
     return request.url if request is not None else "?"
+
+
+def failure_text(failure: Failure, settings: Any) -> str:
+    """Why a request failed, in words a failure reason can keep. A reply cut off by the size limit
+    says which limit: Scrapy's own message for a body cut off while it streams in is empty."""
+    message = failure.getErrorMessage()
+    # In Scrapy's HTTP handlers the only cancellation is DOWNLOAD_MAXSIZE's (a timeout is its own error).
+    cut_off = failure.check(DownloadCancelledError, CancelledError)
+    inflated = failure.check(IgnoreRequest) and "DOWNLOAD_MAXSIZE" in message
+    if not (cut_off or inflated):
+        return message
+    request = getattr(failure, "request", None)
+    limit = (request.meta if request is not None else {}).get("download_maxsize", settings.getint("DOWNLOAD_MAXSIZE"))
+    return f"reply larger than DOWNLOAD_MAXSIZE ({limit} bytes){' once decompressed' if inflated else ''}, not read"
 
 
 class PlatformSpider(scrapy.Spider):
@@ -349,7 +369,7 @@ class PlatformSpider(scrapy.Spider):
             self.mark_failed(f"callback error on {response.url}: {failure.getErrorMessage()}")
 
     def on_request_error(self, failure: Failure) -> None:
-        self.mark_failed(f"request failed: {failed_url(failure)}: {failure.getErrorMessage()}")
+        self.mark_failed(f"request failed: {failed_url(failure)}: {failure_text(failure, self.settings)}")
 
     def load_json(self, response: Response) -> Any | None:
         """The page as JSON, or None (crawl marked failed) when it is not JSON."""
@@ -489,7 +509,7 @@ class PlatformSpider(scrapy.Spider):
 
     # -- details: one posting each; a bad one makes that posting unreadable, not the crawl failed --
     def on_detail_error(self, failure: Failure) -> None:
-        self._detail_unreadable(f"{failed_url(failure)}: {failure.getErrorMessage()}")
+        self._detail_unreadable(f"{failed_url(failure)}: {failure_text(failure, self.settings)}")
 
     def read_detail(self, response: Response, reader: Callable[[Any], T]) -> T | None:
         """What ``reader`` finds in a posting's detail reply, or None: that posting is then unreadable

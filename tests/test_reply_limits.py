@@ -247,3 +247,16 @@ def test_a_request_limit_of_its_own_is_the_one_named():
     spider.on_request_error(failure)
     assert spider.failure_reasons == ["request failed: https://boards-api.greenhouse.io/v1/boards/acme/jobs: "
                                       "reply larger than DOWNLOAD_MAXSIZE (12345 bytes), not read"]
+
+
+def test_night_md_states_each_platform_s_limits_as_the_code_sets_them():
+    rows = {}
+    for line in (REPO / "docs" / "NIGHT.md").read_text().splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 4 and cells[0] in PLATFORMS:
+            rows[cells[0]] = cells[3]
+    assert set(rows) == set(PLATFORMS)
+    for name, spider_class in PLATFORMS.items():
+        settings = platform_settings(spider_class)
+        warn, limit = settings.getint("DOWNLOAD_WARNSIZE") // MiB, settings.getint("DOWNLOAD_MAXSIZE") // MiB
+        assert rows[name] == f"{warn} / {limit} MiB", name

@@ -27,6 +27,10 @@ class AppleSpider(PlatformSpider):
     optional_ids = ("locale",)
     id_patterns = {"locale": r"[a-z]{2}-[a-z]{2}"}
     base_url_setting = "APPLE_JOBS_URL"
+    # A search page of 20 rows at 1,751 B a row (the real tests/fixtures/apple/search_page1_trimmed.json,
+    # 5,254 B for 3 rows) = 35 KB; a posting's page is one HTML page. Under the floors (warned at 2 MiB,
+    # cut off at 8 MiB).
+    largest_reply = 1_751 * 20
     default_base_url = "https://jobs.apple.com"
     custom_settings = {"DOWNLOAD_DELAY": 2.0}
 

@@ -16,6 +16,10 @@ class AshbySpider(PlatformSpider):
     required_ids = ("board",)
     id_patterns = {"board": r"[A-Za-z0-9][A-Za-z0-9._%-]*"}
     base_url_setting = "ASHBY_API_URL"
+    # The whole board in one reply: 13,156 B a job (the real Lambda board, 157,883 B for 12 jobs,
+    # tests/fixtures/ashby/lambda.json; its compensation blocks are a few hundred more) x 733 jobs
+    # (OpenAI, the largest Ashby board nightlab counts) = 9.6 MB; warned at 19 MiB, cut off at 37 MiB.
+    largest_reply = 13_156 * 733
     default_base_url = "https://api.ashbyhq.com"
     entry_is_posting = True
     board_path = "/posting-api/job-board/{board}?includeCompensation=true"

@@ -12,6 +12,11 @@ went to a host the company's platform does not name. Anything else marks the cra
 (``mark_failed``): the archive then records the crawl and closes nothing, because a broken crawl
 must never look like a company taking its postings down.
 
+Every reply is bounded: each platform states the largest reply it expects (``largest_reply``), and
+Scrapy's ``DOWNLOAD_WARNSIZE`` and ``DOWNLOAD_MAXSIZE`` follow from it (``reply_limits``). Scrapy
+applies them to a body as sent and again as it is decompressed, so a small gzip reply that inflates
+past the limit is cut off too; a listing reply cut off fails the crawl, naming the URL and the limit.
+
 Details are read within a budget a night (``detail_or_defer``; the order is
 ``scrapers/platforms/details.py``'s): a new posting's detail is asked for as it is listed, the known
 postings' once the whole listing is read (``on_idle``), in batches, until the budget or the
@@ -29,6 +34,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import re
 import sqlite3
 import time
@@ -38,9 +44,10 @@ from urllib.parse import quote, urlsplit
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import DontCloseSpider
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import JsonRequest, Response
 from scrapy.utils.defer import deferred_from_coro
+from twisted.internet.defer import CancelledError
 from twisted.python.failure import Failure
 
 from archive.access import ArchiveUnusable, open_read_only
@@ -56,6 +63,11 @@ from scrapers.platforms.details import (
 )
 from scrapers.registry import Company, read_registry
 
+try:
+    from scrapy.exceptions import DownloadCancelledError
+except ImportError:  # Scrapy 2.18 lets Twisted's own through
+    DownloadCancelledError = CancelledError
+
 T = TypeVar("T")
 # Known postings' details sent per idle turn: the budget and the time limit are checked between batches.
 DETAIL_BATCH = 32
@@ -67,9 +79,41 @@ NOT_JSON = (ValueError, AttributeError, RecursionError)
 HOSTNAME = r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+"
 
 
+MiB = 1 << 20
+# No platform's limits are below these: one posting's HTML page or a list page with a long facet list
+# stays far under them, while a reply that would fill memory (Scrapy's own default is 1 GiB) does not.
+REPLY_WARN_FLOOR = 2 * MiB
+REPLY_MAX_FLOOR = 8 * MiB
+
+
+def reply_limits(largest_reply: int) -> dict[str, int]:
+    """Scrapy's size settings for a platform whose largest reply is expected to be ``largest_reply``
+    bytes: a warning at twice that (the estimate was low; the limit is getting near), the reply cut
+    off at four times (a board can grow, a description can be long, but not without bound), each in
+    whole MiB and at least the floors."""
+    def whole_mib(size: float) -> int:
+        return math.ceil(size / MiB) * MiB
+    return {"DOWNLOAD_WARNSIZE": max(REPLY_WARN_FLOOR, whole_mib(2 * largest_reply)),
+            "DOWNLOAD_MAXSIZE": max(REPLY_MAX_FLOOR, whole_mib(4 * largest_reply))}
+
+
 def failed_url(failure: Failure) -> str:
     request = getattr(failure, "request", None)
     return request.url if request is not None else "?"
+
+
+def failure_text(failure: Failure, settings: Any) -> str:
+    """Why a request failed, in words a failure reason can keep. A reply cut off by the size limit
+    says which limit: Scrapy's own message for a body cut off while it streams in is empty."""
+    message = failure.getErrorMessage()
+    # In Scrapy's HTTP handlers the only cancellation is DOWNLOAD_MAXSIZE's (a timeout is its own error).
+    cut_off = failure.check(DownloadCancelledError, CancelledError)
+    inflated = failure.check(IgnoreRequest) and "DOWNLOAD_MAXSIZE" in message
+    if not (cut_off or inflated):
+        return message
+    request = getattr(failure, "request", None)
+    limit = (request.meta if request is not None else {}).get("download_maxsize", settings.getint("DOWNLOAD_MAXSIZE"))
+    return f"reply larger than DOWNLOAD_MAXSIZE ({limit} bytes){' once decompressed' if inflated else ''}, not read"
 
 
 class PlatformSpider(scrapy.Spider):
@@ -81,6 +125,9 @@ class PlatformSpider(scrapy.Spider):
       ``default_base_url``: the real public endpoint used when that setting is not given;
     - ``host_id``: the registry identifier naming the host a company's crawl talks to, when each
       company has its own (a Workday tenant's host); None when the whole platform is one host;
+    - ``largest_reply``: the bytes of the largest reply a crawl of the platform should get (bytes a
+      posting times the postings that reply holds, from saved real replies and the largest board),
+      from which its download size limits follow (``reply_limits``);
     - ``board_path``, for platforms whose one reply lists the whole board (Greenhouse, Ashby): its
       path after the base URL, ``{id}`` standing for the entry's URL-quoted identifiers; the reply
       goes to ``parse_board``. Platforms that page or read details override ``start()``.
@@ -97,6 +144,7 @@ class PlatformSpider(scrapy.Spider):
     id_patterns: ClassVar[dict[str, str]] = {}
     base_url_setting: ClassVar[str]
     default_base_url: ClassVar[str]
+    largest_reply: ClassVar[int]
     host_id: ClassVar[str | None] = None
     board_path: ClassVar[str] = ""
     # False where a listing cannot name its postings' ids before they are read (JSON-LD pages):
@@ -321,7 +369,7 @@ class PlatformSpider(scrapy.Spider):
             self.mark_failed(f"callback error on {response.url}: {failure.getErrorMessage()}")
 
     def on_request_error(self, failure: Failure) -> None:
-        self.mark_failed(f"request failed: {failed_url(failure)}: {failure.getErrorMessage()}")
+        self.mark_failed(f"request failed: {failed_url(failure)}: {failure_text(failure, self.settings)}")
 
     def load_json(self, response: Response) -> Any | None:
         """The page as JSON, or None (crawl marked failed) when it is not JSON."""
@@ -351,6 +399,9 @@ class PlatformSpider(scrapy.Spider):
         # The cut follows from the budget (a -s CLOSESPIDER_TIMEOUT, at a higher priority, still wins).
         _, _, cut = cls.night_limits(settings, 1)
         settings.set("CLOSESPIDER_TIMEOUT", round(cut), priority="spider")
+        # As the cut, a -s DOWNLOAD_MAXSIZE or DOWNLOAD_WARNSIZE wins over the platform's own.
+        for name, size in reply_limits(cls.largest_reply).items():
+            settings.set(name, size, priority="spider")
 
     @classmethod
     def request_seconds(cls, settings: Any) -> float:
@@ -458,7 +509,7 @@ class PlatformSpider(scrapy.Spider):
 
     # -- details: one posting each; a bad one makes that posting unreadable, not the crawl failed --
     def on_detail_error(self, failure: Failure) -> None:
-        self._detail_unreadable(f"{failed_url(failure)}: {failure.getErrorMessage()}")
+        self._detail_unreadable(f"{failed_url(failure)}: {failure_text(failure, self.settings)}")
 
     def read_detail(self, response: Response, reader: Callable[[Any], T]) -> T | None:
         """What ``reader`` finds in a posting's detail reply, or None: that posting is then unreadable

@@ -24,6 +24,10 @@ class EightfoldSpider(PlatformSpider):
     required_ids = ("host", "domain")
     id_patterns = {"host": HOSTNAME, "domain": HOSTNAME}
     base_url_setting = "EIGHTFOLD_BASE_URL"
+    # A list page of 10 positions (821 B each in the real tests/fixtures/eightfold/fcx_list.json) or a
+    # detail (17,750 B, the real microsoft_detail.json): the detail is the larger, under the floors
+    # (warned at 2 MiB, cut off at 8 MiB).
+    largest_reply = 17_750
     default_base_url = ""  # https://{host}; see base_url
     host_id = "host"
     custom_settings = {"DOWNLOAD_DELAY": 2.0}

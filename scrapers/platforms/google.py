@@ -31,6 +31,10 @@ class GoogleSpider(PlatformSpider):
     optional_ids = ("company",)
     id_patterns = {"company": r"[A-Za-z0-9][A-Za-z0-9 .&-]*"}
     base_url_setting = "GOOGLE_CAREERS_URL"
+    # A results page of 20 records at 7,535 B a record (the real Google Careers record,
+    # tests/fixtures/google/careers_job_initdata.json) = 151 KB with the page around it, under the floors
+    # (warned at 2 MiB, cut off at 8 MiB).
+    largest_reply = 7_535 * 20
     default_base_url = "https://www.google.com"
     entry_is_posting = True
     custom_settings = {"DOWNLOAD_DELAY": 2.0}

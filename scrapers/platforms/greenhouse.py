@@ -16,6 +16,10 @@ class GreenhouseSpider(PlatformSpider):
     required_ids = ("token",)
     id_patterns = {"token": r"[A-Za-z0-9][A-Za-z0-9_-]*"}
     base_url_setting = "GREENHOUSE_API_URL"
+    # The whole board in one reply, every description in it: 11,430 B a posting (the real Databricks
+    # posting, tests/fixtures/greenhouse/databricks_detail.json) x 2,084 postings (Anduril, the largest
+    # board nightlab counts) = 23.8 MB; warned at 46 MiB, cut off at 91 MiB (reply_limits).
+    largest_reply = 11_430 * 2_084
     default_base_url = "https://boards-api.greenhouse.io"
     entry_is_posting = True
     board_path = "/v1/boards/{token}/jobs?content=true&pay_transparency=true"

@@ -27,6 +27,9 @@ class JsonLdSpider(PlatformSpider):
     required_ids = ()
     optional_ids = ("listing_url", "link_css", "posting_urls")
     base_url_setting = "JSONLD_BASE_URL"
+    # A listing or posting page of HTML (the saved ones are 1-2 KB; a careers site's heavy page is a
+    # few hundred KB): under the floors (warned at 2 MiB, cut off at 8 MiB).
+    largest_reply = 500_000
     default_base_url = ""
     identifies_listed_postings = False  # a posting's id is in its own page, not in the listing
 

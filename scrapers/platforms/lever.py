@@ -19,6 +19,10 @@ class LeverSpider(PlatformSpider):
     optional_ids = ("region",)
     id_patterns = {"site": r"[A-Za-z0-9][A-Za-z0-9._-]*", "region": r"eu"}
     base_url_setting = "LEVER_API_URL"
+    # A page of LEVER_PAGE_SIZE (100) postings, each with its text: 27,689 B a posting (the larger real
+    # Mistral posting, tests/fixtures/lever/mistral_posting_no_lists.json) x 100 = 2.8 MB; warned at
+    # 6 MiB, cut off at 11 MiB (a board's size does not matter: it is paged).
+    largest_reply = 27_689 * 100
     default_base_url = "https://api.lever.co"
     entry_is_posting = True
 

@@ -27,6 +27,9 @@ class OracleSpider(OwnHostSpider):
     required_ids = ("host", "site")
     id_patterns = {"host": r"[a-z0-9-]+\.fa(\.[a-z0-9-]+)*\.oraclecloud\.com", "site": r"[A-Za-z0-9_-]+"}
     base_url_setting = "ORACLE_BASE_URL"
+    # A page of 200 requisitions at 1,330 B each (the real tests/fixtures/oracle/kroger_requisitions.json,
+    # 2,660 B for 2) = 266 KB; a detail ~1.5 KB. Under the floors (warned at 2 MiB, cut off at 8 MiB).
+    largest_reply = 1_330 * 200
 
     @property
     def page_size(self) -> int:

@@ -42,6 +42,10 @@ class PhenomSpider(PlatformSpider):
     optional_ids = ("locale_path", "ref_num", "lang", "country")
     id_patterns = {"site_url": "https://" + HOSTNAME, "locale_path": r"[a-z]+(/[a-z]{2}(_[a-z]{2})?)?", "ref_num": r"[A-Za-z0-9]+"}
     base_url_setting = "PHENOM_BASE_URL"
+    # The site page (the real tests/fixtures/phenom/adobe_page.html, 40,205 B), searches of 50 jobs
+    # (860 B a job in the real mars.json) and a detail each: the site page is the largest, under the
+    # floors (warned at 2 MiB, cut off at 8 MiB).
+    largest_reply = 40_205
     default_base_url = ""  # empty: the site itself
     host_id = "site_url"
 

@@ -27,6 +27,11 @@ class SuccessFactorsSpider(OwnHostSpider):
     optional_ids = ("feed_path",)
     id_patterns = {"host": HOSTNAME, "feed_path": r"/[A-Za-z0-9_./-]+\.xml"}
     base_url_setting = "SUCCESSFACTORS_BASE_URL"
+    # The whole site in one feed, every description in it. No real feed was recorded (the fixtures are
+    # shape-only), so an item is taken to be a Greenhouse posting with its text, 11,430 B (the real
+    # tests/fixtures/greenhouse/databricks_detail.json) x 2,000 items (SAP, nightlab's rough size of
+    # the largest site) = 22.9 MB; warned at 44 MiB, cut off at 88 MiB.
+    largest_reply = 11_430 * 2_000
     entry_is_posting = True
 
     @property

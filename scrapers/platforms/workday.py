@@ -47,6 +47,11 @@ class WorkdaySpider(OwnHostSpider):
     required_ids = ("host", "tenant", "site")
     id_patterns = {"host": r"[a-z0-9-]+\.wd\d+\.myworkdayjobs\.com", "tenant": r"[A-Za-z0-9_-]+", "site": r"[A-Za-z0-9_-]+"}
     base_url_setting = "WORKDAY_BASE_URL"
+    # CXS replies are small: a list page of 20 postings is 21,442 B (the real Saputo page with its
+    # facets, tests/fixtures/workday/saputo.json), a detail 7,134 B (begacheese_detail.json); a tenant
+    # ten times Saputo's locations (Comcast's 3,500 postings) adds ~90 KB of facets: ~110 KB, under the
+    # floors (warned at 2 MiB, cut off at 8 MiB).
+    largest_reply = 21_442 + 10 * 9_230
     list_volatile_keys = ("postedOn",)  # "Posted 3 Days Ago" is rewritten daily
     # Workday tenants answer a few requests at a time (other open crawlers use 5 in flight).
     custom_settings = {"CONCURRENT_REQUESTS_PER_DOMAIN": 4, "DOWNLOAD_DELAY": 0.25,

@@ -11,13 +11,16 @@
    postings with details, 60 Lever postings (``--quick``: the tests' 30 / 40 / 30).
 2. kill -9: an archive with one good night, then a night whose Greenhouse write is large
    (``--kill-board`` postings, every one edited, 5% taken down). ``--kill-runs`` crawls of
-   Greenhouse alone are SIGKILLed at a random moment inside the archive write (found by watching
-   the WAL grow; the delay is drawn over the transaction's measured length and a quarter more), and
+   Greenhouse alone are SIGKILLed at a random moment inside the archive write (from the moment its
+   raw capture appears, written just before the transaction; the delay is drawn over the measured
+   time from there to the commit and a quarter more), and
    ``--kill-random`` crawls of
    the whole registry at a random moment of the whole run. After each: ``PRAGMA integrity_check``,
    ``foreign_key_check``, and every crawl fully present (its row, and exactly the versions, ranges,
    changes, events and posting updates an un-killed run writes) or fully absent (the company's
-   postings exactly as night 1 left them). Finally a crawl on a killed archive must succeed.
+   postings exactly as night 1 left them), and, once the next night's start has settled the captures
+   the kill left pending, a rebuild from the raw captures equal to the archive in every table.
+   Finally a crawl on a killed archive must succeed.
 3. Fuzz: ``--fuzz`` generated inputs each to ``parse_pay`` (several default currencies) and
    ``classify_role``, in a child process stopped after ``--fuzz-seconds``: crashes and invariant
    violations (PayRange: finite, 0 < min <= max, three upper-case letters, known period and
@@ -211,6 +214,16 @@ class KillRun:
     problems: list[str] = field(default_factory=list)
 
 
+def greenhouse_captures(db: Path) -> int:
+    """How many Greenhouse captures the archive's raw directory holds, pending ones included: one more
+    than before marks the start of the Greenhouse archive write (its capture is written just before the
+    transaction), where the WAL's first growth is already the night's start."""
+    slug = COMPANIES["greenhouse"]
+    # os.walk passes over a directory that goes while it walks (a pending directory, emptied and removed).
+    return sum(1 for _directory, _subdirectories, names in os.walk(f"{db}.raw")
+               for name in names if slug in name and name.endswith(".jsonl.gz"))
+
+
 def wal_size(db: Path) -> int:
     try:
         return os.path.getsize(f"{db}-wal")
@@ -254,10 +267,10 @@ def kill(process: subprocess.Popen) -> None:
 
 def measure_write_window(db: Path, registry: Path, server: FaultServer, config: LabConfig,
                          deadline: float) -> tuple[float, float, float]:
-    """(first WAL growth to commit, first WAL growth to exit, whole run) of an un-killed
+    """(its capture's appearance to its commit, to its exit, the whole run) of an un-killed
     Greenhouse-only crawl, in seconds. The commit is when its crawls row becomes visible to a
     reader (WAL readers never block the writer)."""
-    start_size = wal_size(db)
+    start_captures = greenhouse_captures(db)
     reader = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
     crawls_before = reader.execute("SELECT count(*) FROM crawls").fetchone()[0]
     process = start_crawl(db, registry, server, config, [COMPANIES["greenhouse"]])
@@ -265,7 +278,7 @@ def measure_write_window(db: Path, registry: Path, server: FaultServer, config: 
     first_growth = committed = None
     try:
         while process.poll() is None and time.monotonic() - started < deadline:
-            if first_growth is None and wal_size(db) > start_size:
+            if first_growth is None and greenhouse_captures(db) > start_captures:
                 first_growth = time.monotonic()
             if first_growth is not None and committed is None:
                 if reader.execute("SELECT count(*) FROM crawls").fetchone()[0] > crawls_before:
@@ -319,19 +332,19 @@ def run_kills(args: argparse.Namespace, workdir: Path) -> bool:
         to_commit, to_exit, whole_gh = measure_write_window(db, registry, server, config, deadline=300)
         # Kills are drawn over the transaction and a little past its commit (a quarter more).
         write_span = to_commit * 1.25
-        print(f"un-killed Greenhouse crawl: {whole_gh:.2f}s; from the first WAL growth {to_commit:.2f}s to the "
+        print(f"un-killed Greenhouse crawl: {whole_gh:.2f}s; from its capture's appearance {to_commit:.2f}s to the "
               f"commit, {to_exit:.2f}s to exit; a whole night: about {whole_night:.1f}s; greenhouse writes "
               f"{len(finished['greenhouse'].writes[COMPANIES['greenhouse']]['versions'])} versions", flush=True)
 
         def kill_once(number: int, mode: str, delay: float) -> KillRun:
-            """One crawl on a fresh copy of night 1, SIGKILLed ``delay`` seconds after the WAL first
-            grows (mode "write": Greenhouse alone, so the growth is its archive write) or after the
-            start (mode "random": the whole registry); then the archive is checked."""
+            """One crawl on a fresh copy of night 1, SIGKILLed ``delay`` seconds after its Greenhouse
+            capture appears (mode "write": Greenhouse alone; its archive write follows at once) or after
+            the start (mode "random": the whole registry); then the archive is checked."""
             db = directory / f"kill{number:02d}.db"
             copy_archive(night1, db)
             shutil.rmtree(f"{db}.raw", ignore_errors=True)
             shutil.copytree(f"{night1}.raw", f"{db}.raw")  # night 1's captures: the rebuild needs the whole history
-            start_size = wal_size(db)
+            start_size, start_captures = wal_size(db), greenhouse_captures(db)
             companies = [COMPANIES["greenhouse"]] if mode == "write" else []
             process = start_crawl(db, registry, server, config, companies)
             t0 = time.monotonic()
@@ -342,8 +355,8 @@ def run_kills(args: argparse.Namespace, workdir: Path) -> bool:
                 now = time.monotonic()
                 if not wal_grew and wal_size(db) > start_size:
                     wal_grew = True
-                    if trigger is None:
-                        trigger = now
+                if trigger is None and greenhouse_captures(db) > start_captures:
+                    trigger = now
                 if trigger is not None and now - trigger >= delay:
                     kill(process)
                     killed_at = now - t0

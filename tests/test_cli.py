@@ -595,6 +595,7 @@ def mount(tmp_path, name, body=None, **route):
     return [directory / "routes.json"]
 
 
+@pytest.mark.slow  # several real nights
 def test_a_night_as_the_scheduler_runs_it_exit_codes_report_alert_and_log(tmp_path):
     db, logs, calls = tmp_path / "paywatch.db", tmp_path / "logs", tmp_path / "alerts.jsonl"
     logs.mkdir()
@@ -670,6 +671,7 @@ def test_a_night_leaves_the_whole_night_in_the_archive_file_and_nothing_beside_i
         copied.close()
 
 
+@pytest.mark.slow  # several real nights
 def test_a_crawl_on_the_terminal_shows_progress_and_problems_and_the_log_dir_gets_the_full_log(tmp_path):
     """No --log-level on a terminal: Scrapy's INFO lines stay out, a progress line a company says its
     status and, for a failure, why; --log-dir's log and an explicit --log-level INFO still have them."""

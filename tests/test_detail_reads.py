@@ -148,11 +148,13 @@ def budget_nights(tmp_path_factory):
     connection.close()
 
 
+@pytest.mark.slow  # three fault-lab nights
 def test_no_night_reads_more_details_than_its_budget(budget_nights):
     _, details = budget_nights
     assert details == [BUDGET, BUDGET, BUDGET]
 
 
+@pytest.mark.slow  # three fault-lab nights
 def test_every_listed_posting_is_open_each_night_whatever_its_details(budget_nights):
     db, _ = budget_nights
     crawls = db.execute("SELECT status, seen, new, changed, completed, deferred, closed, detail_reads "
@@ -166,6 +168,7 @@ def test_every_listed_posting_is_open_each_night_whatever_its_details(budget_nig
     assert [row["ref"] for row in closed] == ["JR-10004"]  # the one really taken down on night 3
 
 
+@pytest.mark.slow  # three fault-lab nights
 def test_the_real_raise_is_found_when_its_detail_is_read_and_says_since_when(budget_nights):
     db, _ = budget_nights
     changes = db.execute(
@@ -176,6 +179,7 @@ def test_the_real_raise_is_found_when_its_detail_is_read_and_says_since_when(bud
     assert changes[0]["changed_after"] == changes[0]["first_read"]  # raised on night 2, seen night 3
 
 
+@pytest.mark.slow  # three fault-lab nights
 def test_no_posting_is_left_list_only_once_its_detail_is_read(budget_nights):
     db, _ = budget_nights
     pending = db.execute("SELECT count(*) FROM postings p JOIN posting_versions v ON v.posting_id = p.id AND "

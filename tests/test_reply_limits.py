@@ -176,6 +176,7 @@ def oversized_night(tmp_path_factory):
     return before, second, after, closed
 
 
+@pytest.mark.slow  # real crawls of oversized replies
 def test_each_reply_over_its_platform_s_limit_fails_that_company_naming_the_url_and_the_limit(oversized_night):
     before, result, after, _ = oversized_night
     assert set(before) == {"a24", "spotify", "netflix", "ramp", "disney"}
@@ -194,6 +195,7 @@ def test_each_reply_over_its_platform_s_limit_fails_that_company_naming_the_url_
     assert f"reply larger than DOWNLOAD_MAXSIZE ({91 * MiB} bytes), not read" in reason
 
 
+@pytest.mark.slow  # real crawls of oversized replies
 def test_a_reply_over_the_limit_closes_nothing_and_the_other_companies_crawl_as_ever(oversized_night):
     _, result, after, closed = oversized_night
     assert closed == 0
@@ -202,6 +204,7 @@ def test_a_reply_over_the_limit_closes_nothing_and_the_other_companies_crawl_as_
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow  # real crawls of oversized replies
 def test_a_reply_under_the_limit_but_over_the_warning_size_is_read_with_a_warning(oversized_night):
     _, result, _, _ = oversized_night
     disney = [line for line in result.stderr.splitlines() if "/padded/workday/" in line]
@@ -209,6 +212,7 @@ def test_a_reply_under_the_limit_but_over_the_warning_size_is_read_with_a_warnin
     assert "WARNING" in disney[0] and f"larger than download warn size ({2 * MiB})" in disney[0]
 
 
+@pytest.mark.slow  # real crawls of oversized replies
 def test_a_limit_given_with_s_cuts_off_a_gzip_bomb_far_smaller(tmp_path):
     db = tmp_path / "archive.db"
     with ReplayServer({"/night1": sorted((DEMO_DIR / "night1").glob("routes*.json"))}) as replay, \

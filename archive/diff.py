@@ -20,7 +20,7 @@ from typing import Any, Collection, Iterable, Iterator, Mapping, Sequence
 
 from sqlite_utils import Database
 
-from archive.tables import fitted_table, keep_together
+from archive.tables import fitted_table, keep_together, ranges_kept_whole
 
 TITLE_WIDTH = 48  # the pay column after it is what a reader came for; long titles are shortened
 BATCH = 500  # version ids per pay_ranges query (SQLite allows 32,766 parameters; this keeps each small)
@@ -274,12 +274,7 @@ def render(changes: Sequence[Change], fmt: str = "table") -> str:
 def _old_and_new(change: Change) -> str:
     if change.old_pay is None and change.new_pay is None:
         return "no published pay"  # an opening or closing of a posting that never showed a range
-    return f"{_kept(change.old_pay)}{keep_together(' →')} {_kept(change.new_pay)}"
-
-
-def _kept(pay: str | None) -> str:
-    """Each range of ``pay`` as one unbreakable run; lines may break between ranges."""
-    return "; ".join(keep_together(part) for part in pay.split("; ")) if pay else "—"
+    return f"{ranges_kept_whole(change.old_pay)}{keep_together(' →')} {ranges_kept_whole(change.new_pay)}"
 
 
 def _moved(change: Change) -> str:

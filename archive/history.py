@@ -11,7 +11,7 @@ from typing import Any, Sequence
 from sqlite_utils import Database
 
 from archive.diff import RANGE_FIELDS, has_column, pay_display, ranges_of, write_csv
-from archive.tables import TERMINAL_WIDTH, fitted_table, keep_together
+from archive.tables import TERMINAL_WIDTH, fitted_table, ranges_kept_whole
 
 
 class NoSuchPosting(LookupError):
@@ -109,9 +109,8 @@ def render(postings: Sequence[dict[str, Any]], fmt: str = "table") -> str:
             if version is None:
                 rows.append([entry["at"][:16].replace("T", " "), entry["entry"], "", "", ""])
             else:
-                pay = "; ".join(keep_together(part) for part in version["pay"].split("; ")) if version["pay"] else "—"
                 rows.append([entry["at"][:16].replace("T", " "), entry["entry"], _what_changed(version),
-                             (version["changed_after"] or "")[:16].replace("T", " "), pay])
+                             (version["changed_after"] or "")[:16].replace("T", " "), ranges_kept_whole(version["pay"])])
         # Too wide for a terminal, the changed fields wrap first, then the pay between its ranges.
         blocks.append(header + "\n\n" + fitted_table(rows, ["when", "what", "changed", "changed after", "pay"],
                                                      wrap=[(2, 16), (4, 24), (3, 10), (0, 10)]))

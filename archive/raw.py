@@ -124,7 +124,7 @@ def write_capture(directory: str | os.PathLike, crawl_kwargs: Mapping[str, Any],
     and renamed. An earlier capture is never overwritten. (The archive's own captures are written
     with ``write_pending_capture`` instead, and appear only once their crawl is committed.)
     """
-    night_dir, path, sequence = _capture_place(directory, crawl_kwargs)
+    _night_dir, path, sequence = _capture_place(directory, crawl_kwargs)
     _write_capture_file(path, path.name, sequence, crawl_kwargs, items)
     return path
 

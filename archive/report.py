@@ -209,16 +209,12 @@ def render_table(report: Mapping[str, Any]) -> str:
                                 "requests", "took", "oldest detail", "deferred"], wrap=[(10, 6), (7, 4)])
     if notes:
         table += "\nwhy not complete; anomalies:\n" + "\n".join(
-            wrap(note, TERMINAL_WIDTH, subsequent_indent="    ", break_on_hyphens=False) for note in notes)
+            textwrap.fill(note, TERMINAL_WIDTH, subsequent_indent="    ", break_on_hyphens=False) for note in notes)
     replayed = sorted(entry["replayed_at"] for entry in report["companies"] if entry.get("replayed_at"))
     if replayed:
         table += (f"\nreplayed: saved responses, dated {_day_and_time(report['started_at'])} UTC, the night they stand "
                   f"for; crawled {_day_and_time(replayed[0])} UTC")
     return table
-
-
-def wrap(text: str, width: int, **options: Any) -> str:
-    return "\n".join(textwrap.wrap(text, width, **options))
 
 
 def _day_and_time(moment: str | None) -> str:

@@ -24,6 +24,12 @@ def keep_together(text: str) -> str:
     return text.replace(" ", KEEP)
 
 
+def ranges_kept_whole(pay: str | None) -> str:
+    """Each range of a pay display (``"; "`` between ranges) as one unbreakable run, "—" for none: a
+    wrapped table breaks lines between ranges, never inside one."""
+    return "; ".join(keep_together(part) for part in pay.split("; ")) if pay else "—"
+
+
 def _lines(cell: Any) -> list[str]:
     return str(cell).split("\n")
 

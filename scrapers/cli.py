@@ -594,7 +594,7 @@ def rebuild(raw_dir: str, db: str) -> int:
 
     Example: paywatch rebuild --from paywatch.db.raw --db paywatch-rebuilt.db
     """
-    from archive.raw import CaptureError, NightRebuilt, RebuildRefused, rebuild_archive
+    from archive.raw import PENDING_DIR, CaptureError, NightRebuilt, RebuildRefused, rebuild_archive
 
     def plural(count: int, noun: str) -> str:
         return f"{count} {noun}{'' if count == 1 else 's'}"
@@ -617,7 +617,7 @@ def rebuild(raw_dir: str, db: str) -> int:
     click.echo(f"paywatch: rebuilt {db} from {raw_dir}: {plural(summary.nights, 'night')}, {plural(summary.crawls, 'crawl')} "
                f"({statuses}), {summary.items} postings replayed in {summary.seconds:.1f} s")
     if summary.pending:
-        click.echo(f"paywatch: {plural(summary.pending, 'capture')} pending in {raw_dir}/.pending (a crawl killed "
+        click.echo(f"paywatch: {plural(summary.pending, 'capture')} pending in {Path(raw_dir) / PENDING_DIR} (a crawl killed "
                    "while it was archived) not replayed; the archive's next crawl settles them", err=True)
     return 0
 

@@ -30,6 +30,7 @@ from archive.raw import begin_night, raw_dir_for
 from archive.report import anomalies
 from archive.schema import open_archive
 from archive.store import crawl_records
+from scrapers import settings as paywatch_settings
 from scrapers.middlewares import NightRobotsTxtMiddleware
 from scrapers.platforms import generated_for_registry, load_registry
 from scrapers.signals import company_archived, company_closed
@@ -81,19 +82,12 @@ def project_settings(
     return settings
 
 
-def paywatch_settings_module() -> Any:
-    from scrapers import settings as paywatch_settings
-
-    return paywatch_settings
-
-
 def known_setting_names() -> set[str]:
     """Every setting Scrapy or paywatch reads: Scrapy's defaults and paywatch's settings module (which
     names each of its own, None where it has no default, so a misspelling is never taken silently)."""
     from scrapy.settings import default_settings
 
-    return {name for module in (default_settings, paywatch_settings_module()) for name in dir(module)
-            if name.isupper()}
+    return {name for module in (default_settings, paywatch_settings) for name in dir(module) if name.isupper()}
 
 
 # How a setting's value is read, by its type: a value that cannot be read so is refused on the command
@@ -116,7 +110,7 @@ def setting_problem(key: str, value: str) -> str | None:
         return f"{key} is not a Scrapy or paywatch setting" + (f" (did you mean {closest[0]}?)" if closest else "")
     default = project_settings(None).get(key)
     # A setting without a default says its type by annotation in scrapers/settings.py.
-    declared = typing.get_args(getattr(paywatch_settings_module(), "__annotations__", {}).get(key)) or ()
+    declared = typing.get_args(getattr(paywatch_settings, "__annotations__", {}).get(key)) or ()
     readers = [_DECLARED_READERS[kind] for kind in declared if kind in _DECLARED_READERS] if default is None else [
         (reader, what) for kind, reader, what in _READERS if isinstance(default, kind)][:1]
     for reader, what in readers:
@@ -184,7 +178,7 @@ def run_crawl(settings: Settings, selected: list[Company], progress: Progress | 
         keep_dir = raw_dir_for(db_path, settings.get("PAYWATCH_RAW_DIR")) if settings.getbool("PAYWATCH_RAW_CAPTURE") else None
         # Names and sectors for research, kept with the captures so a rebuild has them too.
         begin_night(db, [asdict(company) for company in selected], keep_dir,
-                         CrawlClock(settings.get("PAYWATCH_CRAWL_TIME")).now_iso())
+                    CrawlClock(settings.get("PAYWATCH_CRAWL_TIME")).now_iso())
     finally:
         db.close()
     process = AsyncCrawlerProcess(settings)

@@ -10,8 +10,10 @@ Rules (docs/ARCHIVE.md tells them with an example each):
 - a posting gets a new version only when its tracked content changed (its content hash);
   re-ingesting identical data adds no version; of two copies of one id, the one equal to the
   posting's current version is kept, else the one with the smaller content hash: whatever their order;
-- a *complete* crawl closes the open postings it did not see, unless that would close an unusual
-  share of them: then it is *suspect* and closes nothing until the next complete crawl confirms;
+- a posting is closed on evidence: missing from two whole listings in a row (the crawl that misses it
+  again closes it, dated when it was first missed); a listing that shrank against the company's last
+  one, or that no longer lists an unusual share of its open postings, is *suspect* and closes nothing
+  until the next listing confirms it;
 - a field most postings had last time missing from almost all of them (schema drift) fails the crawl;
 - a *failed* crawl writes nothing a fault may have produced: no versions, no new postings, no
   reopening, no closure; it records the crawl and when its known postings were last seen;
@@ -23,6 +25,7 @@ Rules (docs/ARCHIVE.md tells them with an example each):
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import math
@@ -44,10 +47,19 @@ from archive.summaries import write_company_summaries
 SOURCE_FIELDS = ("title", "url", "department", "locations", "country", "employment_type", "posted_at",
                  "description", "pay_text")
 PAY_RANGE_KEYS = ("min", "max", "currency", "period", "basis", "label")
-# A complete crawl that would close more than this share of a company's open postings, and at
-# least HOLD_AT_LEAST of them, holds its closures until the next complete crawl confirms them.
+# A complete listing that no longer lists more than this share of a company's open postings, and at
+# least HOLD_AT_LEAST of them, holds its closures and openings (a board whose ids were renumbered)
+# until a next listing of about the same size (SAME_LISTING) confirms it.
 HOLD_SHARE = 1 / 3
 HOLD_AT_LEAST = 10
+# A listing SHRINK_AT_LEAST postings and SHRINK_SHARE shorter than the company's last one (not one
+# whose openings were held) holds its closures until a next listing is no shorter again: a board cut
+# short without a count, or leaking postings night after night, is held each night it shrinks. From
+# nightlab's churn (1 % of a board opened and 1 % closed a night), the net change of a 200-posting
+# board has a standard deviation of 2 postings: 8 (4 %) is four of them; of a 30-posting board, 0.8,
+# so the floor of 3. docs/NIGHT.md, "When a posting is closed".
+SHRINK_SHARE = 0.04
+SHRINK_AT_LEAST = 3
 # Likewise a crawl that would open more than this many times the postings a company has open (and at
 # least HOLD_AT_LEAST): a listing that balloons overnight is far more often pagination gone wrong
 # than a hiring spree. Its openings wait for a next crawl that lists about as many (SAME_LISTING).
@@ -404,6 +416,7 @@ def _ingest(db, company, platform, items, listed, started_at, finished_at, statu
     counts["with_pay"] += sum(1 for ref in listed if ref not in items and ref in existing and existing[ref]["had_pay"])
     reopening = [known["id"] for ref, known in existing.items() if ref in listed and known["closed_at"] is not None]
     closing: list[Mapping[str, Any]] = []
+    due: list[Mapping[str, Any]] = []  # the closures the listing calls for: postings it missed again
     if status == "complete":
         open_count = sum(1 for known in existing.values() if known["closed_at"] is None)
         previous = _previous_verdict(db, company, platform)
@@ -414,12 +427,18 @@ def _ingest(db, company, platform, items, listed, started_at, finished_at, statu
     absent = None  # the open postings a listing known to be whole no longer lists
     if status != "failed":
         absent = [known for ref, known in existing.items() if ref not in listed and known["closed_at"] is None]
+        due = _missed_again(db, company, platform, previous, absent, started_at)
     if status == "complete":
-        closing, held = _closures_to_apply(previous, open_count, absent)
+        held = (_listing_shrank(_last_listing_size(db, company, platform), len(listed))
+                or _absences_held(previous, open_count, absent, len(listed)))
         if held:
             status, failure_reason = "suspect", held
+            if held.startswith(HELD_ABSENCES):  # ids swapped overnight: their openings wait as well
+                planned = [plan for plan in planned if plan.posting_id is not None]
+        else:
+            closing = due
     plans = {"planned_new": counts["new"], "planned_changed": counts["changed"], "planned_completed": counts["completed"],
-             "planned_reopened": len(reopening), "planned_closed": None if absent is None else len(absent)}
+             "planned_reopened": len(reopening), "planned_closed": None if absent is None else len(due)}
     if status == "failed":
         planned, reopening, closing = [], [], []  # a failed crawl writes nothing a fault may have produced
     # The row counts what is written below, from the very lists written: what was only planned (held
@@ -483,8 +502,11 @@ def _ingest(db, company, platform, items, listed, started_at, finished_at, statu
     if any(plan.posting_id is not None for plan in planned):
         db.conn.execute(RANGE_CHANGES_OF_CRAWL, [crawl_id, crawl_id])
 
-    db.conn.executemany("UPDATE postings SET closed_at = ? WHERE id = ?", [(started_at, known["id"]) for known in closing])
-    _events(db, [known["id"] for known in closing], crawl_id, "closed", started_at)
+    # Dated when first missed: the confirming crawl is the event's crawl_id, the evidence that closed it.
+    db.conn.executemany("UPDATE postings SET closed_at = ? WHERE id = ?",
+                        [(known["missed_at"], known["id"]) for known in closing])
+    db.conn.executemany("INSERT INTO posting_events (posting_id, crawl_id, event, at) VALUES (?, ?, 'closed', ?)",
+                        [(known["id"], crawl_id, known["missed_at"]) for known in closing])
     if planned or closing or reopening:
         # Months whose share-with-pay counts can move: a new posting's, and a list-only one's read at last.
         firsts = {known["ref"]: known["first_seen_at"] for known in existing.values() if known["list_only"]}
@@ -516,17 +538,65 @@ def _schema_drift(existing: Mapping[str, Mapping[str, Any]], items: Mapping[str,
     return None
 
 
-def _closures_to_apply(previous: Mapping[str, Any] | None, open_count: int,
-                       closing: list[Mapping[str, Any]]) -> tuple[list[Mapping[str, Any]], str | None]:
-    """(the closures a complete crawl applies, why it holds the rest or None). An unusual share is held
-    (the crawl is suspect) until the next complete crawl confirms it: postings absent from that crawl
-    and from the suspect one before it (``previous``, the last crawl not failed) are closed."""
-    if len(closing) < HOLD_AT_LEAST or len(closing) <= HOLD_SHARE * open_count:
-        return closing, None
-    if previous is not None and previous["status"] == "suspect":
-        return [known for known in closing if known["last_crawl_id"] < previous["id"]], None
-    return [], (f"would close {len(closing)} of {open_count} open postings: closures held until the next "
-                "complete crawl confirms them")
+HELD_ABSENCES = "no longer lists"
+HELD_SHRINK = "lists"
+
+
+def _listing_shrank(last_size: int | None, listed: int) -> str | None:
+    """Why a listing's closures wait because it is shorter than the company's last listing, or None."""
+    if last_size is None:
+        return None
+    shortfall = last_size - listed
+    if shortfall < SHRINK_AT_LEAST or shortfall < SHRINK_SHARE * last_size:
+        return None
+    return (f"{HELD_SHRINK} {listed} postings where its last listing had {last_size}: closures held until a "
+            "listing no shorter confirms it")
+
+
+def _absences_held(previous: Mapping[str, Any] | None, open_count: int, absent: list[Mapping[str, Any]],
+                   listed: int) -> str | None:
+    """Why a listing that no longer lists an unusual share of the open postings holds its closures and
+    openings, or None. A next listing of about the same size after the suspect one (``previous``, the
+    last crawl not failed) confirms it."""
+    if len(absent) < HOLD_AT_LEAST or len(absent) <= HOLD_SHARE * open_count:
+        return None
+    if previous is not None and previous["status"] == "suspect" and abs(previous["seen"] - listed) <= SAME_LISTING * listed:
+        return None
+    return (f"{HELD_ABSENCES} {len(absent)} of {open_count} open postings: closures and openings held until the "
+            "next listing confirms it")
+
+
+def _missed_again(db: Database, company: str, platform: str, previous: Mapping[str, Any] | None,
+                  absent: list[Mapping[str, Any]], tonight: str) -> list[dict[str, Any]]:
+    """The absent postings that ``previous`` (the last crawl not failed) did not list either, each with
+    ``missed_at``: when the first complete listing after its last sighting started, or ``tonight`` if
+    none did. A held (suspect) listing does not date a closure: it may have been cut short, and a
+    posting it missed may really have gone only since."""
+    if previous is None:
+        return []
+    missed = [known for known in absent if (known["last_crawl_id"] or 0) < previous["id"]]
+    if not missed:
+        return []
+    since = min(known["last_crawl_id"] or 0 for known in missed)
+    listings = list(db.execute(
+        "SELECT id, started_at FROM crawls WHERE company = ? AND platform = ? AND status = 'complete' AND id > ? "
+        "ORDER BY id", [company, platform, since]).fetchall())
+    ids = [crawl_id for crawl_id, _ in listings]
+    dated = []
+    for known in missed:
+        first = bisect.bisect_right(ids, known["last_crawl_id"] or 0)
+        dated.append({**known, "missed_at": listings[first][1] if first < len(listings) else tonight})
+    return dated
+
+
+def _last_listing_size(db: Database, company: str, platform: str) -> int | None:
+    """How many postings the company's last crawl not failed listed, passing over one whose openings
+    were held (a listing that ballooned is no measure of the board)."""
+    row = db.execute(
+        "SELECT seen FROM crawls WHERE company = ? AND platform = ? AND status != 'failed' "
+        "AND NOT (status = 'suspect' AND coalesce(failure_reason, '') LIKE 'would open%') ORDER BY id DESC LIMIT 1",
+        [company, platform]).fetchone()
+    return None if row is None else row[0]
 
 
 def _openings_held(previous: Mapping[str, Any] | None, open_count: int, new: int, listed: int) -> str | None:

@@ -3,7 +3,7 @@
 ``benchmarks/faults.py`` (the matrix, the kill -9 run, the fuzz run) and
 ``tests/test_fault_nights.py`` (the same rows on smaller boards) are built on this module.
 
-The lab plays three nights of one Greenhouse board, one Workday tenant and one Lever site,
+The lab plays four nights of one Greenhouse board, one Workday tenant and one Lever site,
 generated in the platforms' real reply shapes (copied from ``scrapers/demo/night*/`` and
 ``tests/fixtures/<platform>/``), and crawls each night with the real ``paywatch crawl`` in a
 subprocess, exactly as cron would. Nights 1 and 3 are good nights; on night 2 one fault is applied
@@ -26,8 +26,10 @@ Measures, per row, from the archive (sqlite3, read-only):
 - writes by failed crawls: versions written or postings opened by a crawl recorded ``failed``;
 - unlisted postings: archived postings the server never listed (another host's board, runaway pages);
 - off-host requests: what the "other host" (another port on 127.0.0.1) was asked, robots.txt aside;
-- ``PRAGMA integrity_check`` after night 3;
-- convergence: after night 3, the open postings and each one's current content hash equal the
+- real closures: the posting really taken down on night 3 is closed by night 4, dated no earlier than
+  the last night it was listed and no later than night 3's crawl (``late_closures`` otherwise);
+- ``PRAGMA integrity_check`` after night 4;
+- convergence: after night 4, the open postings and each one's current content hash equal the
   fault-free run's.
 
 Everything is bounded: every server stops at the end of its ``with`` block and by itself after
@@ -61,7 +63,9 @@ from scrapers.demo.replay import LoopbackServer, QuietHandler, read_request
 REPO_ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 FAULT_NIGHT = 2
-NIGHTS = (1, 2, 3)
+# Night 4 lists what night 3 did: a posting is closed when two listings in a row miss it, so the one
+# taken down on night 3 is closed by night 4's listing, dated night 3.
+NIGHTS = (1, 2, 3, 4)
 
 # ------------------------------------------------------------------------------------------------
 # The registry the lab crawls: one company per platform, all served by the lab's server.
@@ -835,6 +839,66 @@ def _greenhouse_empty(call: Call, reply: Reply) -> Reply:
     return Reply(data={"jobs": [], "meta": {"total": 0}})
 
 
+def kept_share(refs: list[str], share: float, salt: str) -> set[str]:
+    """A deterministic random ``share`` of ``refs`` (by a hash of each): the subset a truncating server sends."""
+    return {ref for ref in refs if int(hashlib.sha256(f"{salt}|{ref}".encode()).hexdigest()[:8], 16) < share * 16 ** 8}
+
+
+# Truncation without a count (issue 23): a listing cut short that the platform does not count, or
+# counts as sent, proves nothing is missing; the archive must hold its closures, not close on it.
+@fault("gh_head_80_no_count", "greenhouse", "the first 80% of the board, meta left out", NOT_COMPLETE,
+       kinds=("board",))
+def _greenhouse_head_without_count(call: Call, reply: Reply) -> None:
+    jobs = reply.data["jobs"]
+    reply.data["jobs"] = jobs[: len(jobs) * 4 // 5]
+    del reply.data["meta"]
+
+
+@fault("gh_random_60_recounted", "greenhouse", "a random 60% of the board, meta.total counting what is sent",
+       NOT_COMPLETE, kinds=("board",))
+def _greenhouse_random_subset_recounted(call: Call, reply: Reply) -> None:
+    kept = kept_share([str(job["id"]) for job in reply.data["jobs"]], 0.6, "gh")
+    reply.data["jobs"] = [job for job in reply.data["jobs"] if str(job["id"]) in kept]
+    reply.data["meta"]["total"] = len(reply.data["jobs"])
+
+
+@fault("gh_one_missing_recounted", "greenhouse", "one posting left out, meta.total counting what is sent",
+       kinds=("board",))
+def _greenhouse_one_missing_recounted(call: Call, reply: Reply) -> None:
+    reply.data["jobs"].remove(middle(reply.data["jobs"]))
+    reply.data["meta"]["total"] = len(reply.data["jobs"])
+
+
+@fault("lever_head_half", "lever", "each page cut to its first half (Lever never counts)", NOT_COMPLETE,
+       kinds=("page",))
+def _lever_head_half(call: Call, reply: Reply) -> None:
+    reply.data = reply.data[: len(reply.data) // 2]
+
+
+@fault("lever_random_70", "lever", "a random 70% of each page", NOT_COMPLETE, kinds=("page",))
+def _lever_random_subset(call: Call, reply: Reply) -> None:
+    kept = kept_share([posting["id"] for posting in reply.data], 0.7, "lever")
+    reply.data = [posting for posting in reply.data if posting["id"] in kept]
+
+
+@fault("lever_empty", "lever", "an empty list, as a site with no postings answers", NOT_COMPLETE, kinds=("page",))
+def _lever_empty(call: Call, reply: Reply) -> Reply:
+    return Reply(data=[])
+
+
+@fault("wd_random_70_recounted", "workday", "a random 70% of the postings, total counting them", NOT_COMPLETE,
+       kinds=("list",))
+def _workday_random_subset_recounted(call: Call, reply: Reply) -> Reply:
+    postings = call.server.board("workday")
+    kept = kept_share([posting.ref for posting in postings], 0.7, "wd")
+    return Reply(data=workday_page([posting for posting in postings if posting.ref in kept], call.offset or 0))
+
+
+@fault("wd_empty", "workday", "no postings: total 0 and jobPostings []", NOT_COMPLETE, kinds=("list",))
+def _workday_empty(call: Call, reply: Reply) -> Reply:
+    return Reply(data=workday_page([], 0))
+
+
 @fault("gh_robots_disallow", "greenhouse", "robots.txt disallows the Greenhouse API path", NOT_COMPLETE,
        kinds=("robots",))
 def _robots_disallow_greenhouse(call: Call, reply: Reply) -> Reply:
@@ -947,6 +1011,7 @@ class ArchiveState:
     versions: dict[tuple[str, str], list[str]]        # (company, ref) -> content hashes, in version order
     open_current: dict[tuple[str, str], str]          # open postings -> current content hash
     closures: list[tuple[int, str, str]]              # (crawl id, company, ref) of every 'closed' event
+    closed_at: dict[tuple[str, str], str]             # closed postings -> when the archive dates the closure
     reopened: set[tuple[str, str]]
     opened_by_crawl: dict[int, int]
     versions_by_crawl: dict[int, int]
@@ -974,6 +1039,8 @@ def read_state(db: Path) -> ArchiveState:
             "SELECT e.crawl_id, e.event, p.company, p.ref FROM posting_events e JOIN postings p ON p.id = e.posting_id "
             "ORDER BY e.id"
         )]
+        closed_at = {(row["company"], row["ref"]): row["closed_at"] for row in connection.execute(
+            "SELECT company, ref, closed_at FROM postings WHERE closed_at IS NOT NULL")}
         versions_by_crawl = dict(connection.execute(
             "SELECT crawl_id, count(*) FROM posting_versions GROUP BY crawl_id"))
         integrity = "; ".join(row[0] for row in connection.execute("PRAGMA integrity_check"))
@@ -988,6 +1055,7 @@ def read_state(db: Path) -> ArchiveState:
         versions=versions,
         open_current=open_current,
         closures=[(e["crawl_id"], e["company"], e["ref"]) for e in events if e["event"] == "closed"],
+        closed_at=closed_at,
         reopened={(e["company"], e["ref"]) for e in events if e["event"] == "reopened"},
         opened_by_crawl=opened,
         versions_by_crawl=versions_by_crawl,
@@ -1024,6 +1092,7 @@ class RowResult:
     off_host_requests: int
     runs: list[CrawlRun]
     versions: dict[tuple[str, str], list[str]]
+    late_closures: list[tuple[str, str, str]] = field(default_factory=list)  # (company, ref, why): real, not right
     seconds: float = 0.0
     evidence: list[str] = field(default_factory=list)
     lab_problems: list[str] = field(default_factory=list)  # the lab's own errors (must stay empty)
@@ -1089,7 +1158,30 @@ def measure(name: str, platform: str, summary: str, expect: str, state: ArchiveS
 
     differences = len(set(state.open_current.items()) ^ set(reference.open_current.items()))
     return RowResult(name, platform, summary, expect, status, false_closures, spurious, lost, lost_nights,
-                     failed_writes, unlisted, state.integrity, differences, off_host_requests, runs, state.versions)
+                     failed_writes, unlisted, state.integrity, differences, off_host_requests, runs, state.versions,
+                     late_closures(state, crawl_ids_by_night))
+
+
+def late_closures(state: ArchiveState, crawl_ids_by_night: dict[int, set[int]]) -> list[tuple[str, str, str]]:
+    """The postings really taken down on night 3 that the archive has not closed by night 4, or dates
+    outside (night 2's crawl, night 3's crawl]: after the last night it was listed, by the first night it
+    was gone."""
+    started = {crawl["id"]: crawl["started_at"] for crawl in state.crawls}
+    problems = []
+    for platform, company in COMPANIES.items():
+        ref = posting_ref(platform, REMOVED_ON_NIGHT_3)
+        night_start = {night: min((started[i] for i in ids if by_company(state, i) == company), default=None)
+                       for night, ids in crawl_ids_by_night.items()}
+        at = state.closed_at.get((company, ref))
+        if at is None:
+            problems.append((company, ref, "not closed by night 4"))
+        elif not (night_start[2] or "") < at <= (night_start[3] or ""):
+            problems.append((company, ref, f"closed dated {at}, not on night 3 ({night_start[3]})"))
+    return problems
+
+
+def by_company(state: ArchiveState, crawl_id: int) -> str | None:
+    return next((crawl["company"] for crawl in state.crawls if crawl["id"] == crawl_id), None)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -1128,14 +1220,14 @@ class FaultLab:
 
     def run_nights(self, label: str, fault: Fault | None) -> tuple[Path, dict[int, set[int]], list[CrawlRun], int,
                                                                   list[str]]:
-        """Nights 2 and 3 on a copy of night 1: the archive, each night's crawl ids, the runs, how
+        """Nights 2 to 4 on a copy of night 1: the archive, each night's crawl ids, the runs, how
         many requests the "other host" received, and the lab's own problems (server errors, 404s)."""
         db = self.workdir / f"{label}.db"
         copy_archive(self.night1(), db)
         crawl_ids = {1: set(self._night1_ids)}
         runs = []
         with FaultServer(self.config) as server:
-            for night in (2, 3):
+            for night in NIGHTS[1:]:
                 before = max_crawl_id(db)
                 runs.append(run_crawl(db, self.registry, server, night, fault, self.config))
                 crawl_ids[night] = crawl_ids_after(db, before)
@@ -1146,7 +1238,7 @@ class FaultLab:
         return db, crawl_ids, runs, off_host, problems
 
     def reference(self) -> RowResult:
-        """The fault-free run of the same three nights (computed once)."""
+        """The fault-free run of the same four nights (computed once)."""
         with self._lock:
             cached = self._reference
         if cached is not None:
@@ -1203,7 +1295,7 @@ def crawl_ids_after(db: Path, before: int) -> set[int]:
 def evidence(result: RowResult, runs: list[CrawlRun]) -> list[str]:
     """Short lines from the archive and the logs that say why a row looks the way it does."""
     lines = []
-    for night in (2, 3):
+    for night in NIGHTS[1:]:
         status, reason = result.status[night][result.company]
         lines.append(f"night {night} {result.company}: {status}{': ' + reason[:160] if reason else ''}")
         others = {slug: status for slug, (status, _) in result.status[night].items()
@@ -1241,7 +1333,9 @@ def matrix_rows(results: list[RowResult]) -> list[list[Any]]:
             result.expect,
             result.night_status(2),
             result.night_status(3),
+            result.night_status(4),
             len(result.false_closures),
+            len(COMPANIES) - len(result.late_closures),
             result.spurious_versions,
             result.lost_versions,
             len(result.lost_nights),
@@ -1254,19 +1348,21 @@ def matrix_rows(results: list[RowResult]) -> list[list[Any]]:
     return rows
 
 
-MATRIX_HEADERS = ["fault", "expect n2", "n2 status", "n3 status", "false closed", "spurious ver", "lost ver",
+MATRIX_HEADERS = ["fault", "expect n2", "n2 status", "n3 status", "n4 status", "false closed", "real closed",
+                  "spurious ver", "lost ver",
                   "lost nights", "failed wrote", "unlisted", "integrity", "converged", "off-host req"]
 MATRIX_LEGEND = """\
 expect n2     what issue 9 asks of the fault night: "not complete" (failed or suspect) or "any" (a bad value)
-n2/n3 status  crawls.status of the faulted company on the fault night and the good night after ("—": no row)
+n2..n4 status crawls.status of the faulted company on the fault night and the good nights after ("—": no row)
 false closed  'closed' events for postings the server still listed that night (or that later reopened)
+real closed   of the postings really taken down on night 3 (one a platform), those closed by night 4 and dated night 3
 spurious ver  versions beyond the fault-free run's (per posting, longest common subsequence of content hashes)
-lost ver      versions of the fault-free run missing after night 3
+lost ver      versions of the fault-free run missing after night 4
 lost nights   (night, company) crawls that left no crawls row (archive write raised, or killed at the limit)
 failed wrote  versions written + postings opened by crawls recorded failed
 unlisted      archived postings the server never listed (another host's board, runaway pages)
-integrity     PRAGMA integrity_check after night 3
-converged     open postings and their current content hashes equal the fault-free run's after night 3
+integrity     PRAGMA integrity_check after night 4
+converged     open postings and their current content hashes equal the fault-free run's after night 4
 off-host req  requests the other host (another port on 127.0.0.1) received, robots.txt aside
 """
 
@@ -1275,8 +1371,9 @@ def render_matrix(results: list[RowResult]) -> str:
     from tabulate import tabulate
 
     rows = matrix_rows(results)
-    totals = ["TOTAL", "", f"{sum(1 for r in results if r.night_status(2) == 'complete')} complete", "",
-              sum(len(r.false_closures) for r in results), sum(r.spurious_versions for r in results),
+    totals = ["TOTAL", "", f"{sum(1 for r in results if r.night_status(2) == 'complete')} complete", "", "",
+              sum(len(r.false_closures) for r in results), sum(len(COMPANIES) - len(r.late_closures) for r in results),
+              sum(r.spurious_versions for r in results),
               sum(r.lost_versions for r in results), sum(len(r.lost_nights) for r in results),
               sum(r.failed_crawl_writes for r in results),
               sum(len(r.unlisted_postings) for r in results),
@@ -1291,6 +1388,8 @@ def expectation_failures(result: RowResult) -> list[str]:
     problems = []
     if result.false_closures:
         problems.append(f"{len(result.false_closures)} false closure(s)")
+    if result.late_closures:
+        problems.append(f"real closure(s) missing or misdated: {result.late_closures}")
     if result.lost_nights:
         problems.append(f"lost night(s) {result.lost_nights}")
     if result.expect == NOT_COMPLETE and result.night_status(FAULT_NIGHT) == "complete":

@@ -82,16 +82,18 @@ def _close_at_reactor_shutdown() -> None:
     _close_at_reactor_shutdown.registered = True
 
 
-def crawl_status(finish_reason: str, spider_failures: list[str], items: int, dropped: int) -> tuple[str, str | None]:
+def crawl_status(finish_reason: str, spider_failures: list[str], items: int, dropped: int,
+                 answered_empty: bool = False) -> tuple[str, str | None]:
     """("complete", None) or ("failed", why)."""
     if finish_reason != "finished":
         return "failed", f"crawl ended early: {finish_reason}"
     if spider_failures:
         extra = f" (+{len(spider_failures) - 1} more)" if len(spider_failures) > 1 else ""
         return "failed", spider_failures[0] + extra
-    if items == 0:
-        # Zero postings is far more often a broken crawl than a company with no openings; closing
-        # every posting on that evidence would be the worst possible mistake.
+    if items == 0 and not (answered_empty and dropped == 0):
+        # Zero postings is far more often a broken crawl than a company with no openings: only a board
+        # that answered normally that it lists nothing is a listing (and the archive closes on it only
+        # when the next night's listing is empty too).
         reason = "no postings returned" if dropped == 0 else f"all {dropped} postings were dropped"
         return "failed", reason
     return "complete", None
@@ -181,7 +183,9 @@ class ArchiveWriterPipeline:
             problems += spider.completeness_problems()
         # A posting handed over as unchanged (not extracted again) was read as surely as one extracted.
         unchanged = getattr(spider, "unchanged_refs", set())
-        status, failure_reason = crawl_status(reason, problems, len(self.items) + len(unchanged), dropped)
+        answered_empty = getattr(spider, "listing_answered_empty", lambda: False)()
+        status, failure_reason = crawl_status(reason, problems, len(self.items) + len(unchanged), dropped,
+                                              answered_empty)
         listed = getattr(spider, "listed_refs", None) if getattr(spider, "identifies_listed_postings", False) else None
         company = getattr(spider, "company", None)
         # Every ingest_crawl argument but the items, in one dict: the raw capture is written from it,

@@ -13,6 +13,7 @@ from sqlite_utils import Database
 NIGHT1 = "2026-11-01T03:00:00+00:00"
 NIGHT2 = "2026-11-02T03:00:00+00:00"
 NIGHT3 = "2026-11-03T03:00:00+00:00"
+NIGHT4 = "2026-11-04T03:00:00+00:00"
 
 
 def pay(minimum, maximum, *, source="text", label=None, period="year"):
@@ -97,18 +98,48 @@ def test_descriptions_are_stored_once_per_distinct_text(memory_db):
     assert count(memory_db, "posting_versions") == 3
 
 
-def test_absent_from_a_complete_crawl_closes_then_reopens(memory_db):
+def test_absent_from_two_listings_in_a_row_closes_dated_when_first_missed_then_reopens(memory_db):
     crawl(memory_db, [posting("1"), posting("2")], NIGHT1)
-    closed = crawl(memory_db, [posting("1")], NIGHT2)
+    missed = crawl(memory_db, [posting("1")], NIGHT2)
+    assert (missed.status, missed.closed, missed.planned_closed) == ("complete", 0, 0)  # once is no evidence
+    assert open_refs(memory_db) == ["1", "2"]
+    closed = crawl(memory_db, [posting("1")], NIGHT3)
+    assert (closed.closed, closed.planned_closed) == (1, 1)
+    assert memory_db.execute("SELECT closed_at FROM postings WHERE ref='2'").fetchone()[0] == NIGHT2
+    reopened = crawl(memory_db, [posting("1"), posting("2")], NIGHT4)
+    assert (reopened.reopened, reopened.changed, reopened.closed) == (1, 0, 0)
+    assert memory_db.execute("SELECT closed_at, last_seen_at FROM postings WHERE ref='2'").fetchone() == (None, NIGHT4)
+    events = memory_db.execute(
+        "SELECT e.event, e.at, e.crawl_id FROM posting_events e JOIN postings p ON p.id = e.posting_id WHERE p.ref='2' "
+        "ORDER BY e.id"
+    ).fetchall()
+    # The closure is dated the night it was first missed, and names the crawl that confirmed it.
+    assert events == [("opened", NIGHT1, 1), ("closed", NIGHT2, closed.crawl_id), ("reopened", NIGHT4, reopened.crawl_id)]
+
+
+def test_a_posting_missed_once_and_listed_again_is_never_closed(memory_db):
+    crawl(memory_db, [posting("1"), posting("2")], NIGHT1)
+    crawl(memory_db, [posting("1")], NIGHT2)
+    back = crawl(memory_db, [posting("1"), posting("2")], NIGHT3)
+    assert (back.closed, back.reopened) == (0, 0) and open_refs(memory_db) == ["1", "2"]
+    assert memory_db.execute("SELECT count(*) FROM posting_events WHERE event != 'opened'").fetchone()[0] == 0
+
+
+def test_failed_crawls_between_two_misses_neither_confirm_nor_reset_them(memory_db):
+    crawl(memory_db, [posting("1"), posting("2")], NIGHT1)
+    crawl(memory_db, [posting("1")], NIGHT2)
+    assert crawl(memory_db, [posting("1")], NIGHT3, status="failed", failure_reason="HTTP 503").closed == 0
+    closed = crawl(memory_db, [posting("1")], NIGHT4)
     assert closed.closed == 1
     assert memory_db.execute("SELECT closed_at FROM postings WHERE ref='2'").fetchone()[0] == NIGHT2
-    reopened = crawl(memory_db, [posting("1"), posting("2")], NIGHT3)
-    assert (reopened.reopened, reopened.changed, reopened.closed) == (1, 0, 0)
-    assert memory_db.execute("SELECT closed_at, last_seen_at FROM postings WHERE ref='2'").fetchone() == (None, NIGHT3)
-    events = memory_db.execute(
-        "SELECT e.event, e.at FROM posting_events e JOIN postings p ON p.id = e.posting_id WHERE p.ref='2' ORDER BY e.id"
-    ).fetchall()
-    assert events == [("opened", NIGHT1), ("closed", NIGHT2), ("reopened", NIGHT3)]
+
+
+def test_a_posting_seen_by_a_failed_crawl_is_first_missed_after_it(memory_db):
+    crawl(memory_db, [posting("1"), posting("2")], NIGHT1)
+    crawl(memory_db, [posting("1"), posting("2")], NIGHT2, status="failed", failure_reason="page 2 failed")
+    assert crawl(memory_db, [posting("1")], NIGHT3).closed == 0
+    assert crawl(memory_db, [posting("1")], NIGHT4).closed == 1
+    assert memory_db.execute("SELECT closed_at FROM postings WHERE ref='2'").fetchone()[0] == NIGHT3
 
 
 def test_a_failed_crawl_closes_nothing_but_records_what_it_saw(memory_db):
@@ -237,12 +268,13 @@ def test_a_failed_crawl_row_counts_what_it_wrote_and_keeps_its_plans_apart(memor
 def test_a_suspect_crawl_row_counts_what_it_wrote_and_keeps_its_plans_apart(memory_db, held):
     board = [posting(str(n)) for n in range(30)]
     crawl(memory_db, board, NIGHT1)
+    crawl(memory_db, board[:29], NIGHT2)  # the last posting missed once: tomorrow's listing closes it
     edited = [posting(str(n), title=f"Edited {n}") for n in range(3)]
     if held == "closures":  # half the board gone at once, three edited, two new
-        night, plans = edited + board[3:15] + [posting("new-1"), posting("new-2")], {"new": 2, "closed": 15}
+        night, plans = edited + board[3:15] + [posting("new-1"), posting("new-2")], {"new": 2, "closed": 1}
     else:  # a listing ballooned: openings and closures held
         night, plans = edited + board[3:29] + [posting(f"junk-{n}") for n in range(100)], {"new": 100, "closed": 1}
-    suspect = crawl(memory_db, night, NIGHT2)
+    suspect = crawl(memory_db, night, NIGHT3)
     assert suspect.status == "suspect"
     # Known postings are still versioned; what is held is planned, not written.
     written = written_by(memory_db, suspect.crawl_id)
@@ -258,34 +290,78 @@ def test_a_listed_posting_that_could_not_be_read_is_seen_not_closed(memory_db):
     assert open_refs(memory_db) == ["1", "2", "3"]
     assert memory_db.execute("SELECT last_seen_at, current_version FROM postings WHERE ref = '2'").fetchone() == (NIGHT2, 1)
     assert memory_db.execute("SELECT unreadable FROM crawls WHERE id = ?", [summary.crawl_id]).fetchone() == (2,)
-    gone = crawl(memory_db, [posting("1")], NIGHT3, listed_refs=["1", "2"])  # "3" really left the listing
+    crawl(memory_db, [posting("1")], NIGHT3, listed_refs=["1", "2"])  # "3" really left the listing
+    gone = crawl(memory_db, [posting("1")], NIGHT4, listed_refs=["1", "2"])
     assert gone.closed == 1 and open_refs(memory_db) == ["1", "2"]
 
 
-def test_a_mass_closure_is_held_until_the_next_complete_crawl_confirms_it(memory_db):
+def test_a_listing_cut_short_without_a_count_closes_nothing_and_is_named(memory_db):
     board = [posting(str(n)) for n in range(30)]
     crawl(memory_db, board, NIGHT1)
     suspect = crawl(memory_db, board[:15], NIGHT2)  # half the board gone at once
     assert (suspect.status, suspect.closed) == ("suspect", 0)
-    assert "would close 15 of 30 open postings" in suspect.failure_reason
+    assert "lists 15 postings where its last listing had 30" in suspect.failure_reason
+    back = crawl(memory_db, board, NIGHT3)
+    assert (back.status, back.closed, back.reopened) == ("complete", 0, 0)
     assert len(open_refs(memory_db)) == 30 and count(memory_db, "posting_events") == 30
+
+
+def test_a_board_that_really_halved_closes_on_the_next_listing_dated_when_first_missed(memory_db):
+    board = [posting(str(n)) for n in range(30)]
+    crawl(memory_db, board, NIGHT1)
+    assert crawl(memory_db, board[:15], NIGHT2).status == "suspect"
     confirmed = crawl(memory_db, board[:15], NIGHT3)
     assert (confirmed.status, confirmed.closed) == ("complete", 15)
     assert len(open_refs(memory_db)) == 15
+    # Dated by the listing that confirmed them: the held one might have been cut short.
+    assert {at for (at,) in memory_db.execute("SELECT closed_at FROM postings WHERE closed_at IS NOT NULL")} == {NIGHT3}
 
 
-def test_a_mass_absence_that_comes_back_closes_nothing(memory_db):
+def test_a_slow_leak_is_held_every_night_it_shrinks_and_closes_nothing(memory_db):
+    board = [posting(str(n)) for n in range(200)]
+    crawl(memory_db, board, NIGHT1)
+    for night in range(1, 8):  # 5 % of the board more missing each night, for a week
+        leak = crawl(memory_db, board[:200 - 10 * night], f"2026-11-{1 + night:02d}T03:00:00+00:00")
+        assert (leak.status, leak.closed) == ("suspect", 0), night
+    whole = crawl(memory_db, board, "2026-11-09T03:00:00+00:00")
+    assert (whole.status, whole.closed, whole.reopened) == ("complete", 0, 0)
+    assert memory_db.execute("SELECT count(*) FROM posting_events WHERE event != 'opened'").fetchone()[0] == 0
+
+
+def test_renumbered_ids_open_and_close_nothing_until_a_next_listing_confirms(memory_db):
     board = [posting(str(n)) for n in range(30)]
     crawl(memory_db, board, NIGHT1)
-    assert crawl(memory_db, board[:5], NIGHT2).status == "suspect"
+    renumbered = [posting(f"9{n}") for n in range(30)]
+    suspect = crawl(memory_db, renumbered, NIGHT2)
+    assert (suspect.status, suspect.new, suspect.planned_new, suspect.closed) == ("suspect", 0, 30, 0)
+    assert "no longer lists 30 of 30 open postings" in suspect.failure_reason
     back = crawl(memory_db, board, NIGHT3)
-    assert (back.status, back.closed, back.reopened) == ("complete", 0, 0)
-    assert count(memory_db, "posting_events") == 30  # only the openings: no closed/reopened pair
+    assert (back.status, back.new, back.closed) == ("complete", 0, 0)
+    assert count(memory_db, "posting_events") == 30 and len(open_refs(memory_db)) == 30
+
+
+def test_a_posting_missed_by_a_cut_short_listing_then_really_gone_is_dated_by_the_whole_listing(memory_db):
+    board = [posting(str(n)) for n in range(30)]
+    crawl(memory_db, board, NIGHT1)
+    assert crawl(memory_db, board[:20], NIGHT2).status == "suspect"  # cut short: "25" missed, but still there
+    gone = crawl(memory_db, board[:25] + board[26:], NIGHT3)  # "25" really taken down tonight
+    assert (gone.status, gone.closed) == ("complete", 1)
+    assert memory_db.execute("SELECT closed_at FROM postings WHERE ref = '25'").fetchone()[0] == NIGHT3
 
 
 def test_small_boards_close_normally(memory_db):
     crawl(memory_db, [posting("1"), posting("2")], NIGHT1)
-    assert crawl(memory_db, [posting("1")], NIGHT2).closed == 1  # half of two is no mass closure
+    assert crawl(memory_db, [posting("1")], NIGHT2).status == "complete"  # one of two is no shrinking board
+    assert crawl(memory_db, [posting("1")], NIGHT3).closed == 1
+
+
+def test_an_empty_listing_closes_everything_on_the_second_empty_night(memory_db):
+    crawl(memory_db, [posting(str(n)) for n in range(12)], NIGHT1)
+    first = crawl(memory_db, [], NIGHT2, listed_refs=[])
+    assert (first.status, first.closed) == ("suspect", 0)
+    second = crawl(memory_db, [], NIGHT3, listed_refs=[])
+    assert (second.status, second.closed) == ("complete", 12) and open_refs(memory_db) == []
+    assert {at for (at,) in memory_db.execute("SELECT at FROM posting_events WHERE event = 'closed'")} == {NIGHT3}
 
 
 @pytest.mark.parametrize("field, strip", [

@@ -302,11 +302,11 @@ def small_archive(path):
     from archive.store import ingest_crawl
 
     db = open_archive(str(path))
-    for day, refs in ((1, ["1", "2"]), (2, ["1"])):
+    for day, refs in ((1, ["1", "2"]), (2, ["1"]), (3, ["1"])):  # "2" missed twice: closed
         ingest_crawl(db, company="acme", platform="greenhouse", started_at=f"2026-11-0{day}T03:00:00+00:00",
                      items=[{"ref": ref, "title": f"Job {ref}", "pay_ranges": []} for ref in refs])
     ingest_crawl(db, company="bolt", platform="lever", items=[], status="failed", failure_reason="HTTP 503",
-                 started_at="2026-11-02T03:10:00+00:00")
+                 started_at="2026-11-03T03:10:00+00:00")
     db.close()
 
 
@@ -521,7 +521,7 @@ def test_serve_leaves_the_archive_and_its_directory_as_they_were(tmp_path, immut
                               stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
     try:
         crawls = wait_for(f"http://127.0.0.1:{port}/shared/crawls.json?_shape=array")
-        assert sorted(row["company"] for row in crawls) == ["acme", "acme", "bolt"]
+        assert sorted(row["company"] for row in crawls) == ["acme", "acme", "acme", "bolt"]
         beside = {p.name for p in tmp_path.iterdir()} - set(before[0])
         assert beside == (set() if immutable else {"shared.db-wal", "shared.db-shm"})
     finally:
@@ -540,7 +540,7 @@ def test_serve_serves_an_archive_on_a_read_only_mount_without_a_flag(read_only_s
                                "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         crawls = wait_for(f"http://127.0.0.1:{port}/shared/crawls.json?_shape=array")
-        assert sorted(row["company"] for row in crawls) == ["acme", "acme", "bolt"]
+        assert sorted(row["company"] for row in crawls) == ["acme", "acme", "acme", "bolt"]
     finally:
         server.terminate()
         _, err = server.communicate(timeout=20)

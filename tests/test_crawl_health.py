@@ -2,6 +2,7 @@
 counts, identities, callback errors and hosts. Each fault here once let a broken crawl close postings
 that were still listed."""
 
+import pytest
 from datetime import datetime, timezone
 
 from scrapy import signals
@@ -119,3 +120,28 @@ def test_a_detail_platform_lists_a_posting_before_its_detail_is_read():
     spider.on_request_error(Failure(ValueError("detail timed out")))
     assert problems(spider)  # a failed request still fails the crawl
     assert isinstance(requests[0], Request)
+
+
+def test_a_board_that_answers_it_lists_nothing_is_an_empty_listing_not_a_failure():
+    spider = greenhouse_spider()
+    split_output(spider.parse_board(json_response("http://x/jobs", board(total=0))))
+    assert problems(spider) == [] and spider.listing_answered_empty()
+    assert crawl_status("finished", problems(spider), 0, 0, spider.listing_answered_empty()) == ("complete", None)
+
+
+def test_a_board_without_a_count_answering_an_empty_list_is_an_empty_listing():
+    spider = make_spider("lever", "acme", settings={"LEVER_API_URL": "http://127.0.0.1:9/lever"}, site="acme")
+    split_output(spider.parse_page(json_response("http://x/v0/postings/acme?skip=0", []), skip=0))
+    assert spider.listing_answered_empty()
+
+
+@pytest.mark.parametrize("reply", [{"error": "no such board"}, "<html>maintenance</html>"])
+def test_a_board_that_errors_or_changed_shape_is_no_empty_listing(reply):
+    spider = greenhouse_spider()
+    split_output(spider.parse_board(json_response("http://x/jobs", reply)))
+    assert not spider.listing_answered_empty()
+    assert crawl_status("finished", problems(spider), 0, 0, spider.listing_answered_empty())[0] == "failed"
+
+
+def test_no_posting_read_is_no_empty_listing_when_postings_were_dropped():
+    assert crawl_status("finished", [], 0, 3, answered_empty=True) == ("failed", "all 3 postings were dropped")

@@ -122,7 +122,7 @@ def test_list_fingerprints_are_kept_with_the_detail_read(memory_db):
     assert detail_history(memory_db, "acme", "greenhouse") == {"1": ("abc", NIGHT1)}
 
 
-# -- three nights of a real crawl ------------------------------------------------------------------
+# -- four nights of a real crawl -------------------------------------------------------------------
 BUDGET = 15
 
 
@@ -136,7 +136,7 @@ def budget_nights(tmp_path_factory):
     budget = [f"PAYWATCH_DETAIL_BUDGET={BUDGET}", "PAYWATCH_DETAIL_REFRESH_AT_LEAST=0"]
     nights = []
     with FaultServer(config) as server:
-        for night in (1, 2, 3):
+        for night in (1, 2, 3, 4):  # night 4 lists what night 3 did: its absence is closed
             before = len(server.requests)
             run = run_crawl(db, registry, server, night, None, config, [COMPANIES["workday"]], budget)
             assert run.exit_code == 0, run.stderr[-3000:]
@@ -148,13 +148,13 @@ def budget_nights(tmp_path_factory):
     connection.close()
 
 
-@pytest.mark.slow  # three fault-lab nights
+@pytest.mark.slow  # four fault-lab nights
 def test_no_night_reads_more_details_than_its_budget(budget_nights):
     _, details = budget_nights
-    assert details == [BUDGET, BUDGET, BUDGET]
+    assert details[:3] == [BUDGET] * 3 and details[3] <= BUDGET
 
 
-@pytest.mark.slow  # three fault-lab nights
+@pytest.mark.slow  # four fault-lab nights
 def test_every_listed_posting_is_open_each_night_whatever_its_details(budget_nights):
     db, _ = budget_nights
     crawls = db.execute("SELECT status, seen, new, changed, completed, deferred, closed, detail_reads "
@@ -162,13 +162,15 @@ def test_every_listed_posting_is_open_each_night_whatever_its_details(budget_nig
     assert [tuple(row) for row in crawls] == [
         ("complete", 40, 40, 0, 0, 25, 0, 15),  # 15 read, 25 opened from their list entries
         ("complete", 41, 1, 0, 14, 26, 0, 15),  # the new one read first, then 14 never read
-        ("complete", 40, 0, 1, 11, 25, 1, 15),  # the 11 still never read, then the 4 read longest ago
+        ("complete", 40, 0, 1, 11, 25, 0, 15),  # the 11 still never read, then the 4 read longest ago
+        ("complete", 40, 0, 1, 0, 34, 1, 6),    # every posting read once: 6 refreshed (one edited); JR-10004 missed
+                                                # a second time, closed
     ]
     closed = db.execute("SELECT ref FROM postings WHERE closed_at IS NOT NULL").fetchall()
     assert [row["ref"] for row in closed] == ["JR-10004"]  # the one really taken down on night 3
 
 
-@pytest.mark.slow  # three fault-lab nights
+@pytest.mark.slow  # four fault-lab nights
 def test_the_real_raise_is_found_when_its_detail_is_read_and_says_since_when(budget_nights):
     db, _ = budget_nights
     changes = db.execute(
@@ -179,7 +181,7 @@ def test_the_real_raise_is_found_when_its_detail_is_read_and_says_since_when(bud
     assert changes[0]["changed_after"] == changes[0]["first_read"]  # raised on night 2, seen night 3
 
 
-@pytest.mark.slow  # three fault-lab nights
+@pytest.mark.slow  # four fault-lab nights
 def test_no_posting_is_left_list_only_once_its_detail_is_read(budget_nights):
     db, _ = budget_nights
     pending = db.execute("SELECT count(*) FROM postings p JOIN posting_versions v ON v.posting_id = p.id AND "

@@ -16,6 +16,7 @@ from scrapers.cli import ARCHIVE_UNUSABLE, BAD_INPUT, main
 from tests.test_archive import pay, posting
 
 NIGHT1, NIGHT2, NIGHT3 = "2026-11-01T03:00:00+00:00", "2026-11-02T03:00:00+00:00", "2026-11-03T03:00:00+00:00"
+NIGHT4 = "2026-11-04T03:00:00+00:00"
 
 
 def night(db, company, started_at, items, platform="greenhouse"):
@@ -29,7 +30,7 @@ def night(db, company, started_at, items, platform="greenhouse"):
 def archive_path(tmp_path):
     """Three nights of a studio (a24) and a tech company (ramp):
     night 2: a24 1 raised 10%/5%, a24 2 cut 2%, ramp 7 (research) widened, ramp 8 opened;
-    night 3: a24 1 raised again 1%, a24 2 closed."""
+    night 3: a24 1 raised again 1%, a24 2 no longer listed (closed by night 4's listing, dated night 3)."""
     path = tmp_path / "paywatch.db"
     db = open_archive(str(path))
     night(db, "a24", NIGHT1, [posting("1", "Director, Film Marketing", [pay(100000, 200000)]),
@@ -43,6 +44,7 @@ def archive_path(tmp_path):
                                posting("8", "Accountant", [pay(90000, 110000)], role_type="corporate")],
           platform="ashby")
     night(db, "a24", NIGHT3, [posting("1", "Director, Film Marketing", [pay(111100, 212100)])])
+    night(db, "a24", NIGHT4, [posting("1", "Director, Film Marketing", [pay(111100, 212100)])])
     db.close()
     return path
 
@@ -298,6 +300,7 @@ def tiered_archive(tmp_path, company, tiers):
     ranges = lambda raise_by: [pay(150000 + raise_by, 250000 + raise_by, label=tier) for tier in tiers]  # noqa: E731
     night(db, company, NIGHT1, [posting("1", LONG_TITLE, ranges(0)), posting("2", "Producer, Unscripted")])
     night(db, company, NIGHT2, [posting("1", LONG_TITLE, ranges(12500))])
+    night(db, company, NIGHT3, [posting("1", LONG_TITLE, ranges(12500))])  # "2" missed again: closed
     db.close()
     return path
 

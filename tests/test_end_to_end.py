@@ -36,20 +36,24 @@ def crawl(db, server, night, *extra):
 
 @pytest.fixture(scope="module")
 def two_nights(tmp_path_factory):
+    """Night 1, night 2, and night 2's replies once more (night 3): a posting night 2 no longer lists is
+    closed by night 3's listing, which misses it again, dated night 2."""
     db = tmp_path_factory.mktemp("e2e") / "archive.db"
     mounts = {f"/{night}": sorted((DEMO_DIR / night).glob("routes*.json")) for night in ("night1", "night2")}
     with ReplayServer(mounts) as server:
         first = crawl(db, server, "night1")
         second = crawl(db, server, "night2")
+        third = crawl(db, server, "night2")
         requests = list(server.requests)
         misses = list(server.misses)
-    return db, first, second, requests, misses
+    return db, first, second, requests, misses, third
 
 
 def test_both_nights_crawl_cleanly(two_nights):
-    db, first, second, requests, misses = two_nights
+    db, first, second, requests, misses, third = two_nights
     assert first.returncode == 0, first.stderr
     assert second.returncode == 0, second.stderr
+    assert third.returncode == 0, third.stderr
     assert misses == []
     assert all(request["path"] == "/robots.txt" or request["path"].startswith(("/night1/", "/night2/"))
                for request in requests)
@@ -58,10 +62,12 @@ def test_both_nights_crawl_cleanly(two_nights):
 
 
 def test_summary_shows_per_company_counts(two_nights):
-    _, first, second, _, _ = two_nights
+    _, first, second, _, _, third = two_nights
     assert "company" in first.stdout and "with pay" in first.stdout
     a24_night2 = next(line for line in second.stdout.splitlines() if line.startswith("a24 "))
-    assert a24_night2.split()[:6] == ["a24", "complete", "3", "1", "1", "1"]  # seen, new, changed, closed
+    assert a24_night2.split()[:6] == ["a24", "complete", "3", "1", "1", "0"]  # seen, new, changed, closed
+    a24_night3 = next(line for line in third.stdout.splitlines() if line.startswith("a24 "))
+    assert a24_night3.split()[:6] == ["a24", "complete", "3", "0", "0", "1"]  # missed again: closed
 
 
 def test_archive_holds_versioned_postings_with_pay(two_nights):
@@ -80,10 +86,10 @@ def test_archive_holds_versioned_postings_with_pay(two_nights):
 
 
 def night2_start(db):
-    """When night 2's first crawl started: its five companies' crawls are the last five rows (each
-    company's crawl has its own start, seconds apart on a busy machine)."""
+    """When night 2's first crawl started: its five companies' crawls are the five rows before night 3's
+    five (each company's crawl has its own start, seconds apart on a busy machine)."""
     return sqlite3.connect(db).execute(
-        "SELECT min(started_at) FROM (SELECT started_at FROM crawls ORDER BY id DESC LIMIT 5)").fetchone()[0]
+        "SELECT min(started_at) FROM (SELECT started_at FROM crawls ORDER BY id DESC LIMIT 5 OFFSET 5)").fetchone()[0]
 
 
 def test_diff_reports_the_raised_range_the_new_and_the_closed_posting(two_nights):
@@ -126,13 +132,15 @@ def test_netflix_ml_postings_are_archived_with_their_market_ranges_and_flagged_m
 
 
 def test_netflix_counts_follow_from_the_replies(two_nights):
-    """Night 1 lists 7 (4 + 3 ML/AI), 5 with a market range; night 2 lists 6 (one closed), two ranges
-    raised (the web engineer's and the research scientist's)."""
-    _, first, second, _, _ = two_nights
+    """Night 1 lists 7 (4 + 3 ML/AI), 5 with a market range; night 2 lists 6 (one no longer listed, closed by
+    night 3), two ranges raised (the web engineer's and the research scientist's)."""
+    _, first, second, _, _, third = two_nights
     night1 = next(line for line in first.stdout.splitlines() if line.startswith("netflix "))
     night2 = next(line for line in second.stdout.splitlines() if line.startswith("netflix "))
+    night3 = next(line for line in third.stdout.splitlines() if line.startswith("netflix "))
     assert night1.split()[:7] == ["netflix", "complete", "7", "7", "0", "0", "0"] and "71%" in night1
-    assert night2.split()[:7] == ["netflix", "complete", "6", "0", "2", "1", "0"] and "83%" in night2
+    assert night2.split()[:7] == ["netflix", "complete", "6", "0", "2", "0", "0"] and "83%" in night2
+    assert night3.split()[:7] == ["netflix", "complete", "6", "0", "0", "1", "0"]
 
 
 def test_diff_shows_netflix_raising_an_ml_range(two_nights):
@@ -213,22 +221,25 @@ def readme_demo_paragraph():
     return " ".join(after_commands.strip().split("\n\n")[0].split())
 
 
-def test_the_demo_nights_are_dated_a_week_ago_and_yesterday_as_replays_and_the_printed_diff_reruns(demo_run):
+def test_the_demo_nights_are_dated_a_week_ago_two_days_ago_and_yesterday_as_replays_and_the_diff_reruns(demo_run):
     tmp_path, result = demo_run
     dated = [datetime.fromisoformat(f"{day}T{time}:00+00:00") for day, time in
              re.findall(r"^== Night \d, dated (\S+) (\S+) UTC: replaying", result.stdout, re.M)]
-    assert len(dated) == 2 and dated[1] - dated[0] == timedelta(days=6)
-    assert (datetime.now(timezone.utc).date() - dated[1].date()).days in (1, 2)  # 2: the test ran past midnight
-    assert result.stdout.count("\nreplayed: saved responses, dated ") == 2
+    assert len(dated) == 3 and dated[1] - dated[0] == timedelta(days=5) and dated[2] - dated[1] == timedelta(days=1)
+    assert (datetime.now(timezone.utc).date() - dated[2].date()).days in (1, 2)  # 2: the test ran past midnight
+    assert result.stdout.count("\nreplayed: saved responses, dated ") == 3
     archive = sqlite3.connect(tmp_path / "demo.db")
     crawls = archive.execute("SELECT started_at, replayed_at FROM crawls").fetchall()
-    assert {started[:10] for started, _ in crawls} == {dated[0].date().isoformat(), dated[1].date().isoformat()}
+    assert {started[:10] for started, _ in crawls} == {day.date().isoformat() for day in dated}
     assert all(replayed is not None and replayed[:10] != started[:10] for started, replayed in crawls)
-    # A posting closed on night 2 was open the days between the nights; one opened then, none yet.
+    # A posting night 2 no longer listed is closed (by night 3), dated night 2: it was open the days
+    # between the first two nights; one opened on night 2 was open a day when night 3 ran.
     lifetimes = dict(archive.execute("SELECT title, days_open FROM posting_lifetimes"))
-    assert lifetimes["Post-Production Coordinator"] == 6 and lifetimes["Software Engineer, Frontend"] == 0
+    assert lifetimes["Post-Production Coordinator"] == 5 and lifetimes["Software Engineer, Frontend"] == 1
+    closed_at = {at[:10] for (at,) in archive.execute("SELECT at FROM posting_events WHERE event = 'closed'")}
+    assert closed_at == {dated[1].date().isoformat()}
 
-    [command] = re.findall(r"^== What changed on night 2: (paywatch diff .*)$", result.stdout, re.M)
+    [command] = re.findall(r"^== What changed since night 2: (paywatch diff .*)$", result.stdout, re.M)
     diff_args = shlex.split(command)[1:]
     assert diff_args[:2] == ["diff", "--since"] and "--db" in diff_args
     rerun = subprocess.run([sys.executable, "-m", "scrapers.cli", *diff_args], cwd=tmp_path, capture_output=True,
@@ -237,13 +248,13 @@ def test_the_demo_nights_are_dated_a_week_ago_and_yesterday_as_replays_and_the_p
     words = subprocess.run([sys.executable, "-m", "scrapers.cli", "diff", "--since", "2 days ago", "--db", "demo.db"],
                            cwd=tmp_path, capture_output=True, text=True, timeout=60,
                            env={**os.environ, "PYTHONPATH": str(REPO)})
-    assert words.stdout == rerun.stdout  # night 2 alone: night 1 is a week back
+    assert words.stdout == rerun.stdout  # nights 2 and 3: night 1 is a week back
 
 
 def test_the_readme_says_what_the_demo_prints(demo_run):
     tmp_path, result = demo_run
     paragraph = readme_demo_paragraph()
-    since = re.search(r"^== What changed on night 2: paywatch diff --since (\S+)", result.stdout, re.M).group(1)
+    since = re.search(r"^== What changed since night 2: paywatch diff --since (\S+)", result.stdout, re.M).group(1)
     changes = json.loads(paywatch("diff", "--since", since, "--db", str(tmp_path / "demo.db"), "--format", "json").stdout)
     kinds = Counter(change["kind"] for change in changes)
     assert sum(kinds.values()) == kinds["pay_raised"] + kinds["pay_widened"] + kinds["opened"] + kinds["closed"]
@@ -263,7 +274,7 @@ def test_the_readme_says_what_the_demo_prints(demo_run):
     raised = next(change for change in changes if change["title"] == "Research Scientist (ML) - Personalization")
     assert f"the Research Scientist's to {raised['new_pay'].split('/')[0]}" in paragraph
     assert "a `replayed:` line under the night's table" in paragraph and "replayed:" in result.stdout
-    assert "night 1 a week ago, night 2 yesterday" in paragraph
+    assert "night 1 a week ago, night 2 two days ago and night 3 yesterday" in paragraph
 
 
 def test_demo_keep_refuses_to_date_its_nights_before_crawls_the_archive_holds(tmp_path):

@@ -346,24 +346,28 @@ def test_a_replay_dated_to_its_night_is_archived_at_that_night_says_so_and_rebui
     events, postings, the items' scraped_at, the captures' night directory), the wall-clock time it
     really ran in crawls.replayed_at, and `paywatch rebuild` gives back both."""
     db = tmp_path / "archive.db"
-    nights = {"night1": "2026-11-01T03:15:00+00:00", "night2": "2026-11-07T03:15:00+00:00"}
-    mounts = {f"/{night}": sorted((DEMO_DIR / night).glob("routes*.json")) for night in nights}
+    # Night 2's replies twice: its absences are closed by the second, dated the first.
+    nights = [("night1", "2026-11-01T03:15:00+00:00"), ("night2", "2026-11-07T03:15:00+00:00"),
+              ("night2", "2026-11-08T03:15:00+00:00")]
+    mounts = {f"/{night}": sorted((DEMO_DIR / night).glob("routes*.json")) for night, _ in nights}
     with ReplayServer(mounts) as server:
-        for night, at in nights.items():
+        for night, at in nights:
             result = crawl(db, server, night, "-s", f"PAYWATCH_CRAWL_TIME={at}")
             assert result.returncode == 0, result.stderr
-    assert "replayed: saved responses, dated 2026-11-07 03:15 UTC" in result.stdout
+    assert "replayed: saved responses, dated 2026-11-08 03:15 UTC" in result.stdout
     archive = sqlite3.connect(db)
     crawls = archive.execute("SELECT started_at, finished_at, replayed_at FROM crawls ORDER BY id").fetchall()
-    assert len(crawls) == 10
-    for (started, finished, replayed), night in zip(crawls, ["2026-11-01T03:1"] * 5 + ["2026-11-07T03:1"] * 5):
+    assert len(crawls) == 15
+    for (started, finished, replayed), night in zip(crawls, ["2026-11-01T03:1"] * 5 + ["2026-11-07T03:1"] * 5
+                                                            + ["2026-11-08T03:1"] * 5):
         assert started.startswith(night) and finished.startswith(night) and started <= finished
         assert replayed is not None and not replayed.startswith(night[:10])  # when it really ran: not that night
     times = archive.execute("SELECT min(observed_at), max(observed_at) FROM posting_versions").fetchone()
     assert times[0].startswith("2026-11-01T03:1") and times[1].startswith("2026-11-07T03:1")
     closed = {at[:10] for (at,) in archive.execute("SELECT at FROM posting_events WHERE event = 'closed'")}
     assert closed == {"2026-11-07"}
-    assert sorted(path.name for path in (tmp_path / "archive.db.raw").iterdir()) == ["2026-11-01", "2026-11-07"]
+    assert sorted(path.name for path in (tmp_path / "archive.db.raw").iterdir()) == ["2026-11-01", "2026-11-07",
+                                                                                       "2026-11-08"]
     capture = read_capture(company_captures(tmp_path / "archive.db.raw", "a24")[0])
     assert {item["scraped_at"][:10] for item in capture.items} == {"2026-11-01"}
     result = paywatch("rebuild", "--from", f"{db}.raw", "--db", str(tmp_path / "rebuilt.db"))

@@ -23,6 +23,7 @@ from archive.schema import migrations, open_archive
 from archive.store import ingest_crawl
 
 NIGHT1, NIGHT2, NIGHT3 = "2026-11-01T03:00:00+00:00", "2026-11-02T03:00:00+00:00", "2026-12-05T03:00:00+00:00"
+AFTER_NIGHT2, AFTER_NIGHT3 = "2026-11-03T03:00:00+00:00", "2026-12-06T03:00:00+00:00"
 COMPANIES = [
     {"slug": "netflix", "name": "Netflix", "sector": "studio", "platform": "eightfold",
      "careers_url": "https://jobs.netflix.com"},
@@ -60,13 +61,19 @@ def nights():
     a5_listed = {**job("acme", "a5", "Data Analyst", role="data"), "description": None, "list_only": True}
     a5 = job("acme", "a5", "Data Analyst", (100000, 130000), role="data")
     a6 = job("acme", "a6", "Producer", (60000, 70000), role="production")
+    night2 = {"netflix": [n1((420000, 900000)), n2, n4],
+              "acme": [a1((90000, 160000)), a2((190000, 280000)), a3(None), a4, a5_listed, a6]}
+    night3 = {"netflix": [n1((450000, 850000)), n2, n3, n4],
+              "acme": [a1((90000, 160000)), a2(None), a3((80000, 90000)), a5, a6]}
+    # Each night after a closure lists the board again as it was: a posting missed by two listings in a
+    # row is closed, dated the night it was first missed (n3 on night 2, a4 on night 3).
     return [
         (NIGHT1, {"netflix": [n1((390000, 900000)), n2, n3, n4],
                   "acme": [a1((100000, 150000)), a2((200000, 300000)), a3(None), a6]}),
-        (NIGHT2, {"netflix": [n1((420000, 900000)), n2, n4],
-                  "acme": [a1((90000, 160000)), a2((190000, 280000)), a3(None), a4, a5_listed, a6]}),
-        (NIGHT3, {"netflix": [n1((450000, 850000)), n2, n3, n4],
-                  "acme": [a1((90000, 160000)), a2(None), a3((80000, 90000)), a5, a6]}),
+        (NIGHT2, night2),
+        (AFTER_NIGHT2, night2),
+        (NIGHT3, night3),
+        (AFTER_NIGHT3, night3),
     ]
 
 

@@ -174,8 +174,9 @@ def test_a_summary_is_appended_only_when_it_changed(memory_db):
     summaries = memory_db.execute("SELECT DISTINCT crawl_id FROM open_pay_summaries").fetchall()
     months = memory_db.execute("SELECT DISTINCT crawl_id FROM transparency_counts").fetchall()
     assert summaries == months == [(1,)]  # the same postings the second night: nothing new to say
-    ingest_crawl(memory_db, company="studio-a", platform="greenhouse", items=[], started_at="2026-01-03T03:00:00+00:00")
-    assert memory_db.execute("SELECT currency, ranges FROM open_pay_summaries WHERE crawl_id = 3").fetchall() == [
+    for night in ("2026-01-03T03:00:00+00:00", "2026-01-04T03:00:00+00:00"):  # two empty listings: all closed
+        ingest_crawl(memory_db, company="studio-a", platform="greenhouse", items=[], started_at=night)
+    assert memory_db.execute("SELECT currency, ranges FROM open_pay_summaries WHERE crawl_id = 4").fetchall() == [
         (None, 0)]  # every posting closed: the company's summary says it has no open range
     assert canned(memory_db, "ai_vs_other_pay")[0]["sector"].startswith("no open posting publishes pay in USD")
     for table in ("open_pay_summaries", "transparency_counts"):

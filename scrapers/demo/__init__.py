@@ -1,14 +1,17 @@
-"""`paywatch demo`: two nights of saved responses replayed from 127.0.0.1 into a fresh archive.
+"""`paywatch demo`: saved responses replayed from 127.0.0.1 into a fresh archive, three nights.
 
 Night 1 and night 2 are real-shaped platform replies written for the demo. Between them ranges are
-raised and one widened, postings open and others close; the demo crawls both nights with the real
+raised and one widened, postings open and others leave the boards. Night 3 replays night 2's replies
+a day later: a posting is closed only once two listings in a row miss it, dated the night it was first
+missed, so night 3 closes what night 2 no longer listed. The demo crawls each night with the real
 `paywatch crawl` and prints each night's summary, Netflix's ML/AI postings after night 1, then what
-changed on night 2. Netflix's board (Eightfold) holds the ML/AI postings the project was born from,
+changed since night 2. Netflix's board (Eightfold) holds the ML/AI postings the project was born from,
 with the market ranges in Netflix's own wording: a Product Manager - Machine Learning Platform at
 $300,000 - $900,000 total compensation, a Research Scientist (ML) at $390,000 - $900,000 (raised to
 $420,000 - $960,000 on night 2) and a Machine Learning Engineering Manager at up to $849,000.
 
-The nights are dated as nightly crawls would have been, night 1 a week ago and night 2 yesterday
+The nights are dated as nightly crawls would have been, night 1 a week ago, night 2 two days ago and
+night 3 yesterday
 (``PAYWATCH_CRAWL_TIME``; each crawl row keeps when it really ran, ``replayed_at``), so the archive's
 "over time" charts, ``days_open`` and ``diff --since "2 days ago"`` read as they would on a real one.
 """
@@ -30,15 +33,16 @@ from archive.raw import raw_dir_for
 from scrapers.demo.replay import ReplayServer
 
 DEMO_DIR = Path(__file__).parent
-NIGHTS = ("night1", "night2")
+# The saved replies each night replays: night 3's boards are night 2's, so it confirms night 2's absences.
+NIGHTS = ("night1", "night2", "night2")
 # Politeness towards our own loopback server is not needed; it keeps the demo to seconds.
 # `paywatch serve`'s default port and the dashboard archive/metadata.yml names `pay`.
 DASHBOARD_URL = "http://127.0.0.1:8001/-/dashboards/pay"
 FAST_LOCAL_SETTINGS = ("DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False", "CONCURRENT_REQUESTS_PER_DOMAIN=8")
 # When the shipped timer crawls (deploy/paywatch-crawl.timer), and how many days before today each
-# night was: a week between them, so days_open and "N days ago" have days to count.
+# night was: most of a week between the first two, so days_open and "N days ago" have days to count.
 NIGHT_TIME = (3, 15)
-NIGHTS_AGO = (7, 1)
+NIGHTS_AGO = (7, 2, 1)
 BAD_INPUT = 2  # the CLI's exit code for a usage the demo refuses
 
 
@@ -109,7 +113,7 @@ def _run_nights(db: str, keep: bool, cluster: list[str]) -> int:
         # The archive is history in time order: nights dated before a crawl it holds would rewrite it.
         if newest is not None and newest >= dated[0].isoformat():
             print(f"paywatch demo: {db_path} already holds crawls dated {newest[:10]}; the demo's nights are dated "
-                  f"{dated[0].date()} and {dated[1].date()}, so --keep cannot append them after it (run without "
+                  f"{dated[0].date()} to {dated[-1].date()}, so --keep cannot append them after it (run without "
                   "--keep for a fresh archive)", file=sys.stderr)
             return BAD_INPUT
     # Each platform's saved replies have their own manifest: routes_<platform>.json.
@@ -118,6 +122,9 @@ def _run_nights(db: str, keep: bool, cluster: list[str]) -> int:
         for number, (night, at) in enumerate(zip(NIGHTS, dated), start=1):
             print(f"\n== Night {number}, dated {at:%Y-%m-%d %H:%M} UTC: replaying the saved {night} responses "
                   f"from {server.url}", flush=True)
+            if night in NIGHTS[:number - 1]:
+                print(f"   (the boards as {night} left them: what it no longer listed is missed a second time, and "
+                      "closed)", flush=True)
             settings = [*replay_settings(server.url, night), f"PAYWATCH_CRAWL_TIME={at.isoformat()}"]
             code = subprocess.call(crawl_command(str(db_path), DEMO_DIR / "companies.toml", settings, cluster))
             if code != 0:
@@ -130,7 +137,7 @@ def _run_nights(db: str, keep: bool, cluster: list[str]) -> int:
             print(f"paywatch demo: unexpected requests: {server.misses}", file=sys.stderr)
             return 1
     since = dated[1].date().isoformat()
-    print(f"\n== What changed on night 2: paywatch diff --since {since} --db {db_path}", flush=True)
+    print(f"\n== What changed since night 2: paywatch diff --since {since} --db {db_path}", flush=True)
     code = subprocess.call([sys.executable, "-m", "scrapers.cli", "diff", "--since", since, "--db", str(db_path)])
     print(f"\nArchive written to {db_path}. See it in the browser:\n"
           f"  paywatch serve --db {db_path}\n"

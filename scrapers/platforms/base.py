@@ -213,6 +213,7 @@ class PlatformSpider(scrapy.Spider):
         self._postings_listed: set[str] = set()
         self.listed_refs: set[str] = set()  # every posting the platform listed this crawl
         self.unidentified = 0  # listed entries with no id: the listing cannot be accounted for
+        self.listing_replies_read = 0  # listing replies read in the platform's shape (read_page)
         self._listing_counts: dict[str, tuple[int, int]] = {}  # listing -> (the platform's count, postings read)
         # Detail reads (see details.py): the archive's record of each open posting, tonight's list
         # fingerprints, the known postings' details waiting for the listing to end, and those deferred.
@@ -387,10 +388,12 @@ class PlatformSpider(scrapy.Spider):
         if data is None:
             return None
         try:
-            return reader(data)
+            page = reader(data)
         except PageShapeError as error:
             self.mark_failed(f"{error} ({response.url})")
             return None
+        self.listing_replies_read += 1
+        return page
 
     # -- which details a night reads ----------------------------------------------------------------
     @classmethod
@@ -585,6 +588,16 @@ class PlatformSpider(scrapy.Spider):
             problems.append(f"{refused} requests or redirects to hosts outside {', '.join(self.allowed_domains)} "
                             "were refused")
         return problems
+
+    def listing_answered_empty(self) -> bool:
+        """True when the platform answered normally that the company lists nothing tonight: no posting
+        listed, nothing failed, and either the platform's own count said 0 or a listing reply was read in
+        its usual shape (an empty list where the postings go). A page scraped from HTML that found no
+        posting (JSON-LD, a SuccessFactors feed with no count) says nothing of the kind."""
+        if self.listed_refs or self.unidentified or self.failure_reasons or self.completeness_problems():
+            return False
+        said_zero = any(expected == 0 for expected, _ in self._listing_counts.values())
+        return said_zero or self.listing_replies_read > 0
 
     def page_is_new(self, listing: str, refs: Iterable[str]) -> bool:
         """False (and the crawl marked failed) when a page repeats one already read.

@@ -53,13 +53,16 @@ PAY_RANGE_KEYS = ("min", "max", "currency", "period", "basis", "label")
 HOLD_SHARE = 1 / 3
 HOLD_AT_LEAST = 10
 # A listing SHRINK_AT_LEAST postings and SHRINK_SHARE shorter than the company's last one (not one
-# whose openings were held) holds its closures until a next listing is no shorter again: a board cut
-# short without a count, or leaking postings night after night, is held each night it shrinks. From
+# whose openings were held), or SHRINK_SHARE a night shorter over a run of nights each shorter than
+# the last, holds its closures until a next listing is no shorter again: a board cut short without a
+# count, or leaking postings night after night, is held each night it shrinks. From
 # nightlab's churn (1 % of a board opened and 1 % closed a night), the net change of a 200-posting
 # board has a standard deviation of 2 postings: 8 (4 %) is four of them; of a 30-posting board, 0.8,
 # so the floor of 3. docs/NIGHT.md, "When a posting is closed".
 SHRINK_SHARE = 0.04
 SHRINK_AT_LEAST = 3
+# A leak is measured over at most this many listings (a week and a day of nightly crawls).
+SHRINK_RUN_AT_MOST = 8
 # Likewise a crawl that would open more than this many times the postings a company has open (and at
 # least HOLD_AT_LEAST): a listing that balloons overnight is far more often pagination gone wrong
 # than a hiring spree. Its openings wait for a next crawl that lists about as many (SAME_LISTING).
@@ -429,7 +432,7 @@ def _ingest(db, company, platform, items, listed, started_at, finished_at, statu
         absent = [known for ref, known in existing.items() if ref not in listed and known["closed_at"] is None]
         due = _missed_again(db, company, platform, previous, absent, started_at)
     if status == "complete":
-        held = (_listing_shrank(_last_listing_size(db, company, platform), len(listed))
+        held = (_listing_shrank(_last_listing_sizes(db, company, platform), len(listed))
                 or _absences_held(previous, open_count, absent, len(listed)))
         if held:
             status, failure_reason = "suspect", held
@@ -542,15 +545,26 @@ HELD_ABSENCES = "no longer lists"
 HELD_SHRINK = "lists"
 
 
-def _listing_shrank(last_size: int | None, listed: int) -> str | None:
-    """Why a listing's closures wait because it is shorter than the company's last listing, or None."""
-    if last_size is None:
+def _listing_shrank(last_sizes: list[int], listed: int) -> str | None:
+    """Why a listing's closures wait because it is shorter than the company's last listings, or None.
+    ``last_sizes``: the sizes of its last listings, the latest first. Tonight and the listings before it
+    that each listed fewer postings than the one before are a run of shrinking nights; the listing
+    before the run is the measure. A run that lost more than SHRINK_SHARE of it a night (and at least
+    SHRINK_AT_LEAST postings) is held, so a board leaking a little every night is held every night
+    it leaks, and one that lost a share at once is confirmed by the next listing no shorter."""
+    sizes = [listed, *last_sizes]
+    nights = 0
+    while nights + 1 < len(sizes) and sizes[nights] < sizes[nights + 1]:
+        nights += 1
+    if nights == 0:
         return None
-    shortfall = last_size - listed
-    if shortfall < SHRINK_AT_LEAST or shortfall < SHRINK_SHARE * last_size:
+    before = sizes[nights]
+    shortfall = before - listed
+    if shortfall < SHRINK_AT_LEAST or shortfall < SHRINK_SHARE * nights * before:
         return None
-    return (f"{HELD_SHRINK} {listed} postings where its last listing had {last_size}: closures held until a "
-            "listing no shorter confirms it")
+    since = "its last listing" if nights == 1 else f"its listing {nights} crawls ago (shorter each night since)"
+    return (f"{HELD_SHRINK} {listed} postings where {since} had {before}: closures held until a listing no "
+            "shorter confirms it")
 
 
 def _absences_held(previous: Mapping[str, Any] | None, open_count: int, absent: list[Mapping[str, Any]],
@@ -589,14 +603,13 @@ def _missed_again(db: Database, company: str, platform: str, previous: Mapping[s
     return dated
 
 
-def _last_listing_size(db: Database, company: str, platform: str) -> int | None:
-    """How many postings the company's last crawl not failed listed, passing over one whose openings
-    were held (a listing that ballooned is no measure of the board)."""
-    row = db.execute(
+def _last_listing_sizes(db: Database, company: str, platform: str) -> list[int]:
+    """How many postings the company's last crawls not failed listed, the latest first, passing over
+    those whose openings were held (a listing that ballooned is no measure of the board)."""
+    return [row[0] for row in db.execute(
         "SELECT seen FROM crawls WHERE company = ? AND platform = ? AND status != 'failed' "
-        "AND NOT (status = 'suspect' AND coalesce(failure_reason, '') LIKE 'would open%') ORDER BY id DESC LIMIT 1",
-        [company, platform]).fetchone()
-    return None if row is None else row[0]
+        "AND NOT (status = 'suspect' AND coalesce(failure_reason, '') LIKE 'would open%') ORDER BY id DESC LIMIT ?",
+        [company, platform, SHRINK_RUN_AT_MOST])]
 
 
 def _openings_held(previous: Mapping[str, Any] | None, open_count: int, new: int, listed: int) -> str | None:

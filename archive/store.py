@@ -61,6 +61,9 @@ HOLD_AT_LEAST = 10
 # so the floor of 3. docs/NIGHT.md, "When a posting is closed".
 SHRINK_SHARE = 0.04
 SHRINK_AT_LEAST = 3
+# Over a run of nights each shorter than the last, SHRINK_RUN_SHARE a night is enough: a board that
+# truly shrinks does so at nightlab's 1 % or so, and the run's total drowns the night's noise.
+SHRINK_RUN_SHARE = 0.025
 # A leak is measured over at most this many listings (a week and a day of nightly crawls).
 SHRINK_RUN_AT_MOST = 8
 # Likewise a crawl that would open more than this many times the postings a company has open (and at
@@ -549,9 +552,10 @@ def _listing_shrank(last_sizes: list[int], listed: int) -> str | None:
     """Why a listing's closures wait because it is shorter than the company's last listings, or None.
     ``last_sizes``: the sizes of its last listings, the latest first. Tonight and the listings before it
     that each listed fewer postings than the one before are a run of shrinking nights; the listing
-    before the run is the measure. A run that lost more than SHRINK_SHARE of it a night (and at least
-    SHRINK_AT_LEAST postings) is held, so a board leaking a little every night is held every night
-    it leaks, and one that lost a share at once is confirmed by the next listing no shorter."""
+    before the run is the measure. A night that lost SHRINK_SHARE of it, or a longer run that lost
+    SHRINK_RUN_SHARE of it a night (and at least SHRINK_AT_LEAST postings either way), is held: a board
+    leaking a little every night is held every night it leaks, and one that lost a share at once is
+    confirmed by the next listing no shorter."""
     sizes = [listed, *last_sizes]
     nights = 0
     while nights + 1 < len(sizes) and sizes[nights] < sizes[nights + 1]:
@@ -560,7 +564,7 @@ def _listing_shrank(last_sizes: list[int], listed: int) -> str | None:
         return None
     before = sizes[nights]
     shortfall = before - listed
-    if shortfall < SHRINK_AT_LEAST or shortfall < SHRINK_SHARE * nights * before:
+    if shortfall < SHRINK_AT_LEAST or shortfall < (SHRINK_SHARE if nights == 1 else SHRINK_RUN_SHARE * nights) * before:
         return None
     since = "its last listing" if nights == 1 else f"its listing {nights} crawls ago (shorter each night since)"
     return (f"{HELD_SHRINK} {listed} postings where {since} had {before}: closures held until a listing no "

@@ -270,23 +270,34 @@ def write_transaction(db: Database) -> Iterator[Database]:
 
 def storable(item: Mapping[str, Any]) -> dict[str, Any]:
     """``item`` with what SQLite and hashing cannot take removed one value at a time: lone surrogates
-    (from a JSON escape such as "\\ud800") become U+FFFD, pay ranges with a non-finite figure are left out."""
+    (from a JSON escape such as "\\ud800") become U+FFFD, pay ranges with a non-finite figure are left out.
+    Each field so changed joins the item's ``lost_values``."""
     clean = {key: _storable_value(value) for key, value in item.items()}
+    lost = list(item.get("lost_values") or [])
+    lost += [key for key, value in clean.items() if key != "lost_values" and value is not item[key]]
+    pay_ranges = clean.get("pay_ranges") or []
     clean["pay_ranges"] = [
-        pay for pay in clean.get("pay_ranges") or []
+        pay for pay in pay_ranges
         if all(isinstance(pay.get(key), (int, float)) and math.isfinite(pay[key])
                for key in ("min", "max", "annual_min", "annual_max"))
     ]
+    if len(clean["pay_ranges"]) < len(pay_ranges):
+        lost.append("pay_ranges")
+    clean["lost_values"] = sorted(set(lost))
     return clean
 
 
 def _storable_value(value: Any) -> Any:
+    """``value`` itself when it can be stored as it is (so a caller can tell by identity), else a copy
+    with its lone surrogates replaced."""
     if isinstance(value, str):
         return value if _free_of_surrogates(value) else _LONE_SURROGATE.sub("\ufffd", value)
     if isinstance(value, list):
-        return [_storable_value(entry) for entry in value]
+        entries = [_storable_value(entry) for entry in value]
+        return value if all(new is old for new, old in zip(entries, value)) else entries
     if isinstance(value, dict):
-        return {key: _storable_value(entry) for key, entry in value.items()}
+        entries = {key: _storable_value(entry) for key, entry in value.items()}
+        return value if all(entries[key] is entry for key, entry in value.items()) else entries
     return value
 
 
@@ -387,8 +398,11 @@ def _ingest(db, company, platform, items, listed, started_at, finished_at, statu
     counts["unreadable"] = len(listed) - len(items) - len((deferred | unchanged) - set(items))
     counts["unchanged"] = len(unchanged)
     verdicts = []
+    items_with_pay = set()
     for ref, item in items.items():
         counts["with_pay"] += bool(item.get("pay_ranges"))
+        if item.get("pay_ranges"):
+            items_with_pay.add(ref)
         known = existing.get(ref)
         digest = content_hash(tracked_snapshot(item))
         if known is None:
@@ -404,6 +418,17 @@ def _ingest(db, company, platform, items, listed, started_at, finished_at, statu
     # The changed postings' previous versions, read in a few queries rather than two a posting.
     previous = _previous_comparables(db, [known["version_id"] for verdict, _, known, _ in verdicts
                                           if verdict == "changed"])
+    # A known posting that changed only where a value could not be read tonight keeps its version (it
+    # is unreadable tonight): a pay figure sent as "n/a" one night is no pay removed, then added back.
+    held_lost = {str(item["ref"]) for verdict, item, known, _ in verdicts
+                 if verdict == "changed" and item.get("lost_values")
+                 and _changed_only_where_lost(previous[known["version_id"]], _comparable(item), item["lost_values"])}
+    if held_lost:
+        verdicts = [entry for entry in verdicts if str(entry[1]["ref"]) not in held_lost]
+        items = {ref: item for ref, item in items.items() if ref not in held_lost}
+        counts["changed"] -= len(held_lost)
+        counts["unreadable"] += len(held_lost)
+        counts["with_pay"] -= sum(1 for ref in held_lost if ref in items_with_pay)
     planned: list[_PlannedVersion] = []
     for verdict, item, known, digest in verdicts:
         if verdict == "new":
@@ -523,6 +548,16 @@ def _ingest(db, company, platform, items, listed, started_at, finished_at, statu
     return CrawlSummary(crawl_id, company, platform, status, failure_reason, dropped=dropped, deferred=len(deferred),
                         detail_reads=detail.reads, oldest_detail_at=oldest_detail_at, requests=detail.requests,
                         **counts, **plans)
+
+
+# What follows from a field: a title read differently reclassifies the posting; pay lost may be read
+# from the text instead.
+DERIVED_FROM = {"title": ("role_type", "ai_related", "seniority"), "pay_ranges": ("pay_ranges",)}
+
+
+def _changed_only_where_lost(before: Mapping[str, Any], after: Mapping[str, Any], lost: Iterable[str]) -> bool:
+    allowed = set(lost) | {derived for name in lost for derived in DERIVED_FROM.get(name, ())}
+    return all(name in allowed for name in after if after[name] != before.get(name))
 
 
 def _schema_drift(existing: Mapping[str, Mapping[str, Any]], items: Mapping[str, Mapping[str, Any]],

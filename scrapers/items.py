@@ -42,6 +42,9 @@ class JobPosting:
     # for a later night (scrapers/platforms/details.py). The archive opens it but never versions a
     # known posting from its list alone.
     list_only: bool = False
+    # The fields whose published value could not be read tonight (a pay figure "n/a", metadata of the
+    # wrong type): the archive keeps the posting's version rather than record a value as removed.
+    lost_values: list[str] = field(default_factory=list)
 
 PERIODS = ("year", "month", "week", "day", "hour")
 BASES = ("base", "total", "ote", "unknown")

@@ -630,3 +630,28 @@ def test_a_read_beside_a_crawls_writer_keeps_the_writers_locks(tmp_path):
         assert (tmp_path / "paywatch.db-wal").exists(), "another process deleted the -wal the writer holds"
     finally:
         writer.close()
+
+
+def test_a_value_lost_for_a_night_keeps_the_version_instead_of_a_removal_and_a_restoring(memory_db):
+    ranges = [pay(100000, 150000, source="structured")]
+    crawl(memory_db, [posting("1", ranges=ranges), posting("2", ranges=ranges)], NIGHT1)
+    lost = crawl(memory_db, [posting("1", lost_values=["pay_ranges"]), posting("2", ranges=ranges)], NIGHT2)
+    assert (lost.changed, lost.unreadable, lost.with_pay, lost.planned_changed) == (0, 1, 2, 0)
+    back = crawl(memory_db, [posting("1", ranges=ranges), posting("2", ranges=ranges)], NIGHT3)
+    assert back.changed == 0 and count(memory_db, "posting_versions") == 2
+    assert memory_db.execute("SELECT last_seen_at FROM postings WHERE ref = '1'").fetchone() == (NIGHT3,)
+
+
+def test_a_posting_that_lost_a_value_and_changed_besides_is_versioned(memory_db):
+    ranges = [pay(100000, 150000, source="structured")]
+    crawl(memory_db, [posting("1", ranges=ranges)], NIGHT1)
+    edited = crawl(memory_db, [posting("1", title="Staff Software Engineer", lost_values=["pay_ranges"])], NIGHT2)
+    assert edited.changed == 1
+
+
+def test_storable_names_the_values_it_had_to_change():
+    from archive.store import storable
+
+    odd = posting("1", ranges=[pay(float("nan"), 150000)], title="Editor \ud800")
+    assert storable(odd)["lost_values"] == ["pay_ranges", "title"]
+    assert storable(posting("2"))["lost_values"] == []

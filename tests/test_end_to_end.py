@@ -205,8 +205,8 @@ def test_demo_runs_offline_and_shows_the_changes(demo_run):
     for expected in ("Night 1", "Night 2", "pay_raised", "opened", "closed"):
         assert expected in result.stdout
     for company in ("a24", "spotify", "netflix", "ramp", "disney"):  # five platforms
-        assert f"\n{company} " in result.stdout and company in result.stdout.split("What changed")[1]
-    changed = result.stdout.split("What changed")[1].splitlines()
+        assert f"\n{company} " in result.stdout and company in result.stdout.split("Changes since night 2")[1]
+    changed = result.stdout.split("Changes since night 2")[1].splitlines()
     at = next(number for number, line in enumerate(changed) if "Research Scientist (ML) -" in line)
     assert "pay_raised" in changed[at] and changed[at + 1].split()[0] == "Personalization"  # the title wraps
     assert result.stdout.rstrip().splitlines()[-2:] == [
@@ -239,7 +239,7 @@ def test_the_demo_nights_are_dated_a_week_ago_two_days_ago_and_yesterday_as_repl
     closed_at = {at[:10] for (at,) in archive.execute("SELECT at FROM posting_events WHERE event = 'closed'")}
     assert closed_at == {dated[1].date().isoformat()}
 
-    [command] = re.findall(r"^== What changed since night 2: (paywatch diff .*)$", result.stdout, re.M)
+    [command] = re.findall(r"^== Changes since night 2: (paywatch diff .*)$", result.stdout, re.M)
     diff_args = shlex.split(command)[1:]
     assert diff_args[:2] == ["diff", "--since"] and "--db" in diff_args
     rerun = subprocess.run([sys.executable, "-m", "scrapers.cli", *diff_args], cwd=tmp_path, capture_output=True,
@@ -254,7 +254,7 @@ def test_the_demo_nights_are_dated_a_week_ago_two_days_ago_and_yesterday_as_repl
 def test_the_readme_says_what_the_demo_prints(demo_run):
     tmp_path, result = demo_run
     paragraph = readme_demo_paragraph()
-    since = re.search(r"^== What changed since night 2: paywatch diff --since (\S+)", result.stdout, re.M).group(1)
+    since = re.search(r"^== Changes since night 2: paywatch diff --since (\S+)", result.stdout, re.M).group(1)
     changes = json.loads(paywatch("diff", "--since", since, "--db", str(tmp_path / "demo.db"), "--format", "json").stdout)
     kinds = Counter(change["kind"] for change in changes)
     assert sum(kinds.values()) == kinds["pay_raised"] + kinds["pay_widened"] + kinds["opened"] + kinds["closed"]

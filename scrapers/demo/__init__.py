@@ -137,7 +137,7 @@ def _run_nights(db: str, keep: bool, cluster: list[str]) -> int:
             print(f"paywatch demo: unexpected requests: {server.misses}", file=sys.stderr)
             return 1
     since = dated[1].date().isoformat()
-    print(f"\n== What changed since night 2: paywatch diff --since {since} --db {db_path}", flush=True)
+    print(f"\n== Changes since night 2: paywatch diff --since {since} --db {db_path}", flush=True)
     code = subprocess.call([sys.executable, "-m", "scrapers.cli", "diff", "--since", since, "--db", str(db_path)])
     print(f"\nArchive written to {db_path}. See it in the browser:\n"
           f"  paywatch serve --db {db_path}\n"

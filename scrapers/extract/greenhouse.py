@@ -38,6 +38,10 @@ def parse_job(raw: dict[str, Any], *, company: str, scraped_at: datetime) -> Job
     locations = unique(part for part in str(location.get("name") or "").split(";"))
     if not locations:
         locations = unique(office.get("name") for office in raw.get("offices") or [] if isinstance(office, dict))
+    pay_ranges = pay_input_ranges(raw.get("pay_input_ranges"))
+    published_ranges = raw.get("pay_input_ranges") if isinstance(raw.get("pay_input_ranges"), list) else []
+    lost = (["pay_ranges"] if len(pay_ranges) < len(published_ranges) else [])
+    lost += ["employment_type"] if raw.get("metadata") is not None and not isinstance(raw.get("metadata"), list) else []
     return stamped_posting(
         PLATFORM, company, scraped_at,
         ref=ref_text(raw.get("id")),
@@ -50,7 +54,8 @@ def parse_job(raw: dict[str, Any], *, company: str, scraped_at: datetime) -> Job
         updated_at=iso_timestamp(raw.get("updated_at")),
         description=html_to_text(content_html),
         pay_text=pay_block_text(content_html),
-        pay_ranges=pay_input_ranges(raw.get("pay_input_ranges")),
+        pay_ranges=pay_ranges,
+        lost_values=lost,
     )
 
 

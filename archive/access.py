@@ -36,6 +36,18 @@ class ArchiveUnusable(RuntimeError):
     """The file is not a paywatch archive, or cannot be opened or migrated."""
 
 
+class DiskFull(ArchiveUnusable):
+    """The disk that holds the archive (or its captures) is full: nothing more can be archived tonight."""
+
+
+def is_disk_full(error: BaseException) -> bool:
+    """True for SQLite's SQLITE_FULL ("database or disk is full") and the OS's ENOSPC."""
+    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+        return True
+    return isinstance(error, sqlite3.Error) and (
+        getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "disk is full" in str(error))
+
+
 def open_read_only(path: str, *, immutable: bool = False) -> Database:
     """The paywatch archive at ``path`` (which exists), for reading only; nothing is migrated or written.
     ``immutable``: a copy nobody writes (a read-only share), opened without locks or files beside it."""

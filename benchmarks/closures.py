@@ -251,7 +251,7 @@ def measure_night(archive: Archive, night: int, statuses: dict[str, str], boards
 class Latency:
     nights: list[int]            # per real closure archived: nights from going to being closed
     dating: list[int]            # per real closure archived: its date's night minus the night it went
-    clean: list[int]             # the same nights, for closures with no fault on the night they went or the next
+    clean: list[int]             # the same nights, for closures with no fault from the night they went to the goal
     clean_dating: list[int]      # and their dates, nights after going
     pending: int                 # real closures not archived by the end (gone in the last nights)
     late: int                    # closures with no fault around them archived later than LATENCY_GOAL (or not)
@@ -269,7 +269,7 @@ def closure_latency(archive: Archive, boards: dict[str, Board], last_night: int,
             went = board.closed_on(index, born, last_night)  # the first night it is truly not listed
             if went is None:
                 continue
-            clean = all((night, slug) not in plan for night in range(went, went + LATENCY_GOAL))
+            clean = all((night, slug) not in plan for night in range(went, went + LATENCY_GOAL + 1))
             closed = written.get((slug, posting_ref(board.platform, index)))
             if closed is None:
                 if last_night - went < LATENCY_GOAL:
@@ -369,7 +369,7 @@ def render(results: list[SoakResult], plan: dict[tuple[int, str], tuple[str, flo
                               tablefmt="simple", disable_numparse=True))
         latency = result.latency
         lines.append(f"closure latency (nights from going to closed): {describe(latency.nights)} over "
-                     f"{len(latency.nights)} real closures; with no fault the night they went or the next: "
+                     f"{len(latency.nights)} real closures; with no fault from the night they went to {LATENCY_GOAL} nights after: "
                      f"{describe(latency.clean)} over {len(latency.clean)}, {latency.late} later than {LATENCY_GOAL}")
         lines.append(f"closure dates (nights after going): {describe(latency.dating)}, with no fault around them "
                      f"{describe(latency.clean_dating)}; {latency.pending} closures pending at the end (gone in the "

@@ -10,7 +10,7 @@
    archive against a fault-free run of the same nights. Boards: 200 Greenhouse postings, 60 Workday
    postings with details, 60 Lever postings (``--quick``: the tests' 30 / 40 / 30).
 2. kill -9: an archive with one good night, then a night whose Greenhouse write is large
-   (``--kill-board`` postings, every one edited, 5% taken down). ``--kill-runs`` crawls of
+   (``--kill-board`` postings, every one edited, 2% taken down). ``--kill-runs`` crawls of
    Greenhouse alone are SIGKILLed at a random moment inside the archive write (from the moment its
    raw capture appears, written just before the transaction; the delay is drawn over the measured
    time from there to the commit and a quarter more), and
@@ -102,15 +102,16 @@ def run_matrix(args: argparse.Namespace, workdir: Path) -> bool:
 # 2. kill -9 during the archive write.
 # ------------------------------------------------------------------------------------------------
 def _churn(call: Any, reply: Any) -> None:
-    """A heavy good night: every Greenhouse posting edited, one in twenty taken down."""
+    """A heavy good night: every Greenhouse posting edited, one in fifty taken down (a board 5% shorter
+    overnight is held as cut short, issue 23: its closures would wait for the next night anyway)."""
     jobs = reply.data["jobs"]
-    reply.data["jobs"] = [job for position, job in enumerate(jobs) if position % 20 != 7]
+    reply.data["jobs"] = [job for position, job in enumerate(jobs) if position % 50 != 7]
     reply.data["meta"]["total"] = len(reply.data["jobs"])  # a real board counts what it sends
     for job in reply.data["jobs"]:
         job["content"] += html.escape("<p>Updated for the new season.</p>")
 
 
-CHURN = Fault("churn", "greenhouse", "every posting edited, 5% taken down", ANY_STATUS, _churn, ("board",))
+CHURN = Fault("churn", "greenhouse", "every posting edited, 2% taken down", ANY_STATUS, _churn, ("board",))
 CRAWL_TABLES = ("posting_versions", "posting_events")
 
 

@@ -29,11 +29,12 @@ from scrapy.exceptions import NotConfigured
 
 from sqlite_utils import Database
 
+from archive.access import is_disk_full
 from archive.clock import CrawlClock
 from archive.schema import open_archive
 from archive.raw import PendingCapture, raw_dir_for, write_capture, write_pending_capture
 from archive.store import ingest_crawl
-from scrapers.signals import company_archived, company_closed, company_opened
+from scrapers.signals import archive_disk_full, company_archived, company_closed, company_opened
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +98,10 @@ def crawl_status(finish_reason: str, spider_failures: list[str], items: int, dro
         reason = "no postings returned" if dropped == 0 else f"all {dropped} postings were dropped"
         return "failed", reason
     return "complete", None
+
+
+# Set on the crawler's stats when an archive write found the disk full (its value says where and why).
+DISK_FULL_STAT = "paywatch/archive/disk_full"
 
 
 class ArchiveWriterPipeline:
@@ -218,10 +223,18 @@ class ArchiveWriterPipeline:
             return
         try:
             summary = ingest_crawl(shared_archive(self.db_path), items=self.items, **crawl)
-        except Exception:
+        except Exception as error:
             if capture:
                 logger.error("%s: the archive write failed; its raw capture is set aside (not history) as %s",
                              crawl["company"], capture.set_aside())
+            if is_disk_full(error):
+                # Every crawl after this one would fail the same way: the night stops, the archive keeps
+                # every crawl committed before, and `paywatch crawl` exits 3 naming the full disk.
+                self.crawler.stats.set_value(DISK_FULL_STAT, f"{self.db_path}: {error}")
+                logger.error("%s: not archived: the disk is full (%s); the night stops here", crawl["company"], error)
+                self.items = []
+                self.crawler.signals.send_catch_log(archive_disk_full, path=self.db_path, error=str(error))
+                return
             raise
         if capture:
             try:

@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterable, Mapping
 from scrapy.crawler import AsyncCrawlerProcess
 from scrapy.settings import Settings
 
-from archive.access import open_read_only
+from archive.access import DiskFull, is_disk_full, open_read_only
 from archive.clock import CrawlClock
 from archive.raw import begin_night, raw_dir_for
 from archive.report import anomalies
@@ -33,7 +33,7 @@ from archive.store import crawl_records
 from scrapers import settings as paywatch_settings
 from scrapers.middlewares import NightRobotsTxtMiddleware
 from scrapers.platforms import generated_for_registry, load_registry
-from scrapers.signals import company_archived, company_closed
+from scrapers.signals import archive_disk_full, company_archived, company_closed
 from scrapers.registry import Company
 
 # Called as each company's crawl closes: (companies done, companies in all, slug, its status as archived,
@@ -179,6 +179,10 @@ def run_crawl(settings: Settings, selected: list[Company], progress: Progress | 
         # Names and sectors for research, kept with the captures so a rebuild has them too.
         begin_night(db, [asdict(company) for company in selected], keep_dir,
                     CrawlClock(settings.get("PAYWATCH_CRAWL_TIME")).now_iso())
+    except Exception as error:
+        if is_disk_full(error):
+            raise DiskFull(f"disk full: {db_path}: {error}; nothing was crawled") from None
+        raise
     finally:
         db.close()
     process = AsyncCrawlerProcess(settings)
@@ -186,9 +190,15 @@ def run_crawl(settings: Settings, selected: list[Company], progress: Progress | 
     closed: dict[str, str] = {}  # company -> why its crawl closed
     crawl_ids: dict[str, int] = {}
     reader: list[Any] = []  # the archive read for the progress lines, opened at the first
+    disk_full: list[str] = []  # why the night stopped, when an archive write found the disk full
 
     def on_company_closed(spider: Any, reason: str) -> None:
         closed[spider.company.slug] = reason
+
+    def on_disk_full(path: str, error: str) -> None:
+        if not disk_full:
+            disk_full.append(f"disk full: {path}: {error}")
+            process.stop()  # every crawl after would fail to be archived the same way
 
     def on_company_archived(company: str, crawl_id: int, status: str) -> None:
         crawl_ids[company] = crawl_id
@@ -209,6 +219,7 @@ def run_crawl(settings: Settings, selected: list[Company], progress: Progress | 
         crawler = process.create_crawler(loader.load(run[0].slug))
         crawler.signals.connect(on_company_closed, signal=company_closed)
         crawler.signals.connect(on_company_archived, signal=company_archived)
+        crawler.signals.connect(on_disk_full, signal=archive_disk_full)
         queue = {"company_queue": run[1:]} if len(run) > 1 else {}
         task = process.crawl(crawler, host_share=host_share, **queue)  # each company its share of the night
         task.add_done_callback(partial(run_done, crawler, run, host_share, more_runs))
@@ -224,7 +235,7 @@ def run_crawl(settings: Settings, selected: list[Company], progress: Progress | 
         restart = spider.companies_to_restart(closed.get(spider.company.slug, "")) if spider is not None else []
         if restart:
             more_runs.insert(0, restart)
-        if more_runs:
+        if more_runs and not disk_full:
             crawl_run(more_runs.pop(0), host_share, more_runs)
 
     for group in host_groups(selected, loader.load).values():
@@ -235,6 +246,9 @@ def run_crawl(settings: Settings, selected: list[Company], progress: Progress | 
     finally:
         for held in reader:
             held.close()
+    if disk_full:
+        raise DiskFull(f"{disk_full[0]}; the night stopped after {len(crawl_ids)} of {len(selected)} crawls were "
+                       "archived (the archive holds them whole; the next night crawls the rest again)")
 
     db = open_archive(settings.get("PAYWATCH_DB"))
     try:

@@ -4,6 +4,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -332,3 +333,48 @@ def test_the_demo_and_its_archive_read_in_120_columns(demo_run):
     assert len(refs) == 23
     for table in tables:
         assert max(len(line) for line in table.splitlines() if not line.startswith("https://")) <= 120, table
+
+
+FULL_DISK = r'''
+set -e
+mount -t tmpfs -o size=6m tmpfs "$MNT"
+crawl() { "$PYTHON" -m scrapers.cli crawl --db "$MNT/archive.db" --registry "$REGISTRY" --log-level ERROR "$@"; }
+crawl $NIGHT1 > /dev/null 2>&1
+dd if=/dev/zero of="$MNT/filler" bs=64k > /dev/null 2>&1 || true
+truncate -s -96K "$MNT/filler"
+set +e
+crawl $NIGHT2 > "$OUT/full.out" 2> "$OUT/full.err"; echo $? > "$OUT/full.code"
+rm "$MNT/filler"
+crawl $NIGHT2 > /dev/null 2> "$OUT/next.err"; echo $? > "$OUT/next.code"
+cp "$MNT/archive.db" "$OUT/archive.db"
+'''
+
+
+@pytest.mark.slow  # three crawls on a tmpfs mounted for the test
+def test_a_full_disk_stops_the_night_with_exit_3_and_the_next_night_converges(tmp_path):
+    if shutil.which("unshare") is None or subprocess.run(
+            ["unshare", "-rm", "sh", "-c", f"mount -t tmpfs -o size=1m tmpfs {tmp_path}"], capture_output=True).returncode:
+        pytest.skip("cannot mount a small tmpfs here (unshare -rm and mount -t tmpfs are needed)")
+    mnt, out = tmp_path / "mnt", tmp_path / "out"
+    mnt.mkdir()
+    out.mkdir()
+    mounts = {f"/{night}": sorted((DEMO_DIR / night).glob("routes*.json")) for night in ("night1", "night2")}
+    with ReplayServer(mounts) as server:
+        nights = {f"NIGHT{n}": " ".join(f"-s {setting}" for setting in [*replay_settings(server.url, f"night{n}"),
+                                                                          *FAST_LOCAL_SETTINGS]) for n in (1, 2)}
+        subprocess.run(["unshare", "-rm", "sh", "-c", FULL_DISK], cwd=REPO, timeout=300, check=True,
+                       env={**os.environ, "PYTHONPATH": str(REPO), "MNT": str(mnt), "OUT": str(out),
+                            "PYTHON": sys.executable, "REGISTRY": str(REGISTRY), **nights})
+    err = (out / "full.err").read_text()
+    assert (out / "full.code").read_text().strip() == "3", err
+    assert [line for line in err.splitlines() if line.startswith("paywatch: disk full: ")], err
+    assert "Traceback" not in err
+    assert (out / "next.code").read_text().strip() == "0", (out / "next.err").read_text()
+    archive = sqlite3.connect(out / "archive.db")
+    assert archive.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    # The next night converged: every company's latest crawl complete, as after an undisturbed night 2.
+    latest = archive.execute("SELECT company, status FROM crawls WHERE id IN (SELECT max(id) FROM crawls "
+                             "GROUP BY company)").fetchall()
+    assert sorted(latest) == [(slug, "complete") for slug in ("a24", "disney", "netflix", "ramp", "spotify")]
+    raised = archive.execute("SELECT count(*) FROM posting_versions WHERE title = 'Director, Film Marketing'").fetchone()
+    assert raised == (2,)

@@ -655,3 +655,54 @@ def test_storable_names_the_values_it_had_to_change():
     odd = posting("1", ranges=[pay(float("nan"), 150000)], title="Editor \ud800")
     assert storable(odd)["lost_values"] == ["pay_ranges", "title"]
     assert storable(posting("2"))["lost_values"] == []
+
+
+@pytest.mark.parametrize("interrupted", ["m001_initial", "m002_views", "m003_crawl_verdicts", "m007_company_summaries",
+                                         "m010_planned_counts"])
+def test_a_migration_interrupted_midway_leaves_the_archive_at_the_old_schema(tmp_path, interrupted):
+    """Each migration runs whole or not at all: one stopped partway through its statements (SQLite's
+    progress handler aborts a statement, as a crawl killed there stops) leaves no table, view or record
+    of it, and the next open applies it."""
+    import archive.schema as schema
+
+    import shutil
+
+    path = str(tmp_path / "archive.db")
+    names = [migration.name for migration in schema.migrations._migrations]
+    before = names[:names.index(interrupted)]
+    db = Database(path)
+    schema.migrations.ensure_migrations_table(db)
+    if before:
+        schema.migrations.apply(db, stop_before=interrupted)
+    db.close()
+    snapshot = sorted(Database(path).execute("SELECT type, name, sql FROM sqlite_master").fetchall())
+    migration = next(m for m in schema.migrations._migrations if m.name == interrupted)
+    original = migration.fn
+    steps = {"n": 0, "stop": None}
+
+    def counted(db):
+        def handler():
+            steps["n"] += 1
+            return steps["stop"] is not None and steps["n"] >= steps["stop"]  # nonzero: SQLite aborts
+        db.conn.set_progress_handler(handler, 1)
+        try:
+            original(db)
+        finally:
+            db.conn.set_progress_handler(None, 0)
+
+    migration.fn = counted
+    try:
+        shutil.copy(path, tmp_path / "dry.db")  # how long the migration runs, to stop it halfway
+        schema.migrations.apply(Database(str(tmp_path / "dry.db")), stop_before=names[names.index(interrupted) + 1:])
+        steps["n"], steps["stop"] = 0, steps["n"] // 2
+        with pytest.raises(sqlite3.OperationalError, match="interrupted"):
+            schema.migrations.apply(Database(path))
+    finally:
+        migration.fn = original
+    db = Database(path)
+    assert sorted(db.execute("SELECT type, name, sql FROM sqlite_master").fetchall()) == snapshot
+    assert [m.name for m in schema.migrations.applied(db)] == before
+    db.close()
+    reopened = schema.open_archive(path)
+    assert [m.name for m in schema.migrations.applied(reopened)] == names
+    assert reopened.execute("PRAGMA integrity_check").fetchone() == ("ok",)

@@ -460,7 +460,7 @@ def _ingest(db, company, platform, items, listed, started_at, finished_at, statu
         absent = [known for ref, known in existing.items() if ref not in listed and known["closed_at"] is None]
         due = _missed_again(db, company, platform, previous, absent, started_at)
     if status == "complete":
-        held = (_listing_shrank(_last_listing_sizes(db, company, platform), len(listed))
+        held = (_listing_shrank(_listing_history(db, company, platform), len(listed))
                 or _absences_held(previous, open_count, absent, len(listed)))
         if held:
             status, failure_reason = "suspect", held
@@ -583,25 +583,28 @@ HELD_ABSENCES = "no longer lists"
 HELD_SHRINK = "lists"
 
 
-def _listing_shrank(last_sizes: list[int], listed: int) -> str | None:
+def _listing_shrank(history: list[tuple[int, int]], listed: int) -> str | None:
     """Why a listing's closures wait because it is shorter than the company's last listings, or None.
-    ``last_sizes``: the sizes of its last listings, the latest first. Tonight and the listings before it
-    that each listed fewer postings than the one before are a run of shrinking nights; the listing
-    before the run is the measure. A night that lost SHRINK_SHARE of it, or a longer run that lost
-    SHRINK_RUN_SHARE of it a night (and at least SHRINK_AT_LEAST postings either way), is held: a board
-    leaking a little every night is held every night it leaks, and one that lost a share at once is
-    confirmed by the next listing no shorter."""
-    sizes = [listed, *last_sizes]
-    nights = 0
-    while nights + 1 < len(sizes) and sizes[nights] < sizes[nights + 1]:
-        nights += 1
-    if nights == 0:
+    ``history``: its last listings, the latest first, as (postings listed, failed crawls after it). Tonight and the listings before it that each listed fewer postings than the one before are
+    a run of shrinking listings; the listing before the run is the measure. A run of one that lost
+    SHRINK_SHARE of it a night, or a longer run that lost SHRINK_RUN_SHARE of it a night (and at least
+    SHRINK_AT_LEAST postings either way), is held: a board leaking a little every night is held every
+    night it leaks, and one that lost a share at once is confirmed by the next listing no shorter. A
+    failed crawl in between is a night of churn more to allow for."""
+    sizes = [listed, *(size for size, _ in history)]
+    failed = [failed for _, failed in history]
+    steps = 0
+    while steps + 1 < len(sizes) and sizes[steps] < sizes[steps + 1]:
+        steps += 1
+    if steps == 0:
         return None
-    before = sizes[nights]
+    before = sizes[steps]
+    nights = steps + sum(failed[:steps])
     shortfall = before - listed
-    if shortfall < SHRINK_AT_LEAST or shortfall < (SHRINK_SHARE if nights == 1 else SHRINK_RUN_SHARE * nights) * before:
+    allowed = (SHRINK_SHARE * nights if steps == 1 else SHRINK_RUN_SHARE * nights) * before
+    if shortfall < SHRINK_AT_LEAST or shortfall < allowed:
         return None
-    since = "its last listing" if nights == 1 else f"its listing {nights} crawls ago (shorter each night since)"
+    since = "its last listing" if steps == 1 else f"its listing {steps} crawls ago (shorter each time since)"
     return (f"{HELD_SHRINK} {listed} postings where {since} had {before}: closures held until a listing no "
             "shorter confirms it")
 
@@ -642,13 +645,23 @@ def _missed_again(db: Database, company: str, platform: str, previous: Mapping[s
     return dated
 
 
-def _last_listing_sizes(db: Database, company: str, platform: str) -> list[int]:
-    """How many postings the company's last crawls not failed listed, the latest first, passing over
-    those whose openings were held (a listing that ballooned is no measure of the board)."""
-    return [row[0] for row in db.execute(
-        "SELECT seen FROM crawls WHERE company = ? AND platform = ? AND status != 'failed' "
-        "AND NOT (status = 'suspect' AND coalesce(failure_reason, '') LIKE 'would open%') ORDER BY id DESC LIMIT ?",
-        [company, platform, SHRINK_RUN_AT_MOST])]
+def _listing_history(db: Database, company: str, platform: str) -> list[tuple[int, int]]:
+    """The company's last listings, the latest first, as (postings listed, failed crawls between it and
+    the next listing, or tonight): its crawls not failed, passing over those whose openings were held
+    (a listing that ballooned is no measure of the board)."""
+    history: list[tuple[int, int]] = []
+    failed_since = 0
+    rows = db.execute("SELECT status, seen, failure_reason FROM crawls WHERE company = ? AND platform = ? "
+                      "ORDER BY id DESC LIMIT ?", [company, platform, 3 * SHRINK_RUN_AT_MOST]).fetchall()
+    for status, seen, reason in rows:
+        if status == "failed":
+            failed_since += 1
+        elif not (status == "suspect" and (reason or "").startswith("would open")):
+            history.append((seen, failed_since))
+            failed_since = 0
+            if len(history) == SHRINK_RUN_AT_MOST:
+                break
+    return history
 
 
 def _openings_held(previous: Mapping[str, Any] | None, open_count: int, new: int, listed: int) -> str | None:

@@ -38,6 +38,7 @@ two nights (``LATENCY_GOAL``) of going.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import random
 import signal
@@ -124,22 +125,49 @@ class ServedBoard:
     def postings(self, night: int) -> list[PostingState]:
         truth = self.board.postings(night)
         fault, share = self.plan.get((night, self.board.slug), (None, 0.0))
-        if fault in (None, "down"):
+        if fault is None or fault in REPLY_FAULTS:
             return truth
+        if fault == "renumbered":  # every id changed overnight, nothing else
+            return [dataclasses.replace(posting, index=posting.index + RENUMBERED_BY) for posting in truth]
+        if fault in ("dup_before", "dup_after"):  # one posting listed twice, the extra copy re-titled
+            ordered = list(truth)
+            real = ordered[len(ordered) // 2]
+            copy = dataclasses.replace(real, title=f"{real.title} (copy)")
+            ordered.insert(ordered.index(real) + (fault == "dup_after"), copy)
+            return ordered
         return kept(truth, fault, share, f"{self.board.slug}|{night}")
 
     def by_ref(self, night: int) -> dict[str, PostingState]:
-        return {posting.ref: posting for posting in self.postings(night)}
+        """What a detail request finds: the posting as it truly is (a listing's fault is the listing's)."""
+        fault = self.fault(night)
+        return self.board.by_ref(night) if fault in (None, "dup_before", "dup_after") else {
+            posting.ref: posting for posting in self.postings(night)}
+
+
+# Faults in what the server sends for a listing request, not in which postings it lists.
+REPLY_FAULTS = ("down", "html", "truncated", "stall")
+RENUMBERED_BY = 500_000
 
 
 class SoakServer(NightServer):
-    """The night lab's server, serving each board through its fault plan; ``down`` answers 503."""
+    """The night lab's server, serving each board through its fault plan: ``down`` answers 503,
+    ``html`` a maintenance page, ``truncated`` half the body under the full length, ``stall`` waits
+    past the crawl's download timeout."""
+
+    stall_seconds = 8.0
 
     def answer(self, request: Any) -> tuple[int, str, bytes]:
         status, content_type, payload = super().answer(request)
         board = getattr(request, "board", None)
-        if board is not None and request.kind == "list" and board.fault(self.night) == "down":
+        fault = board.fault(self.night) if board is not None and request.kind == "list" else None
+        if fault == "down":
             return 503, "text/plain", b"Service Unavailable"
+        if fault == "html":
+            return 200, "text/html; charset=utf-8", b"<html><body><h1>Down for maintenance</h1></body></html>"
+        if fault == "truncated":
+            request.truncate = True
+        if fault == "stall":
+            request.stall = self.stall_seconds
         return status, content_type, payload
 
 

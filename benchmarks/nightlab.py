@@ -799,6 +799,10 @@ class Request:
     board: Board | None = None
     kind: str = "stray"  # robots, list, detail, stray
     reply_headers: dict[str, str] = field(default_factory=dict)
+    # A fault lab on this server (benchmarks/platform_faults.py): seconds to wait before answering, and
+    # whether to send half the body under the full Content-Length and hang up.
+    stall: float = 0.0
+    truncate: bool = False
 
 
 class NightServer(LoopbackServer):
@@ -809,6 +813,7 @@ class NightServer(LoopbackServer):
     def __init__(self, boards: Mapping[str, Board], *, latency: float = 0.02, max_seconds: float = 1800.0) -> None:
         self.boards = dict(boards)
         self.latency = latency
+        self.max_stall = 30.0  # no stall outlasts this, whatever a fault asks
         self.night = 1
         self.misses: list[str] = []
         self.errors: list[str] = []
@@ -832,7 +837,7 @@ class NightServer(LoopbackServer):
                 except Exception as error:  # a lab bug must show, not pass for a platform's reply
                     lab.errors.append(f"{method} {self.path}: {error!r}")
                     raise
-                time.sleep(lab.latency)
+                time.sleep(lab.latency + min(request.stall, lab.max_stall))
                 try:
                     self.send_response(status)
                     self.send_header("Content-Type", content_type)
@@ -841,8 +846,10 @@ class NightServer(LoopbackServer):
                     self.send_header("Content-Length", str(len(payload)))
                     self.send_header("Connection", "close")  # see faultlab: no pooled POSTs on a closing server
                     self.end_headers()
-                    self.wfile.write(payload)
+                    self.wfile.write(payload[: len(payload) // 2] if request.truncate else payload)
                 except OSError:
+                    self.close_connection = True
+                if request.truncate:
                     self.close_connection = True
 
         super().__init__(Handler, host=HOST, max_seconds=max_seconds, server_class=QuietServer)

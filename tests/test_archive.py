@@ -706,3 +706,12 @@ def test_a_migration_interrupted_midway_leaves_the_archive_at_the_old_schema(tmp
     reopened = schema.open_archive(path)
     assert [m.name for m in schema.migrations.applied(reopened)] == names
     assert reopened.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_a_failed_night_between_two_listings_allows_a_night_more_of_churn(memory_db):
+    board = [posting(str(n)) for n in range(100)]
+    crawl(memory_db, board, NIGHT1)
+    crawl(memory_db, board, NIGHT2, status="failed", failure_reason="HTTP 503")
+    assert crawl(memory_db, board[:94], NIGHT3).status == "complete"  # 6%: two nights of churn
+    crawl(memory_db, board[:94], NIGHT4, status="failed", failure_reason="HTTP 503")
+    assert crawl(memory_db, board[:80], "2026-11-05T03:00:00+00:00").status == "suspect"  # 15%: cut short

@@ -83,7 +83,7 @@ class AmazonSpider(PlatformSpider):
             self.expect_postings(category, hits)
         for raw in self.raw_postings(jobs, listing=category):
             ref = extract.job_ref(raw)
-            if ref is not None and self.listed_before(ref, "paywatch/amazon/duplicate_posting"):
+            if ref is not None and self.listed_before(ref, "paywatch/amazon/duplicate_posting", entry=raw):
                 continue
             yield self.build_item(extract.parse_job, raw)
         next_offset = offset + extract.PAGE_SIZE

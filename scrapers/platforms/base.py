@@ -33,6 +33,7 @@ stop per company.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import math
 import re
@@ -211,6 +212,7 @@ class PlatformSpider(scrapy.Spider):
         self.failure_reasons: list[str] = []
         self._pages_seen: set[tuple[str, tuple[str, ...]]] = set()
         self._postings_listed: set[str] = set()
+        self._entries_listed: dict[str, set[str]] = {}  # ref -> its list entries' hashes (listed_before)
         self.listed_refs: set[str] = set()  # every posting the platform listed this crawl
         self.unidentified = 0  # listed entries with no id: the listing cannot be accounted for
         self.listing_replies_read = 0  # listing replies read in the platform's shape (read_page)
@@ -612,19 +614,31 @@ class PlatformSpider(scrapy.Spider):
         self._pages_seen.add(key)
         return True
 
-    def listed_before(self, ref: str, duplicate_stat: str, listing: str | None = None) -> bool:
+    def listed_before(self, ref: str, duplicate_stat: str, listing: str | None = None,
+                      entry: dict[str, Any] | None = None) -> bool:
         """True (counted under ``duplicate_stat``) when this crawl already listed the posting ``ref``:
         pages and facet splits overlap, and a posting is handed over once. With ``listing``, the repeat
         no longer counts towards what that listing gave: a list that moved while it was read by offset
         repeats one posting where it pushed another past the end, and only the postings read once
-        each show the listing was read whole."""
+        each show the listing was read whole. With ``entry`` (a platform whose list entry is the
+        posting), a repeat that differs from the first copy is handed over too (False, counted under
+        ``<duplicate_stat>_differing``): the archive keeps the copy its open version holds, whichever
+        came first, where keeping the first would flip the posting's version back and forth."""
+        digest = None if entry is None else hashlib.sha256(
+            json.dumps(entry, sort_keys=True, default=str).encode()).hexdigest()
         if ref in self._postings_listed:
+            if digest is not None and digest not in self._entries_listed.setdefault(ref, set()):
+                self._entries_listed[ref].add(digest)
+                self.crawler.stats.inc_value(f"{duplicate_stat}_differing")
+                return False
             self.crawler.stats.inc_value(duplicate_stat)
             if listing is not None and listing in self._listing_counts:
                 expected, read = self._listing_counts[listing]
                 self._listing_counts[listing] = (expected, read - 1)
             return True
         self._postings_listed.add(ref)
+        if digest is not None:
+            self._entries_listed[ref] = {digest}
         return False
 
     @functools.cached_property

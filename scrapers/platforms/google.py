@@ -67,7 +67,8 @@ class GoogleSpider(PlatformSpider):
         # A record is a list; the base spider's listing helpers take a dict a posting.
         for raw in self.raw_postings([{"record": record} for record in records], listing="results"):
             ref = self.listing_ref(raw)
-            if ref is not None and self.listed_before(ref, "paywatch/google/duplicate_listed", listing="results"):
+            if ref is not None and self.listed_before(ref, "paywatch/google/duplicate_listed", listing="results",
+                                                    entry=raw):
                 continue
             yield self.build_item(self.parse_record, raw)
         latest = self.listing_end("results", total)

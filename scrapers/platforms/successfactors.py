@@ -55,7 +55,7 @@ class SuccessFactorsSpider(OwnHostSpider):
             self.mark_failed(f"the feed {response.url} lists no postings: a broken or emptied feed closes nothing")
             return
         for item in self.raw_postings(items):
-            if self.listing_ref(item) is not None and self.listed_before(self.listing_ref(item),
-                                                                       "paywatch/successfactors/duplicate_item"):
+            if self.listing_ref(item) is not None and self.listed_before(
+                    self.listing_ref(item), "paywatch/successfactors/duplicate_item", entry=item):
                 continue
             yield self.build_item(extract.parse_item, item)

@@ -173,6 +173,31 @@ def render(rows: list[Row]) -> str:
                     tablefmt="simple", disable_numparse=True)
 
 
+def run_matrix(size: int, faults: list[str], workers: int, workdir: Path, progress=print) -> tuple[list[Row], list[str]]:
+    """Every fault's four nights on all the lab's platforms: the rows, and the lab's own errors."""
+    config = LabConfig(download_timeout=3.0, retry_times=1, lever_page_size=100, crawl_timeout=600,
+                       server_max_seconds=3600)
+    started = time.monotonic()
+    lab = Lab(size, workdir, config)
+    progress(f"# {len(lab.slugs)} companies on {len({c.platform for c in lab.companies})} platforms, boards of "
+             f"{size}, faults: {', '.join(faults)}")
+    night1, errors = lab.run("night1", None, None)
+    reference, more = lab.run("reference", None, night1.db)  # every row starts from a copy of night 1
+    errors += more
+
+    def row(fault: str) -> list[Row]:
+        archive, problems = lab.run(fault, fault, night1.db)
+        errors.extend(problems)
+        found = lab.measure(fault, archive, reference)
+        progress(f"#   {fault}: {sum(1 for r in found if r.problems)} of {len(found)} platforms with problems "
+                 f"({time.monotonic() - started:.0f} s)")
+        return found
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        rows = [found for batch in pool.map(row, faults) for found in batch]
+    return rows, errors
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", type=int, default=40, help="postings a board (default 40)")
@@ -184,30 +209,11 @@ def main(argv: list[str] | None = None) -> int:
     unknown = sorted(set(args.faults) - set(FAULTS))
     if unknown or not 10 <= args.size <= 500 or args.workers < 1:
         parser.error(f"unknown faults {unknown}" if unknown else "--size within [10, 500], --workers at least 1")
-    config = LabConfig(download_timeout=3.0, retry_times=1, lever_page_size=100, crawl_timeout=600,
-                       server_max_seconds=3600)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="paywatch-platform-faults-") as temporary:
         workdir = args.workdir or Path(temporary)
         workdir.mkdir(parents=True, exist_ok=True)
-        lab = Lab(args.size, workdir, config)
-        print(f"# {len(lab.slugs)} companies on {len({c.platform for c in lab.companies})} platforms, boards of "
-              f"{args.size}, faults: {', '.join(args.faults)}", flush=True)
-        night1, errors = lab.run("night1", None, None)
-        first = night1.db  # night 1 alone, copied for every row
-        reference, more = lab.run("reference", None, first)
-        errors += more
-
-        def row(fault: str) -> list[Row]:
-            archive, problems = lab.run(fault, fault, first)
-            errors.extend(problems)
-            found = lab.measure(fault, archive, reference)
-            print(f"#   {fault}: {sum(1 for r in found if r.problems)} of {len(found)} platforms with problems "
-                  f"({time.monotonic() - started:.0f} s)", flush=True)
-            return found
-
-        with ThreadPoolExecutor(max_workers=args.workers) as pool:
-            rows = [found for batch in pool.map(row, args.faults) for found in batch]
+        rows, errors = run_matrix(args.size, args.faults, args.workers, workdir, progress=print)
     print(render(rows))
     if errors:
         print(f"lab errors: {errors[:5]}")

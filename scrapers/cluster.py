@@ -499,13 +499,20 @@ class _Ingest:
         return bool(company_captures(self.captures, company.slug))
 
     def job_ended(self, company: Company, job_end: JobEnd) -> Any:
+        from archive.access import DiskFull, is_disk_full
         from archive.raw import CaptureError, company_captures, ingest_captures
 
         problem = None
         summaries = []
         try:
             summaries = ingest_captures(company_captures(self.captures, company.slug), self.db, keep_dir=self.keep_dir)
-        except (CaptureError, OSError) as error:
+        except Exception as error:
+            if is_disk_full(error):  # as in one process: the night stops, exit 3 (scrapers.crawl.run_crawl)
+                self.kept = True
+                raise DiskFull(f"disk full: {error}; the night stopped while {company.slug}'s capture was "
+                               f"ingested; tonight's captures are kept in {self.night_dir}") from None
+            if not isinstance(error, (CaptureError, OSError)):
+                raise
             problem = f"its capture could not be ingested ({error}); tonight's captures are kept in {self.night_dir}"
             self.kept = True
         if summaries and problem is None:

@@ -439,3 +439,21 @@ def test_a_night_on_nodes_records_why_each_company_was_not_crawled_and_closes_no
     # (The companies table is the registry's, written by a crawl, not replayed from captures.)
     assert [difference for difference in compare(db, tmp_path / "rebuilt.db")
             if not difference.startswith("companies:")] == []
+
+
+def test_a_full_disk_on_the_archive_machine_stops_the_night_as_in_one_process(tmp_path, monkeypatch):
+    import sqlite3
+
+    import archive.raw
+    from archive.access import DiskFull
+    from scrapers.cluster import JobEnd, _Ingest
+
+    def disk_full(paths, db, keep_dir=None):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(archive.raw, "company_captures", lambda captures, slug: [tmp_path / f"{slug}.jsonl.gz"])
+    monkeypatch.setattr(archive.raw, "ingest_captures", disk_full)
+    ingest = _Ingest(None, tmp_path, tmp_path / "night", "2026-11-02T03:15:00+00:00", None, None)
+    with pytest.raises(DiskFull, match="^disk full: database or disk is full; the night stopped while acme"):
+        ingest.job_ended(company("acme"), JobEnd(node="http://127.0.0.1:6800"))
+    assert ingest.kept  # tonight's captures stay, for the next night's start to ingest

@@ -92,12 +92,14 @@ class Board:
         self.seed = seed
         self.night = 0
         self.postings: dict[int, Posting] = {index: new_posting(index) for index in range(size)}
+        self.closed_tonight: set[str] = set()
         self.next_index = size
         self.company_offset = sum(map(ord, company)) % 1000 * 1_000_000  # ids unique across companies
 
     def advance(self) -> dict[str, int]:
         """Move to the next night; how many postings changed, by kind."""
         self.night += 1
+        self.closed_tonight: set[str] = set()  # refs taken down tonight: closed by the next night's listing
         rng = random.Random(f"{self.seed}/{self.company}/{self.night}")
         count = max(1, round(self.change_share * len(self.postings)))
         chosen = rng.sample(sorted(self.postings), min(count, len(self.postings)))
@@ -112,6 +114,7 @@ class Board:
             elif kind == "description":
                 self.postings[index] = replace(posting, edits=posting.edits + 1)
             elif kind == "close":
+                self.closed_tonight.add(self.ref(posting))
                 del self.postings[index]
             else:
                 self.postings[self.next_index] = new_posting(self.next_index)

@@ -5,7 +5,8 @@
                                   [--baseline-checkout DIR] [--workdir DIR]
 
 What runs: one company of the shipped registry for each platform the night lab serves (Greenhouse,
-Lever, Ashby, Amazon, Workday, Eightfold, SmartRecruiters, Phenom, SuccessFactors, Apple, Oracle),
+Lever, Ashby, Amazon, Workday, Eightfold, SmartRecruiters, Phenom, SuccessFactors, Apple, Oracle), and a
+lab company each for Google Careers and JSON-LD, which no shipped company uses (``LAB_ENTRIES``),
 each a board of ``--size`` postings in its platform's real reply shape (``benchmarks/nightlab.py``)
 that opens and closes ``--churn`` of itself a night. Each night is the real ``paywatch crawl`` of all
 of them, in a subprocess, against the lab's server on 127.0.0.1. Faults are mixed in by a seeded
@@ -60,8 +61,34 @@ from scrapers.platforms import load_registry  # noqa: E402
 from scrapers.registry import Company  # noqa: E402
 
 REGISTRY = REPO_ROOT / "scrapers" / "companies.toml"
+# The platforms no shipped company uses (google.com's robots.txt forbids paging its results; JSON-LD is
+# the generic fallback): one lab company each, beside the shipped registry's entries.
+LAB_ENTRIES = """
+[[company]]
+slug = "lab_google"
+name = "Google"
+sector = "tech"
+platform = "google"
+careers_url = "https://www.google.com/about/careers/applications/jobs/results"
+
+[[company]]
+slug = "lab_jsonld_studio"
+name = "Lab Studio"
+sector = "studio"
+platform = "jsonld"
+listing_url = "https://careers.lab-studio.example/jobs"
+link_css = "ul li a"
+careers_url = "https://careers.lab-studio.example/jobs"
+"""
 SERVED_PLATFORMS = ("greenhouse", "lever", "ashby", "amazon", "workday", "eightfold", "smartrecruiters", "phenom",
-                    "successfactors", "apple", "oracle")
+                    "successfactors", "apple", "oracle", "google", "jsonld")
+
+
+def lab_registry(workdir: Path) -> Path:
+    """The shipped registry and the lab's own entries, in ``workdir``."""
+    path = workdir / "lab-companies.toml"
+    path.write_text(REGISTRY.read_text(encoding="utf-8") + LAB_ENTRIES, encoding="utf-8")
+    return path
 SINGLE_NIGHT_FAULTS = ("cut", "head", "empty", "down")
 LEAK_NIGHTS = 7
 LEAK_STEP = 0.05
@@ -174,9 +201,10 @@ class SoakServer(NightServer):
 # ------------------------------------------------------------------------------------------------
 # A night's crawl, and what the archive then holds.
 # ------------------------------------------------------------------------------------------------
-def crawl_night(db: Path, checkout: Path, server: SoakServer, night: int, slugs: list[str], config: LabConfig) -> int | None:
+def crawl_night(db: Path, checkout: Path, server: SoakServer, night: int, slugs: list[str], config: LabConfig,
+                registry: Path = REGISTRY) -> int | None:
     server.set_night(night)
-    command = [sys.executable, "-m", "scrapers.cli", "crawl", "--db", str(db), "--registry", str(REGISTRY),
+    command = [sys.executable, "-m", "scrapers.cli", "crawl", "--db", str(db), "--registry", str(registry),
                "--log-level", "ERROR"]
     for slug in slugs:
         command += ["--company", slug]
@@ -318,10 +346,11 @@ def closure_latency(archive: Archive, boards: dict[str, Board], last_night: int,
 # ------------------------------------------------------------------------------------------------
 # The soak.
 # ------------------------------------------------------------------------------------------------
-def soak_companies(platforms: Iterable[str] = SERVED_PLATFORMS) -> list[Company]:
-    """The first company of the shipped registry on each platform."""
+def soak_companies(platforms: Iterable[str] = SERVED_PLATFORMS, registry: Path = REGISTRY) -> list[Company]:
+    """The first company of ``registry`` on each platform."""
+    platforms = tuple(platforms)
     chosen: dict[str, Company] = {}
-    for company in load_registry(REGISTRY):
+    for company in load_registry(registry):
         if company.platform in platforms and company.platform not in chosen:
             chosen[company.platform] = company
     return [chosen[platform] for platform in platforms if platform in chosen]
@@ -346,7 +375,8 @@ def run_soak(nights: int, size: int, churn: float, seed: int, workdir: Path,
              checkouts: dict[str, Path], platforms: Iterable[str] = SERVED_PLATFORMS,
              progress=print) -> tuple[list[SoakResult], dict[tuple[int, str], tuple[str, float]]]:
     """The same nights and plan into one archive per checkout (label -> checkout), interleaved."""
-    companies = soak_companies(platforms)
+    registry = lab_registry(workdir)
+    companies = soak_companies(platforms, registry)
     boards = {company.slug: Board(company, size, Churn(new=churn, closed=churn)) for company in companies}
     slugs = list(boards)
     plan = fault_plan(slugs, nights, seed)
@@ -359,7 +389,7 @@ def run_soak(nights: int, size: int, churn: float, seed: int, workdir: Path,
         for night in range(1, nights + 1):
             for label, archive in archives.items():
                 started = time.monotonic()
-                crawl_night(archive.db, archive.checkout, server, night, slugs, config)
+                crawl_night(archive.db, archive.checkout, server, night, slugs, config, registry)
                 statuses = archive.record_night(night)
                 figures[label].append(measure_night(archive, night, statuses, boards, plan))
                 done = figures[label][-1]

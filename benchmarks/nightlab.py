@@ -25,6 +25,8 @@ follow ``tests/fixtures/<platform>/`` for the others (Eightfold ``fcx_list.json`
 
 from __future__ import annotations
 
+import copy
+import functools
 import hashlib
 import html
 import json
@@ -32,6 +34,7 @@ import math
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Iterable, Mapping
 from urllib.parse import unquote, urlsplit
 
@@ -319,6 +322,10 @@ def posting_ref(platform: str, index: int) -> str:
         return f"{200600000 + index}-0836"
     if platform == "oracle":
         return str(40000 + index)
+    if platform == "google":
+        return str(118204771533000000 + index)
+    if platform == "jsonld":
+        return f"STU-{5000 + index}"
     return f"{index:08x}-a5b1-4c1b-8d2e-{index:012x}"  # Ashby ids are UUIDs
 
 
@@ -787,6 +794,76 @@ def successfactors_feed(board: Board, postings: list[PostingState]) -> str:
             "</channel></rss>")
 
 
+# Google Careers: results pages of 20 real-shaped records (tests/fixtures/google/: the real record, its
+# 21 positions, and the page around it, as build_google_fixtures.py writes them).
+GOOGLE_FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "google"
+GOOGLE_PAGE_SIZE = 20
+
+
+@functools.lru_cache(maxsize=1)
+def google_real_record() -> list[Any]:
+    return json.loads((GOOGLE_FIXTURES / "careers_job_initdata.json").read_text(encoding="utf-8"))[0]
+
+
+def google_record(posting: PostingState) -> list[Any]:
+    record = copy.deepcopy(google_real_record())
+    pay_line = None
+    if posting.pay is not None:
+        low, high = posting.pay
+        pay_line = f"US: {money(low)} - {money(high)} (USD) + bonus + equity + benefits"
+    about = "".join(f"<p>{html.escape(paragraph, quote=False)}</p>"
+                    for paragraph in description_paragraphs(posting.as_faultlab()) + ([pay_line] if pay_line else []))
+    place = f"{posting.city}, {posting.state}, USA"
+    record[0], record[1], record[7] = posting.ref, posting.title, "Google"
+    record[2] = None
+    record[10] = [None, about]
+    record[9] = [[place, [place], posting.city, None, posting.state, "US"]]
+    record[12] = record[13] = record[14] = [1779000000 + posting.index * 60, 0]
+    record[15] = [None, ""]
+    record[18] = [None, ""]
+    return record
+
+
+def google_results(postings: list[PostingState], page: int) -> str:
+    chunk = postings[(page - 1) * GOOGLE_PAGE_SIZE: page * GOOGLE_PAGE_SIZE]
+    records = [google_record(posting) for posting in chunk] or None
+    ds1 = json.dumps([records, None, len(postings), GOOGLE_PAGE_SIZE], ensure_ascii=False)
+    companies = [[["projects/gweb-careers-proto/tenants/60107626-8e00-0000-0000-0071646e0806/companies/"
+                   "ebbbf0d1-8121-483c-8f99-ee92597591fc", "Google", "google"]]]
+    return ("<!doctype html><html lang=\"en-US\"><head><title>Search Jobs — Google Careers</title></head><body>\n"
+            "<script nonce=\"x\">AF_initDataCallback({key: 'ds:0', hash: '1', data:" + json.dumps(companies) +
+            ", sideChannel: {}});</script>\n<script nonce=\"x\">AF_initDataCallback({key: 'ds:1', hash: '2', data:"
+            + ds1 + ", sideChannel: {}});</script>\n</body></html>\n")
+
+
+# JSON-LD: a careers page linking every posting, each posting page with its schema.org JobPosting (the
+# shape of tests/fixtures/jsonld/).
+def jsonld_listing(board: Board, postings: list[PostingState]) -> str:
+    links = "".join(f'<li><a href="/jobs/{posting.ref}">{html.escape(posting.title)}</a></li>' for posting in postings)
+    return (f"<!doctype html><html><head><title>{html.escape(board.company.name)} careers</title></head><body>"
+            f"<h1>Open roles</h1><ul>{links}</ul><a href=\"/about\">About us</a></body></html>")
+
+
+def jsonld_posting_page(board: Board, posting: PostingState) -> str:
+    data: dict[str, Any] = {
+        "@context": "https://schema.org/", "@type": "JobPosting", "title": posting.title,
+        "identifier": {"@type": "PropertyValue", "name": board.company.name, "value": posting.ref},
+        "datePosted": f"2026-10-{1 + posting.index % 28:02d}", "employmentType": "FULL_TIME",
+        "hiringOrganization": {"@type": "Organization", "name": board.company.name},
+        "jobLocation": {"@type": "Place", "address": {"@type": "PostalAddress", "addressLocality": posting.city,
+                                                      "addressRegion": posting.state, "addressCountry": "US"}},
+        "description": description_html(posting, None),
+    }
+    if posting.pay is not None:
+        low, high = posting.pay
+        data["baseSalary"] = {"@type": "MonetaryAmount", "currency": "USD", "value": {
+            "@type": "QuantitativeValue", "minValue": low, "maxValue": high,
+            "unitText": "HOUR" if posting.hourly else "YEAR"}}
+    return (f"<!doctype html><html><head><title>{html.escape(posting.title)}</title>"
+            f'<script type="application/ld+json">{json.dumps(data)}</script></head>'
+            f"<body><h1>{html.escape(posting.title)}</h1></body></html>")
+
+
 # ------------------------------------------------------------------------------------------------
 # The server.
 # ------------------------------------------------------------------------------------------------
@@ -980,6 +1057,19 @@ class NightServer(LoopbackServer):
                 request.kind = "detail"
                 posting = board.by_ref(self.night).get(finder.get("Id", "").strip('"'))
                 return posting and oracle_detail(posting)
+        if platform == "google" and path == "/google/about/careers/applications/jobs/results":
+            board = self.board_for(request, platform, "google")
+            return board and google_results(board.postings(self.night), int(query.get("page") or 1))
+        if platform == "jsonld" and len(parts) >= 3:
+            board = self.board_for(request, platform, "jsonld")
+            if board is None:
+                return None
+            if path == "/jsonld/jobs":
+                return jsonld_listing(board, board.postings(self.night))
+            if len(parts) == 4 and parts[2] == "jobs":
+                request.kind = "detail"
+                posting = board.by_ref(self.night).get(parts[3])
+                return posting and jsonld_posting_page(board, posting)
         request.kind = "stray"
         return None
 

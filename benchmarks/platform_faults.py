@@ -4,12 +4,13 @@
     python benchmarks/platform_faults.py [--size 40] [--faults NAME,...] [--workers 2] [--workdir DIR]
 
 ``benchmarks/faults.py`` puts Greenhouse, Workday and Lever under some thirty hand-made faults. This
-lab puts the same kinds of fault on all eleven platforms ``benchmarks/nightlab.py`` serves in their
-real reply shapes (Greenhouse, Lever, Ashby, Amazon, Workday, Eightfold, SmartRecruiters, Phenom,
-SuccessFactors, Apple, Oracle): one company a platform, from the shipped registry, each a board of
+lab puts the same kinds of fault on all thirteen platforms, served by ``benchmarks/nightlab.py`` in
+their real reply shapes (Greenhouse, Lever, Ashby, Amazon, Workday, Eightfold, SmartRecruiters, Phenom,
+SuccessFactors, Apple, Oracle, Google Careers, JSON-LD): one company a platform, from the shipped
+registry (Google Careers and JSON-LD, which no shipped company uses: ``closures.LAB_ENTRIES``), each a board of
 ``--size`` postings with a real night's churn (postings opened, closed, re-titled, pay raised).
 
-For each fault, four nights with the real ``paywatch crawl`` of all eleven companies: night 1 good
+For each fault, four nights with the real ``paywatch crawl`` of all thirteen companies: night 1 good
 (crawled once, copied for every fault), night 2 with the fault on every company's listing, nights 3
 and 4 good. The fault changes what the server *sends*, never what is true:
 
@@ -45,7 +46,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from benchmarks.closures import Archive, ServedBoard, SoakServer, crawl_night, soak_companies  # noqa: E402
+from benchmarks.closures import Archive, ServedBoard, SoakServer, crawl_night, lab_registry, soak_companies  # noqa: E402
 from benchmarks.faultlab import LabConfig, common_subsequence, copy_archive, read_state  # noqa: E402
 from benchmarks.nightlab import Board, Churn  # noqa: E402
 
@@ -101,7 +102,8 @@ class Row:
 
 class Lab:
     def __init__(self, size: int, workdir: Path, config: LabConfig) -> None:
-        self.companies = soak_companies()
+        self.registry = lab_registry(workdir)
+        self.companies = soak_companies(registry=self.registry)
         self.boards = {company.slug: Board(company, size, CHURN) for company in self.companies}
         self.workdir = workdir
         self.config = config
@@ -123,7 +125,7 @@ class Lab:
         with SoakServer(served, latency=0.0, max_seconds=self.config.server_max_seconds) as server:
             server.stall_seconds = self.config.download_timeout + 2
             for night in nights:
-                crawl_night(archive.db, REPO_ROOT, server, night, self.slugs, self.config)
+                crawl_night(archive.db, REPO_ROOT, server, night, self.slugs, self.config, self.registry)
                 archive.record_night(night)
             errors = list(server.errors)
         return archive, errors

@@ -11,7 +11,7 @@ import pytest
 from benchmarks.platform_faults import FAULTS, run_matrix
 from benchmarks.closures import SERVED_PLATFORMS
 
-pytestmark = pytest.mark.slow  # ten faults' four nights on eleven platforms: about a minute and a half
+pytestmark = pytest.mark.slow  # ten faults' four nights on thirteen platforms: about two minutes
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,9 @@ Rules (docs/ARCHIVE.md tells them with an example each):
 - a posting whose detail the night's budget deferred is seen and keeps its version; a new one is
   opened from its list entry alone (a *list-only* version), and the version its first detail brings
   is recorded as *completed*, not changed (no field is shown as changed for it);
-- a posting gets a new version only when its tracked content changed (its content hash);
+- a posting gets a new version only when its tracked content changed (its content hash), beyond
+  Unicode compatibility forms (full-width digits, no-break spaces: equal under NFKC), and beyond a
+  value that could not be read tonight (``lost_values``: the posting is unreadable tonight instead);
   re-ingesting identical data adds no version; of two copies of one id, the one equal to the
   posting's current version is kept, else the one with the smaller content hash: whatever their order;
 - a posting is closed on evidence: missing from two whole listings in a row (the crawl that misses it
@@ -30,6 +32,7 @@ import hashlib
 import json
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from contextlib import contextmanager
@@ -429,6 +432,14 @@ def _ingest(db, company, platform, items, listed, started_at, finished_at, statu
         counts["changed"] -= len(held_lost)
         counts["unreadable"] += len(held_lost)
         counts["with_pay"] -= sum(1 for ref in held_lost if ref in items_with_pay)
+    # Text that differs from the version only in its compatibility forms (full-width digits, a no-break
+    # space, a ligature: equal under NFKC) says nothing new: read, unchanged, no version.
+    same_folded = {str(item["ref"]) for verdict, item, known, _ in verdicts if verdict == "changed"
+                   and _equal_when_folded(previous[known["version_id"]], _comparable(item))}
+    if same_folded:
+        verdicts = [entry for entry in verdicts if str(entry[1]["ref"]) not in same_folded]
+        counts["changed"] -= len(same_folded)
+        counts["unchanged"] += len(same_folded)
     planned: list[_PlannedVersion] = []
     for verdict, item, known, digest in verdicts:
         if verdict == "new":
@@ -553,6 +564,15 @@ def _ingest(db, company, platform, items, listed, started_at, finished_at, statu
 # What follows from a field: a title read differently reclassifies the posting; pay lost may be read
 # from the text instead.
 DERIVED_FROM = {"title": ("role_type", "ai_related", "seniority"), "pay_ranges": ("pay_ranges",)}
+
+
+def _equal_when_folded(before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:
+    changed = [name for name in after if after[name] != before.get(name)]
+    return bool(changed) and all(_folded(after[name]) == _folded(before.get(name)) for name in changed)
+
+
+def _folded(value: Any) -> str:
+    return unicodedata.normalize("NFKC", json.dumps(value, ensure_ascii=False, sort_keys=True))
 
 
 def _changed_only_where_lost(before: Mapping[str, Any], after: Mapping[str, Any], lost: Iterable[str]) -> bool:

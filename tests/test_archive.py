@@ -715,3 +715,13 @@ def test_a_failed_night_between_two_listings_allows_a_night_more_of_churn(memory
     assert crawl(memory_db, board[:94], NIGHT3).status == "complete"  # 6%: two nights of churn
     crawl(memory_db, board[:94], NIGHT4, status="failed", failure_reason="HTTP 503")
     assert crawl(memory_db, board[:80], "2026-11-05T03:00:00+00:00").status == "suspect"  # 15%: cut short
+
+
+def test_text_that_differs_only_in_compatibility_forms_is_no_new_version(memory_db):
+    crawl(memory_db, [posting("1", pay_text="Pay: $120,000 - $150,000 a year")], NIGHT1)
+    wide = crawl(memory_db, [posting("1", pay_text="Pay: \uff04\uff11\uff12\uff10,\uff10\uff10\uff10 - "
+                                                   "\uff04\uff11\uff15\uff10,\uff10\uff10\uff10 a year")], NIGHT2)
+    assert (wide.changed, wide.unchanged, wide.unreadable) == (0, 1, 0)
+    assert crawl(memory_db, [posting("1", pay_text="Pay: $120,000 - $150,000 a year")], NIGHT3).changed == 0
+    assert count(memory_db, "posting_versions") == 1
+    assert crawl(memory_db, [posting("1", pay_text="Pay: $125,000 - $150,000 a year")], NIGHT4).changed == 1

@@ -44,7 +44,12 @@ DOWNLOADER_MIDDLEWARES = {
     # robots.txt read once a host a night, not once a company (in the stock one's place, 100).
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "scrapers.middlewares.NightRobotsTxtMiddleware": 100,
+    # Record mode: next to the downloader, so it keeps the replies as sent (scrapers/web_archive.py).
+    "scrapers.web_archive.WebArchiveMiddleware": 950,
 }
+# Record mode (issue 24): every request and reply of the night as a WARC file under the raw directory,
+# <raw>/<night>/web/. Off by default.
+PAYWATCH_WEB_ARCHIVE = False
 # Details are read incrementally (scrapers/platforms/details.py): a company may send this many detail
 # requests a night (None: what its share of PAYWATCH_NIGHT_HOURS on its host allows at what a request
 # costs there, assuming PAYWATCH_EXPECTED_LATENCY seconds a reply). Besides the new and list-changed

@@ -63,7 +63,7 @@ class WebArchiveMiddleware:
     def from_crawler(cls, crawler: Any) -> "WebArchiveMiddleware":
         settings = crawler.settings
         if not settings.getbool("PAYWATCH_WEB_ARCHIVE"):
-            raise NotConfigured("PAYWATCH_WEB_ARCHIVE is off")
+            raise NotConfigured  # off, the default: said with no message, Scrapy says nothing on the terminal
         if not (settings.get("PAYWATCH_DB") or settings.get("PAYWATCH_RAW_DIR")):
             raise NotConfigured("PAYWATCH_WEB_ARCHIVE needs PAYWATCH_DB or PAYWATCH_RAW_DIR: where the night goes")
         night = CrawlClock(settings.get("PAYWATCH_CRAWL_TIME")).now_iso()[:10]

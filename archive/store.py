@@ -56,7 +56,7 @@ PAY_RANGE_KEYS = ("min", "max", "currency", "period", "basis", "label")
 HOLD_SHARE = 1 / 3
 HOLD_AT_LEAST = 10
 # A listing SHRINK_AT_LEAST postings and SHRINK_SHARE shorter than the company's last one (not one
-# whose openings were held), or SHRINK_SHARE a night shorter over a run of nights each shorter than
+# whose openings were held), or SHRINK_RUN_SHARE a night shorter over a run of nights each shorter than
 # the last, holds its closures until a next listing is no shorter again: a board cut short without a
 # count, or leaking postings night after night, is held each night it shrinks. From
 # nightlab's churn (1 % of a board opened and 1 % closed a night), the net change of a 200-posting
@@ -401,11 +401,8 @@ def _ingest(db, company, platform, items, listed, started_at, finished_at, statu
     counts["unreadable"] = len(listed) - len(items) - len((deferred | unchanged) - set(items))
     counts["unchanged"] = len(unchanged)
     verdicts = []
-    items_with_pay = set()
     for ref, item in items.items():
         counts["with_pay"] += bool(item.get("pay_ranges"))
-        if item.get("pay_ranges"):
-            items_with_pay.add(ref)
         known = existing.get(ref)
         digest = content_hash(tracked_snapshot(item))
         if known is None:
@@ -421,24 +418,25 @@ def _ingest(db, company, platform, items, listed, started_at, finished_at, statu
     # The changed postings' previous versions, read in a few queries rather than two a posting.
     previous = _previous_comparables(db, [known["version_id"] for verdict, _, known, _ in verdicts
                                           if verdict == "changed"])
-    # A known posting that changed only where a value could not be read tonight keeps its version (it
-    # is unreadable tonight): a pay figure sent as "n/a" one night is no pay removed, then added back.
-    held_lost = {str(item["ref"]) for verdict, item, known, _ in verdicts
-                 if verdict == "changed" and item.get("lost_values")
-                 and _changed_only_where_lost(previous[known["version_id"]], _comparable(item), item["lost_values"])}
-    if held_lost:
-        verdicts = [entry for entry in verdicts if str(entry[1]["ref"]) not in held_lost]
+    # Changes that are none: a known posting that changed only where a value could not be read tonight
+    # keeps its version and is unreadable tonight (a pay figure sent as "n/a" one night is no pay
+    # removed, then added back); text that differs only in its compatibility forms (full-width digits,
+    # a no-break space, a ligature: equal under NFKC) says nothing new: read, unchanged, no version.
+    held_lost, same_folded = set(), set()
+    for verdict, item, known, _ in verdicts:
+        if verdict != "changed":
+            continue
+        before, after = previous[known["version_id"]], _comparable(item)
+        if item.get("lost_values") and _changed_only_where_lost(before, after, item["lost_values"]):
+            held_lost.add(str(item["ref"]))
+        elif _equal_when_folded(before, after):
+            same_folded.add(str(item["ref"]))
+    if held_lost or same_folded:
+        verdicts = [entry for entry in verdicts if str(entry[1]["ref"]) not in held_lost | same_folded]
+        counts["with_pay"] -= sum(1 for ref in held_lost if items[ref].get("pay_ranges"))
         items = {ref: item for ref, item in items.items() if ref not in held_lost}
-        counts["changed"] -= len(held_lost)
+        counts["changed"] -= len(held_lost) + len(same_folded)
         counts["unreadable"] += len(held_lost)
-        counts["with_pay"] -= sum(1 for ref in held_lost if ref in items_with_pay)
-    # Text that differs from the version only in its compatibility forms (full-width digits, a no-break
-    # space, a ligature: equal under NFKC) says nothing new: read, unchanged, no version.
-    same_folded = {str(item["ref"]) for verdict, item, known, _ in verdicts if verdict == "changed"
-                   and _equal_when_folded(previous[known["version_id"]], _comparable(item))}
-    if same_folded:
-        verdicts = [entry for entry in verdicts if str(entry[1]["ref"]) not in same_folded]
-        counts["changed"] -= len(same_folded)
         counts["unchanged"] += len(same_folded)
     planned: list[_PlannedVersion] = []
     for verdict, item, known, digest in verdicts:
@@ -547,8 +545,7 @@ def _ingest(db, company, platform, items, listed, started_at, finished_at, statu
     # Dated when first missed: the confirming crawl is the event's crawl_id, the evidence that closed it.
     db.conn.executemany("UPDATE postings SET closed_at = ? WHERE id = ?",
                         [(known["missed_at"], known["id"]) for known in closing])
-    db.conn.executemany("INSERT INTO posting_events (posting_id, crawl_id, event, at) VALUES (?, ?, 'closed', ?)",
-                        [(known["id"], crawl_id, known["missed_at"]) for known in closing])
+    _dated_events(db, [(known["id"], known["missed_at"]) for known in closing], crawl_id, "closed")
     if planned or closing or reopening:
         # Months whose share-with-pay counts can move: a new posting's, and a list-only one's read at last.
         firsts = {known["ref"]: known["first_seen_at"] for known in existing.values() if known["list_only"]}
@@ -601,12 +598,14 @@ def _schema_drift(existing: Mapping[str, Mapping[str, Any]], items: Mapping[str,
 
 HELD_ABSENCES = "no longer lists"
 HELD_SHRINK = "lists"
+HELD_OPENINGS = "would open"  # a listing that ballooned (_openings_held): no measure of the board
 
 
 def _listing_shrank(history: list[tuple[int, int]], listed: int) -> str | None:
     """Why a listing's closures wait because it is shorter than the company's last listings, or None.
-    ``history``: its last listings, the latest first, as (postings listed, failed crawls after it). Tonight and the listings before it that each listed fewer postings than the one before are
-    a run of shrinking listings; the listing before the run is the measure. A run of one that lost
+    ``history``: its last listings, the latest first, as (postings listed, failed crawls after it).
+    Tonight and the listings before it that each listed fewer postings than the one before are a run
+    of shrinking listings; the listing before the run is the measure. A run of one that lost
     SHRINK_SHARE of it a night, or a longer run that lost SHRINK_RUN_SHARE of it a night (and at least
     SHRINK_AT_LEAST postings either way), is held: a board leaking a little every night is held every
     night it leaks, and one that lost a share at once is confirmed by the next listing no shorter. A
@@ -676,7 +675,7 @@ def _listing_history(db: Database, company: str, platform: str) -> list[tuple[in
     for status, seen, reason in rows:
         if status == "failed":
             failed_since += 1
-        elif not (status == "suspect" and (reason or "").startswith("would open")):
+        elif not (status == "suspect" and (reason or "").startswith(HELD_OPENINGS)):
             history.append((seen, failed_since))
             failed_since = 0
             if len(history) == SHRINK_RUN_AT_MOST:
@@ -692,7 +691,7 @@ def _openings_held(previous: Mapping[str, Any] | None, open_count: int, new: int
         return None
     if previous is not None and previous["status"] == "suspect" and abs(previous["seen"] - listed) <= SAME_LISTING * listed:
         return None
-    return (f"would open {new} postings where {open_count} are open: openings and closures held until a "
+    return (f"{HELD_OPENINGS} {new} postings where {open_count} are open: openings and closures held until a "
             "next crawl lists about as many")
 
 
@@ -805,8 +804,13 @@ def _store_descriptions(db: Database, texts: list[str | None]) -> None:
 
 
 def _events(db: Database, posting_ids: list[int], crawl_id: int, event: str, at: str) -> None:
+    _dated_events(db, [(posting_id, at) for posting_id in posting_ids], crawl_id, event)
+
+
+def _dated_events(db: Database, dated: list[tuple[int, str]], crawl_id: int, event: str) -> None:
+    """One ``event`` a (posting id, when) pair, written by crawl ``crawl_id``."""
     db.conn.executemany("INSERT INTO posting_events (posting_id, crawl_id, event, at) VALUES (?, ?, ?, ?)",
-                        [(posting_id, crawl_id, event, at) for posting_id in posting_ids])
+                        [(posting_id, crawl_id, event, at) for posting_id, at in dated])
 
 
 def crawl_records(db: Database, crawl_ids: Iterable[int]) -> dict[int, dict[str, Any]]:

@@ -1166,11 +1166,12 @@ def late_closures(state: ArchiveState, crawl_ids_by_night: dict[int, set[int]]) 
     """The postings really taken down on night 3 that the archive has not closed by night 4, or dates
     outside (night 2's crawl, night 3's crawl]: after the last night it was listed, by the first night it
     was gone."""
-    started = {crawl["id"]: crawl["started_at"] for crawl in state.crawls}
+    crawls = {crawl["id"]: crawl for crawl in state.crawls}
     problems = []
     for platform, company in COMPANIES.items():
         ref = posting_ref(platform, REMOVED_ON_NIGHT_3)
-        night_start = {night: min((started[i] for i in ids if by_company(state, i) == company), default=None)
+        night_start = {night: min((crawls[i]["started_at"] for i in ids if crawls[i]["company"] == company),
+                                  default=None)
                        for night, ids in crawl_ids_by_night.items()}
         at = state.closed_at.get((company, ref))
         if at is None:
@@ -1178,10 +1179,6 @@ def late_closures(state: ArchiveState, crawl_ids_by_night: dict[int, set[int]]) 
         elif not (night_start[2] or "") < at <= (night_start[3] or ""):
             problems.append((company, ref, f"closed dated {at}, not on night 3 ({night_start[3]})"))
     return problems
-
-
-def by_company(state: ArchiveState, crawl_id: int) -> str | None:
-    return next((crawl["company"] for crawl in state.crawls if crawl["id"] == crawl_id), None)
 
 
 # ------------------------------------------------------------------------------------------------

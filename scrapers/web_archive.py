@@ -21,9 +21,11 @@ import base64
 import hashlib
 import itertools
 import os
+from http import HTTPStatus
 from io import BytesIO
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
@@ -103,8 +105,8 @@ class WebArchiveMiddleware:
     def record(self, request: Any, response: Any, spider: Any) -> None:
         writer = self.writer(spider)
         uri = request.url
-        split = request.url.split("/", 3)
-        target = "/" + (split[3] if len(split) > 3 else "")
+        parts = urlsplit(uri)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         request_headers = StatusAndHeaders(f"{request.method} {target} HTTP/1.1", _header_list(request.headers),
                                            is_http_request=True)
         request_record = writer.create_warc_record(uri, "request", payload=BytesIO(request.body or b""),
@@ -135,8 +137,6 @@ def _header_list(headers: Any) -> list[tuple[str, str]]:
 
 
 def _reason(status: int) -> str:
-    from http import HTTPStatus
-
     try:
         return HTTPStatus(status).phrase
     except ValueError:

@@ -145,3 +145,13 @@ def test_a_board_that_errors_or_changed_shape_is_no_empty_listing(reply):
 
 def test_no_posting_read_is_no_empty_listing_when_postings_were_dropped():
     assert crawl_status("finished", [], 0, 3, answered_empty=True) == ("failed", "all 3 postings were dropped")
+
+
+def test_a_repeated_id_is_handed_over_again_only_when_its_entry_differs():
+    spider = greenhouse_spider()
+    first, same, other = {"id": 7, "title": "Editor"}, {"id": 7, "title": "Editor"}, {"id": 7, "title": "Editor II"}
+    assert spider.listed_before("7", "paywatch/test/duplicate", entry=first) is False
+    assert spider.listed_before("7", "paywatch/test/duplicate", entry=same) is True  # a plain repeat: dropped
+    assert spider.listed_before("7", "paywatch/test/duplicate", entry=other) is False  # the archive chooses
+    assert spider.listed_before("7", "paywatch/test/duplicate", entry=other) is True
+    assert spider.crawler.stats.get_value("paywatch/test/duplicate_differing") == 1

@@ -33,7 +33,6 @@ stop per company.
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import math
 import re
@@ -624,8 +623,7 @@ class PlatformSpider(scrapy.Spider):
         posting), a repeat that differs from the first copy is handed over too (False, counted under
         ``<duplicate_stat>_differing``): the archive keeps the copy its open version holds, whichever
         came first, where keeping the first would flip the posting's version back and forth."""
-        digest = None if entry is None else hashlib.sha256(
-            json.dumps(entry, sort_keys=True, default=str).encode()).hexdigest()
+        digest = None if entry is None else list_fingerprint(entry, self.list_volatile_keys)
         if ref in self._postings_listed:
             if digest is not None and digest not in self._entries_listed.setdefault(ref, set()):
                 self._entries_listed[ref].add(digest)
